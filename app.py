@@ -1,0 +1,18 @@
+"""Dougal's Chalice application: wires middleware and blueprints, nothing else.
+
+Routes live in ``chalicelib/api/<tag>.py``, event handlers in
+``chalicelib/handlers/``. See README.md for the architecture.
+"""
+
+from chalice import Chalice
+
+from chalicelib.api import auth, health, projects
+from chalicelib.api.middleware import authenticate
+from chalicelib.handlers import migrate
+
+app = Chalice(app_name="dougal")
+app.register_middleware(authenticate, "http")
+
+for blueprint in (health.bp, auth.bp, projects.bp):
+    app.register_blueprint(blueprint)
+app.register_blueprint(migrate.bp)

@@ -1,0 +1,31 @@
+"""Spec tag "login": explicit login and logout (public routes)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalice import Blueprint
+
+from chalicelib.api import http
+from chalicelib.api.http import PUBLIC, route
+from chalicelib.api.middleware import expired_cookie, source_ip, token_cookie
+from chalicelib.models.auth import LoginRequest
+from chalicelib.services import auth
+
+bp = Blueprint(__name__)
+
+NO_STORE = {"Cache-Control": "no-store"}
+
+
+@route(bp, "/login", methods=("POST",), role=PUBLIC)
+def login() -> Any:
+    request = bp.current_request
+    credentials = http.parse_body(request, LoginRequest)
+    identity = auth.login(credentials.user, credentials.password, source_ip(request))
+    token = auth.issue_token(identity)
+    return http.empty_response(204, headers={"Set-Cookie": token_cookie(token), **NO_STORE})
+
+
+@route(bp, "/logout", methods=("GET", "POST"), role=PUBLIC)
+def logout() -> Any:
+    return http.empty_response(204, headers={"Set-Cookie": expired_cookie(), **NO_STORE})

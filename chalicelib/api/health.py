@@ -1,0 +1,19 @@
+"""``GET /health``: is the database reachable, are the queues there (public)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalice import Blueprint
+
+from chalicelib.api import http
+from chalicelib.api.http import PUBLIC, route
+from chalicelib.services import health
+
+bp = Blueprint(__name__)
+
+
+@route(bp, "/health", role=PUBLIC)
+def get_health() -> Any:
+    report = health.check()
+    return http.json_response(report, status=200 if report["status"] == "ok" else 503)

@@ -1,0 +1,138 @@
+"""What every view shares: routing with its role, errors as ``{"message"}``, bodies and queries.
+
+``route`` registers a view on a blueprint *and* records the role the route
+needs, so the access rules live next to the view and the auth middleware reads
+them from one table (``ROUTE_ROLES``). Chalice turns a view's exception into a
+500 before middleware sees it, so ``route`` also wraps each view with
+``endpoint``, which maps ``DougalError`` to its status.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Callable
+from typing import Any, TypeVar
+from urllib.parse import unquote
+
+from chalice import Blueprint, Response
+from pydantic import BaseModel, ValidationError
+
+from chalicelib import errors
+from chalicelib.models.auth import Identity
+from chalicelib.observability import logger
+
+PUBLIC = "public"
+GUEST, USER, MASTER = "guest", "user", "master"
+# Deepest `{path}` the configuration and info routes accept (a/b/c/…).
+MAX_PATH_DEPTH = 8
+
+# (resource path, method) -> role needed ("public" needs no token)
+ROUTE_ROLES: dict[tuple[str, str], str] = {}
+
+ModelT = TypeVar("ModelT", bound=BaseModel)
+
+
+def route(
+    bp: Blueprint, path: str, methods: tuple[str, ...] = ("GET",), role: str | None = None, **kwargs: Any
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Register a view. Default role: ``guest`` for GET, ``user`` for writes."""
+
+    def decorator(func: Callable[..., Any]) -> Callable[..., Any]:
+        wrapped = endpoint(func)
+        for method in methods:
+            needed = role or (GUEST if method == "GET" else USER)
+            ROUTE_ROLES[(path, method)] = needed
+        bp.route(path, methods=list(methods), **kwargs)(wrapped)
+        return wrapped
+
+    return decorator
+
+
+def nested_paths(prefix: str, depth: int = MAX_PATH_DEPTH) -> list[str]:
+    """``prefix/{p1}``, ``prefix/{p1}/{p2}``, … — a `{path}` with `/` inside.
+
+    Chalice does not match greedy ``{path+}`` routes in ``chalice local`` or its
+    test client, so a path of up to ``depth`` segments is routed the same way in
+    all three (API Gateway included) by registering each depth.
+    """
+    return [prefix + "".join(f"/{{p{i}}}" for i in range(1, n + 1)) for n in range(1, depth + 1)]
+
+
+def path_segments(parts: dict[str, str]) -> list[str]:
+    """The decoded segments of a nested path, in order, empty ones dropped."""
+    ordered = [parts[f"p{i}"] for i in range(1, len(parts) + 1)]
+    return [unquote(p) for p in ordered if p]
+
+
+def endpoint(func: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            result = func(*args, **kwargs)
+        except errors.DougalError as exc:
+            return error_response(exc)
+        except Exception:
+            logger().exception("unhandled error in view")
+            return error_response(errors.DougalError())
+        return result
+
+    return wrapper
+
+
+def error_response(exc: errors.DougalError) -> Response:
+    return json_response({"message": exc.message}, status=exc.status)
+
+
+def json_response(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    if isinstance(body, BaseModel):
+        body = body.model_dump(mode="json", by_alias=True)
+    return Response(
+        body=json.dumps(body, separators=(",", ":"), default=str),
+        status_code=status,
+        headers={"Content-Type": "application/json", **(headers or {})},
+    )
+
+
+def empty_response(status: int = 204, headers: dict[str, str] | None = None) -> Response:
+    return Response(body="", status_code=status, headers=headers or {})
+
+
+def json_body(request: Any) -> Any:
+    """The request body as JSON; 400 when it is missing or malformed."""
+    raw = request.raw_body
+    if not raw:
+        raise errors.BadRequestError("A JSON body is required")
+    try:
+        return json.loads(raw)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise errors.BadRequestError("The body is not valid JSON") from exc
+
+
+def parse_body(request: Any, model: type[ModelT]) -> ModelT:
+    """Validate the JSON body with a pydantic model; 400 naming the field."""
+    data = json_body(request)
+    if not isinstance(data, dict):
+        raise errors.BadRequestError("The body must be a JSON object")
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise errors.BadRequestError(describe_validation_error(exc)) from exc
+
+
+def describe_validation_error(exc: ValidationError) -> str:
+    first = exc.errors()[0]
+    where = ".".join(str(p) for p in first.get("loc", ())) or "body"
+    return f"{where}: {first.get('msg', 'invalid value')}"
+
+
+def query_params(request: Any) -> dict[str, str]:
+    return dict(request.query_params or {})
+
+
+def identity(request: Any) -> Identity:
+    """The caller, as the auth middleware established it."""
+    found = getattr(request, "dougal_identity", None)
+    if found is None:
+        raise errors.UnauthorizedError()
+    return found

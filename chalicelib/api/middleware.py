@@ -1,0 +1,162 @@
+"""Authentication and authorisation for every HTTP request, in one code path.
+
+Why middleware and not an API Gateway authorizer: Chalice's built-in TOKEN
+authorizer reads only one header, so it can neither read the ``JWT`` cookie nor
+see the source address needed for implicit guest logins, and non-built-in
+authorizers are skipped by ``chalice local`` and the test client. Checking the
+token here runs the very same code in Lambda, ``make run`` and the tests.
+
+Order: correlation id → role the route needs (``http.ROUTE_ROLES``) → token
+from ``Authorization: Bearer`` or the ``JWT`` cookie (or an implicit guest token
+for configured networks) → role check (401 with a message naming the role, as
+the API documents) → per-project access (a project outside the account's list
+is answered 404, as if it did not exist) → the view → a fresh cookie once the
+token is past half its life.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from http.cookies import CookieError, SimpleCookie
+from typing import Any
+
+from chalice import Response
+
+from chalicelib import errors
+from chalicelib.api import http
+from chalicelib.models.auth import Identity
+from chalicelib.observability import logger
+from chalicelib.services import auth
+from chalicelib.settings import get_settings
+
+COOKIE_NAME = "JWT"
+
+
+def token_cookie(token: str) -> str:
+    settings = get_settings()
+    parts = [
+        f"{COOKIE_NAME}={token}",
+        "HttpOnly",
+        "SameSite=Strict",
+        "Path=/",
+        f"Max-Age={settings.jwt_ttl_seconds}",
+    ]
+    if settings.cookie_secure:
+        parts.append("Secure")
+    return "; ".join(parts)
+
+
+def expired_cookie() -> str:
+    parts = [
+        f"{COOKIE_NAME}=",
+        "HttpOnly",
+        "SameSite=Strict",
+        "Path=/",
+        "Max-Age=0",
+        "Expires=Thu, 01 Jan 1970 00:00:00 GMT",
+    ]
+    if get_settings().cookie_secure:
+        parts.append("Secure")
+    return "; ".join(parts)
+
+
+def request_token(request: Any) -> str | None:
+    headers = request.headers
+    header = headers.get("authorization")
+    if header:
+        scheme, _, value = header.strip().partition(" ")
+        if scheme.lower() != "bearer" or not value.strip():
+            raise errors.UnauthorizedError("Malformed Authorization header")
+        return value.strip()
+    cookie_header = headers.get("cookie")
+    if cookie_header:
+        jar: SimpleCookie = SimpleCookie()
+        try:
+            jar.load(cookie_header)
+        except CookieError:
+            return None
+        morsel = jar.get(COOKIE_NAME)
+        if morsel is not None and morsel.value:
+            return morsel.value
+    return None
+
+
+def source_ip(request: Any) -> str | None:
+    return (request.context or {}).get("identity", {}).get("sourceIp")
+
+
+def _allowed_methods(path: str) -> bool:
+    return any(p == path for p, _ in http.ROUTE_ROLES)
+
+
+def authenticate(request: Any, get_response: Any) -> Response:
+    started = time.perf_counter()
+    context = request.context or {}
+    correlation_id = request.headers.get("x-correlation-id") or context.get("requestId") or str(uuid.uuid4())
+    log = logger()
+    log.set_correlation_id(correlation_id)
+    path = context.get("resourcePath", "")
+    method = request.method
+    try:
+        response, role = _authorised_response(request, get_response, path, method)
+    except errors.DougalError as exc:
+        response, role = http.error_response(exc), None
+    response.headers["X-Correlation-Id"] = correlation_id
+    log.info(
+        "request",
+        extra={
+            "method": method,
+            "route": path,
+            "status": response.status_code,
+            "role": role,
+            "ms": round((time.perf_counter() - started) * 1000, 2),
+        },
+    )
+    return response
+
+
+def _authorised_response(
+    request: Any, get_response: Any, path: str, method: str
+) -> tuple[Response, str | None]:
+    needed = http.ROUTE_ROLES.get((path, method))
+    if needed is None:
+        if _allowed_methods(path):
+            return http.error_response(errors.MethodNotAllowedError()), None
+        needed = http.MASTER  # a route without a declared rule is closed by default
+    if needed == http.PUBLIC:
+        return get_response(request), None
+
+    new_token: str | None = None
+    ip = source_ip(request)
+    token = request_token(request)
+    identity: Identity | None = None
+    claims: dict[str, Any] | None = None
+    if token is not None:
+        try:
+            identity, claims = auth.decode_token(token)
+        except errors.UnauthorizedError:
+            if not auth.implicit_guest_allowed(ip):
+                raise
+    if identity is None:
+        if not auth.implicit_guest_allowed(ip):
+            raise errors.UnauthorizedError("Authentication required")
+        identity = Identity(name=f"guest@{ip}", role="guest", implicit=True)
+        new_token = auth.issue_token(identity)
+    elif claims is not None and auth.needs_refresh(claims):
+        fresh = auth.refreshed_identity(identity)
+        if fresh is not None:
+            new_token = auth.issue_token(fresh)
+
+    if not identity.has_role(needed):
+        raise errors.UnauthorizedError(f"This action requires the '{needed}' role")
+    pid = (request.uri_params or {}).get("project")
+    if pid is not None and not identity.may_see(pid):
+        raise errors.NotFoundError(f"Project {pid} not found")
+
+    request.dougal_identity = identity
+    response = get_response(request)
+    if new_token is not None and "Set-Cookie" not in response.headers:
+        response.headers["Set-Cookie"] = token_cookie(new_token)
+    return response, identity.role
+

@@ -1,0 +1,84 @@
+"""Spec tag "project": the project list, summaries, configuration and info."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalice import Blueprint
+
+from chalicelib import errors
+from chalicelib.api import http
+from chalicelib.api.http import MASTER, route
+from chalicelib.models.projects import ProjectCreate
+from chalicelib.services import projects
+
+bp = Blueprint(__name__)
+
+
+@route(bp, "/project")
+def list_projects() -> Any:
+    found = projects.list_projects(http.identity(bp.current_request))
+    return http.json_response([p.model_dump(mode="json", by_alias=True) for p in found])
+
+
+@route(bp, "/project", methods=("POST",), role=MASTER)
+def create_project() -> Any:
+    new = http.parse_body(bp.current_request, ProjectCreate)
+    created = projects.create_project(new)
+    return http.json_response(created, status=201, headers={"Location": f"/project/{created.pid}"})
+
+
+@route(bp, "/project/{project}")
+def get_project(project: str) -> Any:
+    return http.json_response(projects.project_summary(project))
+
+
+@route(bp, "/project/{project}/summary")
+def get_project_summary(project: str) -> Any:
+    return http.json_response(projects.project_summary(project))
+
+
+@route(bp, "/project/{project}", methods=("DELETE",), role=MASTER)
+def archive_project(project: str) -> Any:
+    projects.archive_project(project)
+    return http.empty_response()
+
+
+@route(bp, "/project/{project}/configuration")
+def get_configuration(project: str) -> Any:
+    return http.json_response(projects.get_configuration(project, []))
+
+
+@route(bp, "/project/{project}/configuration", methods=("PUT",), role=MASTER)
+def replace_configuration(project: str) -> Any:
+    projects.replace_configuration(project, http.json_body(bp.current_request))
+    return http.empty_response()
+
+
+def get_configuration_path(project: str, **parts: str) -> Any:
+    return http.json_response(projects.get_configuration(project, http.path_segments(parts)))
+
+
+def get_info(project: str, **parts: str) -> Any:
+    found, value = projects.get_info(project, http.path_segments(parts))
+    if not found:
+        return http.empty_response(status=200, headers={"Content-Type": "application/json"})
+    return http.json_response(value)
+
+
+for _path in http.nested_paths("/project/{project}/configuration"):
+    route(bp, _path)(get_configuration_path)
+for _path in http.nested_paths("/project/{project}/info"):
+    route(bp, _path)(get_info)
+
+
+@route(bp, "/project/{project}/info/{p1}", methods=("PUT", "DELETE"))
+def write_info(project: str, p1: str) -> Any:
+    key = http.path_segments({"p1": p1})
+    if not key:
+        raise errors.BadRequestError("An info key is required")
+    if bp.current_request.method == "PUT":
+        projects.put_info(project, key[0], http.json_body(bp.current_request))
+    else:
+        projects.delete_info(project, key[0])
+    return http.empty_response()

@@ -1,0 +1,110 @@
+"""Connections, transactions and the translation of database errors.
+
+One autocommit connection per thread (a Lambda container has one thread; the
+local API server has several), reopened when broken. ``prepare_threshold=None``
+keeps RDS Proxy from pinning connections. Work that must be atomic runs inside
+``with transaction() as conn:``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import threading
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
+from chalicelib import errors
+
+if TYPE_CHECKING:
+    import psycopg
+
+_local = threading.local()
+
+
+def database_url() -> str:
+    from chalicelib.settings import get_settings
+
+    settings = get_settings()
+    if settings.database_url is not None:
+        return settings.database_url.get_secret_value()
+    if settings.database_secret_id:
+        from urllib.parse import quote
+
+        from chalicelib import aws
+
+        info = json.loads(aws.secret_string(settings.database_secret_id))
+        return (
+            f"postgresql://{quote(info['username'])}:{quote(info['password'])}"
+            f"@{info['host']}:{info.get('port', 5432)}/{info.get('dbname', 'dougal')}"
+        )
+    raise errors.ServiceUnavailableError("No database configured")
+
+
+def connect(url: str | None = None) -> psycopg.Connection[dict[str, Any]]:
+    import psycopg
+    from psycopg.rows import dict_row
+
+    from chalicelib.settings import get_settings
+
+    try:
+        return psycopg.connect(
+            url or database_url(),
+            autocommit=True,
+            prepare_threshold=None,
+            row_factory=dict_row,
+            connect_timeout=get_settings().database_connect_timeout,
+            application_name="dougal",
+        )
+    except psycopg.OperationalError as exc:
+        raise errors.ServiceUnavailableError("Database unavailable") from exc
+
+
+def connection() -> psycopg.Connection[dict[str, Any]]:
+    """This thread's connection, opened on first use and reopened when broken."""
+    conn = getattr(_local, "conn", None)
+    if conn is None or conn.closed or conn.broken:
+        conn = connect()
+        _local.conn = conn
+    return conn
+
+
+def close() -> None:
+    conn = getattr(_local, "conn", None)
+    if conn is not None:
+        conn.close()
+        _local.conn = None
+
+
+@contextlib.contextmanager
+def translated() -> Iterator[None]:
+    """Turn psycopg errors into Dougal errors at the database boundary."""
+    import psycopg
+    from psycopg import errors as pg
+
+    try:
+        yield
+    except errors.DougalError:
+        raise
+    except pg.UniqueViolation as exc:
+        raise errors.ConflictError("Already exists") from exc
+    except (pg.ForeignKeyViolation, pg.CheckViolation, pg.NotNullViolation) as exc:
+        raise errors.BadRequestError("Invalid value") from exc
+    except (psycopg.OperationalError, psycopg.InterfaceError) as exc:
+        close()
+        raise errors.ServiceUnavailableError("Database unavailable") from exc
+
+
+@contextlib.contextmanager
+def transaction() -> Iterator[psycopg.Connection[dict[str, Any]]]:
+    with translated():
+        conn = connection()
+        with conn.transaction():
+            yield conn
+
+
+@contextlib.contextmanager
+def cursor() -> Iterator[psycopg.Connection[dict[str, Any]]]:
+    """The connection for single statements (autocommit), errors translated."""
+    with translated():
+        yield connection()

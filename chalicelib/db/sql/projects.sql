@@ -1,0 +1,42 @@
+-- name: list_projects
+SELECT pid, name, 'survey_' || serial AS schema, groups, meta
+FROM project
+WHERE NOT archived
+  AND (%(pids)s::text[] IS NULL OR pid = ANY (%(pids)s::text[]))
+ORDER BY pid;
+
+-- name: get_project
+SELECT pid, name, 'survey_' || serial AS schema, groups, meta, configuration, archived
+FROM project
+WHERE pid = %(pid)s;
+
+-- name: create_project
+INSERT INTO project (pid, name, groups, configuration, meta)
+VALUES (%(pid)s, %(name)s, %(groups)s, %(configuration)s, %(meta)s)
+RETURNING pid, name, 'survey_' || serial AS schema, groups, meta;
+
+-- name: replace_configuration
+UPDATE project
+SET configuration = %(configuration)s, updated_on = now()
+WHERE pid = %(pid)s
+RETURNING pid;
+
+-- name: archive_project
+UPDATE project
+SET archived = true, updated_on = now()
+WHERE pid = %(pid)s
+RETURNING pid;
+
+-- name: get_info
+SELECT value
+FROM project_info
+WHERE pid = %(pid)s AND key = %(key)s;
+
+-- name: put_info
+INSERT INTO project_info (pid, key, value)
+VALUES (%(pid)s, %(key)s, %(value)s)
+ON CONFLICT (pid, key) DO UPDATE SET value = excluded.value, updated_on = now();
+
+-- name: delete_info
+DELETE FROM project_info
+WHERE pid = %(pid)s AND key = %(key)s;

@@ -1,0 +1,1 @@
+"""Non-HTTP entry points: SQS workers, schedules and the migrate function."""

@@ -1,0 +1,1 @@
+"""Pydantic models, one module per API tag, shared by every layer."""

@@ -1,0 +1,39 @@
+"""Who is calling, and the login request."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Role = Literal["guest", "user", "master"]
+ROLE_RANK: dict[str, int] = {"guest": 1, "user": 2, "master": 3}
+
+
+class LoginRequest(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    user: str = Field(min_length=1, max_length=64)
+    password: str = Field(min_length=1, max_length=1024)
+
+
+@dataclass(frozen=True, slots=True)
+class Identity:
+    """The caller, as its token says.
+
+    ``account_id`` is None for implicit (network) guests. ``projects`` is None
+    when the account may see every project, else the list it is limited to.
+    """
+
+    name: str
+    role: str
+    account_id: int | None = None
+    projects: tuple[str, ...] | None = None
+    implicit: bool = False
+
+    def has_role(self, role: str) -> bool:
+        return ROLE_RANK.get(self.role, 0) >= ROLE_RANK[role]
+
+    def may_see(self, pid: str) -> bool:
+        return self.projects is None or pid in self.projects

@@ -1,0 +1,44 @@
+"""Projects: the list, the summary, and the administrative inputs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+PID_PATTERN = r"^[A-Za-z0-9_-]{1,32}$"
+
+
+class ProjectListItem(BaseModel):
+    pid: str
+    name: str
+    schema_: str = Field(serialization_alias="schema")
+    groups: list[str]
+    meta: dict[str, Any]
+
+
+class ProjectCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    pid: str = Field(pattern=PID_PATTERN)
+    name: str = Field(min_length=1, max_length=200)
+    groups: list[str] = Field(default_factory=list)
+    configuration: dict[str, Any] = Field(default_factory=dict)
+    meta: dict[str, Any] = Field(default_factory=dict)
+
+
+class Duration(BaseModel):
+    hours: int
+    minutes: int
+    seconds: int
+    milliseconds: float
+
+    @classmethod
+    def from_seconds(cls, total: float | None) -> Duration | None:
+        if total is None:
+            return None
+        millis = round(total * 1000.0, 3)
+        whole_seconds, ms = divmod(millis, 1000.0)
+        hours, rest = divmod(int(whole_seconds), 3600)
+        minutes, seconds = divmod(rest, 60)
+        return cls(hours=hours, minutes=minutes, seconds=seconds, milliseconds=round(ms, 3))

@@ -1,0 +1,1 @@
+"""Domain rules. They take models and return models; only ``db`` knows SQL."""

@@ -1,0 +1,119 @@
+"""Projects: listing, administration, configuration and the info store."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalicelib import errors
+from chalicelib.db import projects as db
+from chalicelib.models.auth import Identity
+from chalicelib.models.projects import ProjectCreate, ProjectListItem
+
+_MISSING = object()
+
+
+def list_projects(identity: Identity) -> list[ProjectListItem]:
+    pids = list(identity.projects) if identity.projects is not None else None
+    return [ProjectListItem(schema_=row.pop("schema"), **row) for row in db.list_projects(pids)]
+
+
+def get_project(pid: str) -> dict[str, Any]:
+    row = db.get_project(pid)
+    if row is None:
+        raise errors.NotFoundError(f"Project {pid} not found")
+    return row
+
+
+def create_project(new: ProjectCreate) -> ProjectListItem:
+    if db.get_project(new.pid) is not None:
+        raise errors.ConflictError(f"Project {new.pid} already exists")
+    try:
+        row = db.create_project(new.pid, new.name, new.groups, new.configuration, new.meta)
+    except errors.ConflictError as exc:  # created concurrently
+        raise errors.ConflictError(f"Project {new.pid} already exists") from exc
+    return ProjectListItem(schema_=row.pop("schema"), **row)
+
+
+def replace_configuration(pid: str, configuration: Any) -> None:
+    if not isinstance(configuration, dict):
+        raise errors.BadRequestError("The configuration must be a JSON object")
+    if not db.replace_configuration(pid, configuration):
+        raise errors.NotFoundError(f"Project {pid} not found")
+
+
+def archive_project(pid: str) -> None:
+    if not db.archive_project(pid):
+        raise errors.NotFoundError(f"Project {pid} not found")
+
+
+def walk(value: Any, segments: list[str]) -> Any:
+    """Follow ``segments`` into nested objects (keys) and arrays (indexes).
+
+    Returns ``_MISSING`` when the path does not exist, so that a ``null``
+    value and an absent one can be told apart.
+    """
+    for segment in segments:
+        if isinstance(value, dict):
+            if segment not in value:
+                return _MISSING
+            value = value[segment]
+        elif isinstance(value, list):
+            if not segment.isdigit() or int(segment) >= len(value):
+                return _MISSING
+            value = value[int(segment)]
+        else:
+            return _MISSING
+    return value
+
+
+def get_configuration(pid: str, segments: list[str]) -> Any:
+    found = walk(get_project(pid)["configuration"], segments)
+    if found is _MISSING:
+        raise errors.NotFoundError(f"No configuration at {'/'.join(segments)}")
+    return found
+
+
+def get_info(pid: str, segments: list[str]) -> tuple[bool, Any]:
+    """(found, value) for ``key/path…``; absence is not an error for the info store."""
+    get_project(pid)
+    if not segments:
+        return False, None
+    exists, value = db.get_info(pid, segments[0])
+    if not exists:
+        return False, None
+    found = walk(value, segments[1:])
+    return (found is not _MISSING), (None if found is _MISSING else found)
+
+
+def put_info(pid: str, key: str, value: Any) -> None:
+    get_project(pid)
+    db.put_info(pid, key, value)
+
+
+def delete_info(pid: str, key: str) -> None:
+    get_project(pid)
+    db.delete_info(pid, key)
+
+
+def project_summary(pid: str) -> dict[str, Any]:
+    """The ProjectSummary. Production figures are zero/null until a survey's data arrives."""
+    row = get_project(pid)
+    return {
+        "pid": row["pid"],
+        "name": row["name"],
+        "schema": row["schema"],
+        "lines": 0,
+        "total": 0,
+        "virgin": 0,
+        "prime": 0,
+        "other": 0,
+        "ntba": 0,
+        "remaining": 0,
+        "fsp": None,
+        "lsp": None,
+        "seq_raw": 0,
+        "seq_final": 0,
+        "prod_duration": None,
+        "prod_distance": 0.0,
+        "shooting_rate": None,
+    }

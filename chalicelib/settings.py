@@ -1,0 +1,83 @@
+"""Run-time settings, read once from the environment (prefix ``DOUGAL_``).
+
+The same settings object serves the Lambdas in AWS, ``make run`` and the tests;
+only the environment differs. Secrets are never given here in AWS: the settings
+name the Secrets Manager entries to read (see ``chalicelib.aws``).
+"""
+
+from __future__ import annotations
+
+import functools
+import ipaddress
+import json
+from typing import Annotated
+
+from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+
+def _split_list(value: object) -> object:
+    """Accept a JSON list or a comma-separated string for list settings."""
+    if isinstance(value, str):
+        text = value.strip()
+        if not text:
+            return []
+        if text.startswith("["):
+            return json.loads(text)
+        return [item.strip() for item in text.split(",") if item.strip()]
+    return value
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="DOUGAL_", extra="ignore")
+
+    stage: str = "dev"
+    log_level: str = "INFO"
+
+    # Database: a URL locally; in AWS a Secrets Manager entry with the RDS Proxy
+    # connection details (host, port, username, password, dbname).
+    database_url: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("DOUGAL_DATABASE_URL", "DATABASE_URL")
+    )
+    database_secret_id: str | None = None
+    database_connect_timeout: int = 5
+
+    # Tokens: HS256 signing key from Secrets Manager in AWS, from the environment locally.
+    jwt_secret: SecretStr | None = None
+    jwt_secret_id: str | None = None
+    jwt_issuer: str = "dougal"
+    jwt_audience: str = "dougal-api"
+    jwt_ttl_seconds: int = 3600
+    cookie_secure: bool = True
+
+    # Networks and hosts whose requests are logged in as guest without credentials.
+    implicit_guest_networks: Annotated[list[str], NoDecode] = []
+
+    # Brute-force protection for POST /login.
+    login_window_seconds: int = 900
+    login_max_failures: int = 10
+    login_max_failures_per_ip: int = 30
+
+    # AWS resources (names, not secrets).
+    upload_bucket: str = "dougal-uploads"
+    ingest_queue: str = "dougal-dev-ingest"
+    qc_queue: str = "dougal-dev-qc"
+    asaqc_queue: str = "dougal-dev-asaqc"
+
+    @field_validator("implicit_guest_networks", mode="before")
+    @classmethod
+    def _networks(cls, value: object) -> object:
+        value = _split_list(value)
+        if isinstance(value, list):
+            for item in value:
+                ipaddress.ip_network(str(item), strict=False)
+        return value
+
+    @property
+    def queues(self) -> dict[str, str]:
+        return {"ingest": self.ingest_queue, "qc": self.qc_queue, "asaqc": self.asaqc_queue}
+
+
+@functools.cache
+def get_settings() -> Settings:
+    return Settings()
