@@ -10,7 +10,8 @@ from chalicelib.api import auth, health, projects
 from chalicelib.api.middleware import authenticate
 from chalicelib.handlers import migrate
 
-app = Chalice(app_name="dougal")
+# Logs go through the powertools logger (chalicelib.observability), not Chalice's own handler.
+app = Chalice(app_name="dougal", configure_logs=False)
 app.register_middleware(authenticate, "http")
 
 for blueprint in (health.bp, auth.bp, projects.bp):

@@ -26,4 +26,5 @@ def check() -> dict[str, Any]:
     report: dict[str, Any] = {"status": "ok" if not problems else "unavailable", "version": __version__, "api": API_VERSION}
     if problems:
         report["problems"] = problems
+        report["message"] = "; ".join(problems)
     return report

@@ -28,7 +28,7 @@ def cluster() -> Iterator[localdb.Cluster]:
 
 
 @pytest.fixture(scope="session")
-def database_url(cluster: localdb.Cluster) -> str:
+def database_url(cluster: localdb.Cluster) -> Iterator[str]:
     import psycopg
 
     from chalicelib.db.migrate import migrate
@@ -39,7 +39,10 @@ def database_url(cluster: localdb.Cluster) -> str:
         migrate(conn)
     url = localdb.ensure_database(cluster, TEST_DB, template=TEMPLATE_DB, recreate=True)
     os.environ["DOUGAL_DATABASE_URL"] = url
-    return url
+    yield url
+    from chalicelib import db
+
+    db.close()
 
 
 @pytest.fixture(autouse=True)
