@@ -88,7 +88,7 @@ def init(cluster: Cluster) -> None:
     pwfile.write_text(cluster.password() + "\n")
     _chown(pwfile)
     try:
-        _run(
+        result = _run(
             [
                 str(PG_BIN / "initdb"),
                 "-D",
@@ -102,8 +102,13 @@ def init(cluster: Cluster) -> None:
                 "--encoding=UTF8",
                 "--locale=C.UTF-8",
             ],
+            check=False,
             quiet=True,
         )
+        if result.returncode != 0:
+            raise RuntimeError(
+                f"initdb failed for {cluster.data} (the postgres user must be able to reach it):\n{result.stderr}"
+            )
     finally:
         pwfile.unlink(missing_ok=True)
     with (cluster.data / "postgresql.conf").open("a") as conf:
@@ -120,10 +125,28 @@ def init(cluster: Cluster) -> None:
         )
 
 
-def is_running(cluster: Cluster) -> bool:
-    if not (cluster.data / "PG_VERSION").exists():
+def _process_alive(pid: int) -> bool:
+    """True for a live process; a zombie (killed, not yet reaped) is dead."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
         return False
-    return _run([str(PG_BIN / "pg_ctl"), "status", "-D", str(cluster.data)], check=False, quiet=True).returncode == 0
+    return stat.rsplit(")", 1)[1].split()[0] not in ("Z", "X")
+
+
+def is_running(cluster: Cluster) -> bool:
+    """Is the cluster's postmaster alive? A stale pid file (power cut, kill -9) is removed."""
+    pid_file = cluster.data / "postmaster.pid"
+    if not pid_file.exists():
+        return False
+    try:
+        pid = int(pid_file.read_text().splitlines()[0])
+    except (OSError, ValueError, IndexError):
+        return False
+    if _process_alive(pid):
+        return True
+    pid_file.unlink(missing_ok=True)
+    return False
 
 
 def start(cluster: Cluster) -> bool:

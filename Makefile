@@ -1,0 +1,43 @@
+# Dougal: `make run` brings the whole system up locally; `make test` runs the full suite.
+# Both install what they need first (PostgreSQL 15 + PostGIS 3, the virtualenv).
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+REQS_HASH := $(shell cat requirements.txt requirements-dev.txt | sha256sum | cut -c1-12)
+STAMP := $(VENV)/.installed-$(REQS_HASH)
+
+.PHONY: setup system venv run test bench lint fmt user
+
+setup: system venv
+
+system:
+	@bash scripts/install-system.sh
+
+venv: $(STAMP)
+
+$(STAMP): requirements.txt requirements-dev.txt
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	@rm -f $(VENV)/.installed-* && touch $@
+
+run: setup
+	$(PY) -m scripts.dev_stack
+
+test: setup
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+bench: setup
+	$(PY) -m scripts.bench
+
+lint: setup
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+
+fmt: setup
+	$(PY) -m ruff format .
+	$(PY) -m ruff check --fix .
+
+# e.g. make user ARGS="add navigator --role user"
+user: setup
+	DOUGAL_DATABASE_URL=$$($(PY) -m scripts.localdb url) $(PY) -m chalicelib.cli user $(ARGS)

@@ -1,0 +1,98 @@
+"""Administration from the command line: accounts and migrations.
+
+    python -m chalicelib.cli user add NAME --role user [--projects a,b] [--password-stdin]
+    python -m chalicelib.cli user passwd NAME --role user [--password-stdin]
+    python -m chalicelib.cli user projects NAME --role user --projects a,b|all
+    python -m chalicelib.cli user remove NAME [--role user]
+    python -m chalicelib.cli user list
+    python -m chalicelib.cli migrate
+
+The database comes from ``DOUGAL_DATABASE_URL`` (or ``DOUGAL_DATABASE_SECRET_ID``
+in AWS). Passwords are read from a prompt or one line of standard input, never
+from the command line, and are never printed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+
+from chalicelib import errors
+
+
+def _password(from_stdin: bool) -> str:
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    first = getpass.getpass("Password: ")
+    if first != getpass.getpass("Again: "):
+        raise errors.BadRequestError("The passwords differ")
+    return first
+
+
+def _projects(value: str | None) -> list[str] | None:
+    if value is None or value == "all":
+        return None
+    return [p.strip() for p in value.split(",") if p.strip()]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m chalicelib.cli", description="Dougal administration")
+    commands = parser.add_subparsers(dest="command", required=True)
+    user = commands.add_parser("user", help="manage accounts").add_subparsers(dest="action", required=True)
+    add = user.add_parser("add")
+    add.add_argument("name")
+    add.add_argument("--role", required=True, choices=["guest", "user", "master"])
+    add.add_argument("--projects", help="comma-separated project ids the account is limited to (default: all)")
+    add.add_argument("--password-stdin", action="store_true")
+    passwd = user.add_parser("passwd")
+    passwd.add_argument("name")
+    passwd.add_argument("--role", required=True, choices=["guest", "user", "master"])
+    passwd.add_argument("--password-stdin", action="store_true")
+    limit = user.add_parser("projects")
+    limit.add_argument("name")
+    limit.add_argument("--role", required=True, choices=["guest", "user", "master"])
+    limit.add_argument("--projects", required=True, help="comma-separated project ids, or 'all'")
+    remove = user.add_parser("remove")
+    remove.add_argument("name")
+    remove.add_argument("--role", choices=["guest", "user", "master"])
+    user.add_parser("list")
+    commands.add_parser("migrate", help="apply pending database migrations")
+    args = parser.parse_args(argv)
+
+    from chalicelib import db
+    from chalicelib.services import accounts
+
+    try:
+        if args.command == "migrate":
+            from chalicelib.db.migrate import migrate
+
+            with db.translated():
+                applied = migrate(db.connection())
+            print("applied: " + (", ".join(applied) if applied else "nothing pending"))
+        elif args.action == "add":
+            accounts.add_account(args.name, args.role, _password(args.password_stdin), _projects(args.projects))
+            print(f"added {args.name} ({args.role})")
+        elif args.action == "passwd":
+            accounts.set_password(args.name, args.role, _password(args.password_stdin))
+            print(f"password changed for {args.name} ({args.role})")
+        elif args.action == "projects":
+            accounts.set_projects(args.name, args.role, _projects(args.projects))
+            print(f"projects set for {args.name} ({args.role})")
+        elif args.action == "remove":
+            count = accounts.remove_account(args.name, args.role)
+            print(f"removed {count} account(s) named {args.name}")
+        elif args.action == "list":
+            for row in accounts.list_accounts():
+                limited = ",".join(row["projects"]) if row["projects"] is not None else "all projects"
+                print(f"{row['name']}\t{row['role']}\t{limited}")
+    except errors.DougalError as exc:
+        print(f"error: {exc.message}", file=sys.stderr)
+        return 1
+    finally:
+        db.close()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
