@@ -6,14 +6,15 @@ Routes live in ``chalicelib/api/<tag>.py``, event handlers in
 
 from chalice import Chalice
 
-from chalicelib.api import auth, health, projects
+from chalicelib.api import auth, files, health, preplots, projects, sequences
 from chalicelib.api.middleware import authenticate
-from chalicelib.handlers import migrate
+from chalicelib.handlers import ingest, migrate
 
 # Logs go through the powertools logger (chalicelib.observability), not Chalice's own handler.
 app = Chalice(app_name="dougal", configure_logs=False)
 app.register_middleware(authenticate, "http")
 
-for blueprint in (health.bp, auth.bp, projects.bp):
+for blueprint in (health.bp, auth.bp, projects.bp, files.bp, preplots.bp, sequences.bp):
     app.register_blueprint(blueprint)
-app.register_blueprint(migrate.bp)
+for blueprint in (ingest.bp, migrate.bp):
+    app.register_blueprint(blueprint)

@@ -136,3 +136,50 @@ def identity(request: Any) -> Identity:
     if found is None:
         raise errors.UnauthorizedError()
     return found
+
+
+def int_param(value: str | None, name: str, default: int | None = None, minimum: int | None = None,
+              maximum: int | None = None) -> int:
+    """An integer from a path or query parameter; 400 naming it otherwise."""
+    if value is None or value == "":
+        if default is None:
+            raise errors.BadRequestError(f"{name} is required")
+        return default
+    try:
+        number = int(value)
+    except ValueError as exc:
+        raise errors.BadRequestError(f"{name} must be an integer, not {value!r}") from exc
+    if minimum is not None and number < minimum:
+        raise errors.BadRequestError(f"{name} must be at least {minimum}")
+    if maximum is not None and number > maximum:
+        raise errors.BadRequestError(f"{name} must be at most {maximum}")
+    return number
+
+
+def negotiate(request: Any, supported: list[str]) -> str:
+    """The representation to answer with, from ``Accept``; 406 when none of ``supported`` fits.
+
+    The first supported type is the default (no header, ``*/*``).
+    """
+    header = (request.headers or {}).get("accept")
+    if not header:
+        return supported[0]
+    offers: list[tuple[float, int, str]] = []
+    for index, part in enumerate(header.split(",")):
+        media, *params = [p.strip() for p in part.split(";")]
+        quality = 1.0
+        for param in params:
+            if param.startswith("q="):
+                try:
+                    quality = float(param[2:])
+                except ValueError:
+                    quality = 0.0
+        offers.append((quality, -index, media.lower()))
+    for quality, _, media in sorted(offers, reverse=True):
+        if quality <= 0:
+            continue
+        if media in supported:
+            return media
+        if media in ("*/*", "application/*"):
+            return supported[0]
+    raise errors.NotAcceptableError(f"Cannot answer with {header}; available: {', '.join(supported)}")

@@ -96,24 +96,32 @@ def delete_info(pid: str, key: str) -> None:
 
 
 def project_summary(pid: str) -> dict[str, Any]:
-    """The ProjectSummary. Production figures are zero/null until a survey's data arrives."""
+    """The ProjectSummary, from the figures kept up to date at import (no scan of points or shots)."""
+    from chalicelib.db import sequences as db_sequences
+    from chalicelib.models.projects import Duration
+    from chalicelib.models.sequences import shotpoint_body
+
     row = get_project(pid)
+    figures = db_sequences.project_statistics(pid)
+    seconds = float(figures["prod_seconds"]) if figures.get("prod_seconds") is not None else None
+    intervals = figures.get("intervals")
+    duration = Duration.from_seconds(seconds)
     return {
         "pid": row["pid"],
         "name": row["name"],
         "schema": row["schema"],
-        "lines": 0,
-        "total": 0,
-        "virgin": 0,
-        "prime": 0,
-        "other": 0,
-        "ntba": 0,
-        "remaining": 0,
-        "fsp": None,
-        "lsp": None,
-        "seq_raw": 0,
-        "seq_final": 0,
-        "prod_duration": None,
-        "prod_distance": 0.0,
-        "shooting_rate": None,
+        "lines": int(figures["lines"]),
+        "total": int(figures["total"]),
+        "virgin": int(figures["virgin"]),
+        "prime": int(figures["prime"]),
+        "other": int(figures["other"]),
+        "ntba": int(figures["ntba"]),
+        "remaining": int(figures["remaining"]),
+        "fsp": shotpoint_body(figures["fsp"]) if figures["fsp"] else None,
+        "lsp": shotpoint_body(figures["lsp"]) if figures["lsp"] else None,
+        "seq_raw": int(figures["seq_raw"] or 0),
+        "seq_final": int(figures["seq_final"] or 0),
+        "prod_duration": duration.model_dump() if duration else None,
+        "prod_distance": float(figures["prod_distance"] or 0.0),
+        "shooting_rate": (seconds / float(intervals)) if seconds is not None and intervals else None,
     }

@@ -35,6 +35,13 @@ MATRIX: list[tuple[str, str, str, int, object]] = [
     ("GET", "/project/{project}/info/" + NESTED, "guest", 200, None),
     ("PUT", "/project/{project}/info/{p1}", "user", 204, {"any": "value"}),
     ("DELETE", "/project/{project}/info/{p1}", "user", 204, None),
+    ("GET", "/project/{project}/files", "guest", 200, None),
+    ("GET", "/project/{project}/line", "guest", 200, None),
+    ("PATCH", "/project/{project}/line/{line}", "user", 404, {"remarks": "no such line yet"}),
+    ("GET", "/project/{project}/sequence", "guest", 200, None),
+    ("GET", "/project/{project}/sequence/{sequence}", "guest", 404, None),
+    ("PATCH", "/project/{project}/sequence/{sequence}", "user", 404, {"remarks": "no such sequence"}),
+    ("GET", "/project/{project}/sequence/{sequence}/{shot}", "guest", 404, None),
 ]
 
 CALLERS = ["none", "guest", "user", "master"]
@@ -64,7 +71,8 @@ def _nested(depth: int) -> dict:
 
 
 def _url(path: str, pid: str) -> str:
-    url = path.replace("{project}", pid)
+    url = path.replace("{project}", pid).replace("{line}", "5210").replace("{sequence}", "55")
+    url = url.replace("{shot}", "2576")
     return re.sub(r"\{p(\d+)\}", lambda m: f"k{m.group(1)}", url)
 
 

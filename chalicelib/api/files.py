@@ -1,0 +1,22 @@
+"""Uploaded files of a project (tag "project"): what the vessel sent and what became of it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalice import Blueprint
+
+from chalicelib.api import http
+from chalicelib.api.http import route
+from chalicelib.services import files
+
+bp = Blueprint(__name__)
+
+
+@route(bp, "/project/{project}/files")
+def list_files(project: str) -> Any:
+    query = http.query_params(bp.current_request)
+    limit = http.int_param(query.get("limit"), "limit", default=100, minimum=1, maximum=1000)
+    offset = http.int_param(query.get("offset"), "offset", default=0, minimum=0)
+    found, total = files.list_files(project, limit, offset)
+    return http.json_response(found, headers={"X-Total-Count": str(total)})

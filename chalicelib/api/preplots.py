@@ -1,0 +1,26 @@
+"""Spec tag "preplot": preplot lines and their edits."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalice import Blueprint
+
+from chalicelib.api import http
+from chalicelib.api.http import route
+from chalicelib.models.preplots import LineUpdate
+from chalicelib.services import preplots
+
+bp = Blueprint(__name__)
+
+
+@route(bp, "/project/{project}/line")
+def list_lines(project: str) -> Any:
+    return http.json_response(preplots.as_json(preplots.list_lines(project)))
+
+
+@route(bp, "/project/{project}/line/{line}", methods=("PATCH",))
+def update_line(project: str, line: str) -> Any:
+    number = http.int_param(line, "line")
+    preplots.update_line(project, number, http.parse_body(bp.current_request, LineUpdate))
+    return http.empty_response()

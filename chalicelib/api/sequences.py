@@ -1,0 +1,47 @@
+"""Spec tag "sequences": sequences and their shotpoints."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalice import Blueprint
+
+from chalicelib.api import http
+from chalicelib.api.http import route
+from chalicelib.models.sequences import SequenceUpdate
+from chalicelib.services import sequences
+
+bp = Blueprint(__name__)
+
+JSON, GEOJSON = "application/json", "application/geo+json"
+
+
+@route(bp, "/project/{project}/sequence")
+def list_sequences(project: str) -> Any:
+    return http.json_response(sequences.list_sequences(project))
+
+
+@route(bp, "/project/{project}/sequence/{sequence}")
+def get_sequence(project: str, sequence: str) -> Any:
+    return http.json_response(sequences.get_sequence(project, http.int_param(sequence, "sequence")))
+
+
+@route(bp, "/project/{project}/sequence/{sequence}", methods=("PATCH",))
+def update_sequence(project: str, sequence: str) -> Any:
+    number = http.int_param(sequence, "sequence")
+    sequences.update_sequence(project, number, http.parse_body(bp.current_request, SequenceUpdate))
+    return http.empty_response()
+
+
+@route(bp, "/project/{project}/sequence/{sequence}/{shot}")
+def get_shotpoint(project: str, sequence: str, shot: str) -> Any:
+    request = bp.current_request
+    representation = http.negotiate(request, [JSON, GEOJSON])
+    query = http.query_params(request)
+    body = sequences.get_shotpoint(
+        project, http.int_param(sequence, "sequence"), http.int_param(shot, "shot"), query.get("kind")
+    )
+    body = sequences.project_attributes(body, sequences.projection(query.get("project")))
+    if representation == GEOJSON:
+        return http.json_response(sequences.as_feature(body), headers={"Content-Type": GEOJSON})
+    return http.json_response(body)

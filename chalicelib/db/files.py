@@ -1,0 +1,61 @@
+"""Uploaded files: one row per S3 object version (bucket, key, etag)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from chalicelib.db import cursor
+from chalicelib.db.queries import queries
+
+Q = queries("files")
+
+
+def claim_upload(
+    conn: Any, pid: str | None, bucket: str, key: str, etag: str, size: int | None, created_on: datetime | None
+) -> dict[str, Any]:
+    """Insert the upload row if new, and lock it for this transaction.
+
+    Concurrent deliveries of the same object queue up on the row lock; the
+    first one to commit decides, the others then see its final status.
+    """
+    params = {"pid": pid, "bucket": bucket, "key": key, "etag": etag, "size": size, "created_on": created_on}
+    conn.execute(Q.claim_upload, params)
+    row = conn.execute(Q.lock_upload, params).fetchone()
+    assert row is not None
+    return dict(row)
+
+
+def lock_content(conn: Any, pid: str, sha256: str) -> None:
+    conn.execute(Q.lock_content, {"pid": pid, "sha256": sha256})
+
+
+def find_imported_content(conn: Any, pid: str, sha256: str) -> dict[str, Any] | None:
+    return conn.execute(Q.find_imported_content, {"pid": pid, "sha256": sha256}).fetchone()
+
+
+def finish_upload(conn: Any, upload_id: int, **fields: Any) -> None:
+    params = {
+        "id": upload_id,
+        "kind": None,
+        "format": None,
+        "sha256": None,
+        "size": None,
+        "status": "rejected",
+        "message": None,
+        "records": None,
+        "sequence": None,
+    }
+    params.update(fields)
+    conn.execute(Q.finish_upload, params)
+
+
+def supersede_upload(conn: Any, upload_id: int, message: str) -> None:
+    conn.execute(Q.supersede_upload, {"id": upload_id, "message": message})
+
+
+def list_files(pid: str, limit: int, offset: int) -> tuple[list[dict[str, Any]], int]:
+    with cursor() as conn:
+        rows = conn.execute(Q.list_files, {"pid": pid, "limit": limit, "offset": offset}).fetchall()
+        total = conn.execute(Q.count_files, {"pid": pid}).fetchone()
+        return rows, int(total["n"]) if total else 0

@@ -1,0 +1,106 @@
+-- name: list_lines
+SELECT line, fsp, lsp, num_points, na, tba, length, azimuth, incr, remarks, ntba, meta
+FROM preplot_line
+WHERE pid = %(pid)s
+ORDER BY line;
+
+-- name: get_line
+SELECT line, fsp, lsp, num_points, na, tba, length, azimuth, incr, remarks, ntba, meta
+FROM preplot_line
+WHERE pid = %(pid)s AND line = %(line)s;
+
+-- name: update_line
+UPDATE preplot_line
+SET remarks = coalesce(%(remarks)s, remarks),
+    meta = coalesce(%(meta)s, meta),
+    ntba = coalesce(%(ntba)s, ntba),
+    incr = coalesce(%(incr)s, incr)
+WHERE pid = %(pid)s AND line = %(line)s
+RETURNING line;
+
+-- name: set_virgin_points_ntba
+UPDATE preplot_point p
+SET ntba = true
+WHERE p.pid = %(pid)s AND p.line = %(line)s AND NOT p.ntba
+  AND NOT EXISTS (
+      SELECT 1 FROM shot s JOIN sequence q ON q.pid = s.pid AND q.sequence = s.sequence
+      WHERE s.pid = p.pid AND s.kind = 'final' AND s.line = p.line AND s.point = p.point AND NOT q.ntbp);
+
+-- name: clear_points_ntba
+UPDATE preplot_point SET ntba = false WHERE pid = %(pid)s AND line = %(line)s AND ntba;
+
+-- name: create_staging
+CREATE TEMPORARY TABLE preplot_staging (
+    line integer NOT NULL, point integer NOT NULL,
+    easting double precision NOT NULL, northing double precision NOT NULL,
+    lon double precision NOT NULL, lat double precision NOT NULL
+) ON COMMIT DROP;
+
+-- name: staging_duplicates
+SELECT line, point FROM preplot_staging GROUP BY line, point HAVING count(*) > 1 LIMIT 1;
+
+-- name: upsert_lines
+INSERT INTO preplot_line (pid, line)
+SELECT DISTINCT %(pid)s, line FROM preplot_staging
+ON CONFLICT (pid, line) DO NOTHING;
+
+-- name: remove_points_not_in_staging
+DELETE FROM preplot_point p
+WHERE p.pid = %(pid)s
+  AND p.line IN (SELECT DISTINCT line FROM preplot_staging)
+  AND NOT EXISTS (SELECT 1 FROM preplot_staging s WHERE s.line = p.line AND s.point = p.point);
+
+-- name: upsert_points
+INSERT INTO preplot_point (pid, line, point, easting, northing, lon, lat)
+SELECT %(pid)s, line, point, easting, northing, lon, lat FROM preplot_staging
+ON CONFLICT (pid, line, point) DO UPDATE
+SET easting = excluded.easting, northing = excluded.northing, lon = excluded.lon, lat = excluded.lat;
+
+-- name: refresh_line_stats
+WITH acq AS (
+    SELECT s.line, s.point, count(DISTINCT s.sequence) AS n
+    FROM shot s
+    JOIN sequence q ON q.pid = s.pid AND q.sequence = s.sequence
+    WHERE s.pid = %(pid)s AND s.kind = 'final' AND NOT q.ntbp
+      AND (%(lines)s::integer[] IS NULL OR s.line = ANY (%(lines)s::integer[]))
+    GROUP BY s.line, s.point
+), pts AS (
+    SELECT p.line, p.point, (p.ntba OR l.ntba) AS ntba, coalesce(a.n, 0) AS n
+    FROM preplot_point p
+    JOIN preplot_line l ON l.pid = p.pid AND l.line = p.line
+    LEFT JOIN acq a ON a.line = p.line AND a.point = p.point
+    WHERE p.pid = %(pid)s AND (%(lines)s::integer[] IS NULL OR p.line = ANY (%(lines)s::integer[]))
+), agg AS (
+    SELECT line, count(*) AS num_points, min(point) AS fsp, max(point) AS lsp,
+           count(*) FILTER (WHERE n = 0) AS na,
+           count(*) FILTER (WHERE n = 0 AND NOT ntba) AS tba,
+           count(*) FILTER (WHERE n = 1) AS prime,
+           count(*) FILTER (WHERE n > 1) AS other,
+           count(*) FILTER (WHERE ntba) AS ntba_points
+    FROM pts
+    GROUP BY line
+), ends AS (
+    SELECT a.*, f.easting AS e0, f.northing AS n0, t.easting AS e1, t.northing AS n1
+    FROM agg a
+    JOIN preplot_point f ON f.pid = %(pid)s AND f.line = a.line AND f.point = a.fsp
+    JOIN preplot_point t ON t.pid = %(pid)s AND t.line = a.line AND t.point = a.lsp
+)
+UPDATE preplot_line l
+SET num_points = e.num_points, fsp = e.fsp, lsp = e.lsp, na = e.na, tba = e.tba,
+    prime = e.prime, other = e.other, ntba_points = e.ntba_points,
+    length = sqrt((e.e1 - e.e0) ^ 2 + (e.n1 - e.n0) ^ 2),
+    azimuth = CASE WHEN e.e1 = e.e0 AND e.n1 = e.n0 THEN NULL
+                   ELSE mod((degrees(atan2(e.e1 - e.e0, e.n1 - e.n0)) + 360.0)::numeric, 360)::float8 END
+FROM ends e
+WHERE l.pid = %(pid)s AND l.line = e.line;
+
+-- name: project_point_statistics
+SELECT count(*) AS lines,
+       coalesce(sum(num_points), 0) AS total,
+       coalesce(sum(na), 0) AS virgin,
+       coalesce(sum(prime), 0) AS prime,
+       coalesce(sum(other), 0) AS other,
+       coalesce(sum(ntba_points), 0) AS ntba,
+       coalesce(sum(tba), 0) AS remaining
+FROM preplot_line
+WHERE pid = %(pid)s;

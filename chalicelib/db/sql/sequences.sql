@@ -1,0 +1,132 @@
+-- name: list_sequences
+SELECT * FROM sequence WHERE pid = %(pid)s ORDER BY sequence;
+
+-- name: get_sequence
+SELECT * FROM sequence WHERE pid = %(pid)s AND sequence = %(sequence)s;
+
+-- name: lock_sequence
+SELECT sequence, raw_upload_id, final_upload_id,
+       (SELECT created_on FROM upload WHERE id = raw_upload_id) AS raw_created_on,
+       (SELECT created_on FROM upload WHERE id = final_upload_id) AS final_created_on
+FROM sequence
+WHERE pid = %(pid)s AND sequence = %(sequence)s
+FOR UPDATE;
+
+-- name: upsert_sequence
+INSERT INTO sequence (pid, sequence, line, attempt, line_name)
+VALUES (%(pid)s, %(sequence)s, %(line)s, %(attempt)s, %(line_name)s)
+ON CONFLICT (pid, sequence) DO UPDATE
+SET line = excluded.line, attempt = excluded.attempt, line_name = excluded.line_name, updated_on = now();
+
+-- name: set_raw_upload
+UPDATE sequence SET raw_upload_id = %(upload_id)s, updated_on = now()
+WHERE pid = %(pid)s AND sequence = %(sequence)s;
+
+-- name: set_final_upload
+UPDATE sequence SET final_upload_id = %(upload_id)s, updated_on = now()
+WHERE pid = %(pid)s AND sequence = %(sequence)s;
+
+-- name: delete_shots
+DELETE FROM shot WHERE pid = %(pid)s AND sequence = %(sequence)s AND kind = %(kind)s;
+
+-- name: shot_lines
+SELECT DISTINCT line FROM shot WHERE pid = %(pid)s AND sequence = %(sequence)s AND kind = 'final';
+
+-- name: update_sequence
+UPDATE sequence
+SET remarks = coalesce(%(remarks)s, remarks),
+    meta = coalesce(%(meta)s, meta),
+    remarks_final = CASE WHEN final_upload_id IS NULL THEN remarks_final ELSE coalesce(%(remarks_final)s, remarks_final) END,
+    meta_final = CASE WHEN final_upload_id IS NULL THEN meta_final ELSE coalesce(%(meta_final)s, meta_final) END,
+    ntbp = coalesce(%(ntbp)s, ntbp),
+    updated_on = now()
+WHERE pid = %(pid)s AND sequence = %(sequence)s
+RETURNING sequence, line;
+
+-- name: refresh_sequence_stats
+WITH s AS (
+    SELECT sequence, kind, line, point, objref, tstamp, easting, northing
+    FROM shot
+    WHERE pid = %(pid)s AND (%(sequences)s::integer[] IS NULL OR sequence = ANY (%(sequences)s::integer[]))
+), firsts AS (
+    SELECT DISTINCT ON (sequence, kind) sequence, kind, point AS fsp, tstamp AS ts0, easting AS e0, northing AS n0
+    FROM s ORDER BY sequence, kind, tstamp, objref
+), lasts AS (
+    SELECT DISTINCT ON (sequence, kind) sequence, kind, point AS lsp, tstamp AS ts1, easting AS e1, northing AS n1
+    FROM s ORDER BY sequence, kind, tstamp DESC, objref DESC
+), counts AS (
+    SELECT s.sequence, s.kind, count(DISTINCT s.point) AS num_points,
+           count(DISTINCT s.point) FILTER (WHERE p.point IS NOT NULL) AS num_preplots
+    FROM s
+    LEFT JOIN preplot_point p ON p.pid = %(pid)s AND p.line = s.line AND p.point = s.point
+    GROUP BY s.sequence, s.kind
+), missing AS (
+    SELECT f.sequence, f.kind, count(p.point) AS missing
+    FROM firsts f
+    JOIN lasts l ON l.sequence = f.sequence AND l.kind = f.kind
+    JOIN sequence q ON q.pid = %(pid)s AND q.sequence = f.sequence
+    JOIN preplot_point p ON p.pid = %(pid)s AND p.line = q.line
+         AND p.point BETWEEN least(f.fsp, l.lsp) AND greatest(f.fsp, l.lsp)
+    WHERE NOT EXISTS (
+        SELECT 1 FROM shot x
+        WHERE x.pid = %(pid)s AND x.kind = f.kind AND x.line = p.line AND x.point = p.point
+          AND x.sequence = f.sequence)
+    GROUP BY f.sequence, f.kind
+), stats AS (
+    SELECT f.sequence, f.kind, f.fsp, l.lsp, f.ts0, l.ts1, c.num_points, c.num_preplots,
+           coalesce(m.missing, 0) AS missing,
+           sqrt((l.e1 - f.e0) ^ 2 + (l.n1 - f.n0) ^ 2) AS length,
+           CASE WHEN l.e1 = f.e0 AND l.n1 = f.n0 THEN NULL
+                ELSE mod((degrees(atan2(l.e1 - f.e0, l.n1 - f.n0)) + 360.0)::numeric, 360)::float8 END AS azimuth
+    FROM firsts f
+    JOIN lasts l ON l.sequence = f.sequence AND l.kind = f.kind
+    JOIN counts c ON c.sequence = f.sequence AND c.kind = f.kind
+    LEFT JOIN missing m ON m.sequence = f.sequence AND m.kind = f.kind
+)
+UPDATE sequence q
+SET fsp = r.fsp, lsp = r.lsp, ts0 = r.ts0, ts1 = r.ts1,
+    num_points_raw = r.num_points, num_preplots_raw = r.num_preplots, missing_raw = r.missing,
+    length_raw = r.length, azimuth_raw = r.azimuth,
+    fsp_final = f.fsp, lsp_final = f.lsp, ts0_final = f.ts0, ts1_final = f.ts1,
+    num_points_final = f.num_points, num_preplots_final = f.num_preplots, missing_final = f.missing,
+    length_final = f.length, azimuth_final = f.azimuth
+FROM sequence q2
+LEFT JOIN stats r ON r.sequence = q2.sequence AND r.kind = 'raw'
+LEFT JOIN stats f ON f.sequence = q2.sequence AND f.kind = 'final'
+WHERE q.pid = q2.pid AND q.sequence = q2.sequence AND q2.pid = %(pid)s
+  AND (%(sequences)s::integer[] IS NULL OR q2.sequence = ANY (%(sequences)s::integer[]));
+
+-- name: get_shot
+SELECT s.sequence, s.line, s.point, s.objref, s.tstamp, u.sha256 AS hash, s.lon, s.lat, s.meta
+FROM shot s
+JOIN upload u ON u.id = s.upload_id
+WHERE s.pid = %(pid)s AND s.sequence = %(sequence)s AND s.kind = %(kind)s AND s.point = %(point)s
+ORDER BY s.tstamp, s.objref
+LIMIT 1;
+
+-- name: first_final_shot
+SELECT s.sequence, s.line, s.point, s.objref, s.tstamp, u.sha256 AS hash, s.lon, s.lat, s.meta
+FROM (SELECT sequence FROM sequence WHERE pid = %(pid)s AND ts0_final IS NOT NULL
+      ORDER BY ts0_final, sequence LIMIT 1) q
+JOIN shot s ON s.pid = %(pid)s AND s.sequence = q.sequence AND s.kind = 'final'
+JOIN upload u ON u.id = s.upload_id
+ORDER BY s.tstamp, s.objref
+LIMIT 1;
+
+-- name: last_final_shot
+SELECT s.sequence, s.line, s.point, s.objref, s.tstamp, u.sha256 AS hash, s.lon, s.lat, s.meta
+FROM (SELECT sequence FROM sequence WHERE pid = %(pid)s AND ts1_final IS NOT NULL
+      ORDER BY ts1_final DESC, sequence DESC LIMIT 1) q
+JOIN shot s ON s.pid = %(pid)s AND s.sequence = q.sequence AND s.kind = 'final'
+JOIN upload u ON u.id = s.upload_id
+ORDER BY s.tstamp DESC, s.objref DESC
+LIMIT 1;
+
+-- name: project_sequence_statistics
+SELECT count(*) FILTER (WHERE raw_upload_id IS NOT NULL) AS seq_raw,
+       count(*) FILTER (WHERE final_upload_id IS NOT NULL) AS seq_final,
+       sum(extract(epoch FROM ts1_final - ts0_final)) FILTER (WHERE final_upload_id IS NOT NULL) AS prod_seconds,
+       coalesce(sum(length_final) FILTER (WHERE final_upload_id IS NOT NULL), 0) AS prod_distance,
+       sum(num_points_final - 1) FILTER (WHERE final_upload_id IS NOT NULL) AS intervals
+FROM sequence
+WHERE pid = %(pid)s;

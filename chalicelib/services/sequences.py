@@ -1,0 +1,71 @@
+"""Sequences and shotpoints."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from chalicelib import errors
+from chalicelib.db import sequences as db
+from chalicelib.models.sequences import SequenceUpdate, sequence_body, shotpoint_body
+from chalicelib.services.projects import get_project
+
+SHOTPOINT_ATTRIBUTES = ("sequence", "line", "point", "objref", "tstamp", "hash", "geometry", "meta")
+_SEPARATORS = re.compile(r"[\s,;:]+")
+
+
+def list_sequences(pid: str) -> list[dict[str, Any]]:
+    get_project(pid)
+    return [sequence_body(row) for row in db.list_sequences(pid)]
+
+
+def get_sequence_row(pid: str, sequence: int) -> dict[str, Any]:
+    get_project(pid)
+    row = db.get_sequence(pid, sequence)
+    if row is None:
+        raise errors.NotFoundError(f"Sequence {sequence} not found in project {pid}")
+    return row
+
+
+def get_sequence(pid: str, sequence: int) -> dict[str, Any]:
+    return sequence_body(get_sequence_row(pid, sequence))
+
+
+def update_sequence(pid: str, sequence: int, changes: SequenceUpdate) -> None:
+    get_project(pid)
+    if not db.update_sequence(pid, sequence, changes.model_dump(exclude_unset=True)):
+        raise errors.NotFoundError(f"Sequence {sequence} not found in project {pid}")
+
+
+def projection(text: str | None) -> list[str] | None:
+    """Attribute names from ``project=``: any of space, comma, colon, semicolon between; cut at a dot.
+
+    Only known attribute names survive (they are looked up, never passed on).
+    """
+    if text is None:
+        return None
+    names = [name.split(".", 1)[0] for name in _SEPARATORS.split(text.strip()) if name]
+    return [a for a in SHOTPOINT_ATTRIBUTES if a in names]
+
+
+def get_shotpoint(pid: str, sequence: int, point: int, kind: str | None) -> dict[str, Any]:
+    row = get_sequence_row(pid, sequence)
+    if kind is None:
+        kind = "final" if row["final_upload_id"] is not None else "raw"
+    if kind not in ("raw", "final"):
+        raise errors.BadRequestError("kind must be raw or final")
+    shot = db.get_shot(pid, sequence, kind, point)
+    if shot is None:
+        raise errors.NotFoundError(f"No {kind} shotpoint {point} in sequence {sequence}")
+    return shotpoint_body(shot)
+
+
+def project_attributes(body: dict[str, Any], attributes: list[str] | None) -> dict[str, Any]:
+    if attributes is None:
+        return body
+    return {name: body[name] for name in attributes}
+
+
+def as_feature(body: dict[str, Any]) -> dict[str, Any]:
+    properties = {k: v for k, v in body.items() if k != "geometry"}
+    return {"type": "Feature", "geometry": body.get("geometry"), "properties": properties}
