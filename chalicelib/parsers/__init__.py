@@ -1,0 +1,89 @@
+"""Readers for the navigation files Dougal ingests: P1/11, P1/90 and SPS.
+
+Parsers are pure: lines of text in, records out, no I/O and no database. Each
+format module streams (generators over ``Iterable[str]``) so memory does not grow
+with the file, and rejects malformed input with a ParseError that names the line.
+
+Typical use by the ingest worker::
+
+    fmt = detect_format(head)
+    reader = shot_reader(fmt, decode_lines(body), year=project_year)
+    for shot in reader:      # reader.header is complete after the first shot
+        ...
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from typing import Protocol
+
+from chalicelib.parsers import p111, p190, sps
+from chalicelib.parsers.detect import P111, P190, SPS1, SPS21, decode_lines, detect_format
+from chalicelib.parsers.records import FileHeader, ParseError, PreplotRecord, ShotRecord
+
+__all__ = [
+    "FORMATS",
+    "FileHeader",
+    "ParseError",
+    "PreplotReader",
+    "PreplotRecord",
+    "ShotReader",
+    "ShotRecord",
+    "decode_lines",
+    "detect_format",
+    "preplot_reader",
+    "shot_reader",
+]
+
+FORMATS = (P111, P190, SPS21, SPS1)
+
+
+class ShotReader(Protocol):
+    """What every shot reader offers: a header and an iteration of ShotRecords."""
+
+    header: FileHeader
+
+    def __iter__(self) -> Iterator[ShotRecord]: ...  # pragma: no cover
+
+
+class PreplotReader(Protocol):
+    """What every preplot reader offers: a header and an iteration of PreplotRecords."""
+
+    header: FileHeader
+
+    def __iter__(self) -> Iterator[PreplotRecord]: ...  # pragma: no cover
+
+
+def shot_reader(
+    fmt: str,
+    lines: Iterable[str],
+    *,
+    year: int | None = None,
+    line_number: Callable[[str], int] | None = None,
+) -> ShotReader:
+    """The shot reader for a detected format; SPS files hold no shots.
+
+    ``year`` and ``line_number`` (line name → preplot line) are project
+    configuration that only P1/90 needs: P1/11 records carry full times and a line
+    number of their own.
+    """
+    if fmt == P111:
+        return p111.read_shots(lines, year=year)
+    if fmt == P190:
+        return p190.read_shots(lines, year=year, line_number=line_number)
+    if fmt in (SPS21, SPS1):
+        raise ParseError(None, "an SPS file holds preplot points, not shots")
+    raise ValueError(f"unknown format {fmt!r}")
+
+
+def preplot_reader(
+    fmt: str, lines: Iterable[str], *, line_number: Callable[[str], int] | None = None
+) -> PreplotReader:
+    """The preplot reader for a detected format (``line_number`` as for ``shot_reader``)."""
+    if fmt == P111:
+        return p111.read_preplot(lines)
+    if fmt == P190:
+        return p190.read_preplot(lines, line_number=line_number)
+    if fmt in (SPS21, SPS1):
+        return sps.read_preplot(lines, rev="2.1" if fmt == SPS21 else "1")
+    raise ValueError(f"unknown format {fmt!r}")

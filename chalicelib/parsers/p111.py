@@ -1,0 +1,848 @@
+"""IOGP P1/11 reader: shots from S1 records, preplot points from N1 records.
+
+P1/11 describes itself: which coordinate tuple of a position record is projected and
+which geographic, in what axis order, and how its time field counts, are all stated
+in the header. Nothing here assumes a column holds easting or that time is GPS
+seconds; everything is resolved through the records that define it:
+
+* ``H1,1,0,0`` position record type (PRT): the CRS of each coordinate tuple and the
+  time reference of the record, and how many extension fields follow;
+* ``HC,1,3,0``/``HC,1,4,0`` CRSs (EPSG code, projected/geographic/compound),
+  ``HC,1,4,1`` the horizontal part of a compound CRS, ``HC,1,6,0`` coordinate system
+  type and ``HC,1,6,1`` axes (a northing-first grid or a lon-first geographic CRS is
+  read correctly);
+* ``HC,1,2,0`` time reference (UTC or GPS with the file's own leap seconds; seconds
+  since an epoch, or ``YYYY:MM:DD:HH:MM:SS`` / ``YYYY:DDD:HH:MM:SS`` text) and the
+  ``HC,1,1,0`` unit it counts in;
+* ``HC,2,3,0`` position objects, the only valid OBJREFs.
+
+Files are streamed: a post-plot of a long sequence is tens of megabytes, mostly
+``P1`` records of objects that did not fire, which are skipped on a prefix check
+before any splitting. Field numbers in comments are 1-based as in the format notes;
+list indices are 0-based.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from chalicelib.parsers.records import FileHeader, ParseError, PreplotRecord, ShotRecord
+
+__all__ = ["PreplotReader", "ShotReader", "read_preplot", "read_shots"]
+
+_ESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})")
+# Records that are never shots and are frequent enough to deserve a prefix test.
+_NOT_SHOTS = ("P1,", "R1,")
+_S1_BASE_FIELDS = 26  # record id … field 26; extension fields follow
+_TUPLE_START = (12, 15, 18)  # index of the first ordinate of coordinate tuples 1, 2, 3
+_WGS84_GEOGRAPHIC = frozenset({4326, 4979})
+
+# EPSG axis name codes (used when an axis record gives a code but an unusual name).
+_AXIS_CODES = {9901: "lat", 9902: "lon", 9906: "e", 9907: "n"}
+_CRS_PROJECTED = 1
+_CRS_GEOGRAPHIC = (2, 3)
+_CRS_COMPOUND = 7
+
+
+def _unescape(text: str) -> str:
+    """Undo ``\\uXXXX`` escapes, applied by writers to reserved characters in text fields."""
+    if "\\" not in text:
+        return text
+    return _ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), text)
+
+
+def _field(fields: list[str], index: int) -> str:
+    return fields[index].strip() if index < len(fields) else ""
+
+
+def _int(fields: list[str], index: int, lineno: int, what: str) -> int:
+    text = _field(fields, index)
+    try:
+        return int(text)
+    except ValueError:
+        raise ParseError(lineno, f"bad {what} {text!r} in field {index + 1}") from None
+
+
+def _opt_int(fields: list[str], index: int, lineno: int, what: str) -> int | None:
+    return _int(fields, index, lineno, what) if _field(fields, index) else None
+
+
+def _opt_float(fields: list[str], index: int) -> float | None:
+    try:
+        return float(_field(fields, index))
+    except ValueError:
+        return None
+
+
+def _integral(text: str) -> int:
+    """A line or point number; ``2576.0`` is accepted, ``2576.5`` is not."""
+    try:
+        return int(text)
+    except ValueError:
+        value = float(text)
+        if not value.is_integer():
+            raise ValueError(text) from None
+        return int(value)
+
+
+# --------------------------------------------------------------------------- header
+
+
+@dataclass(slots=True)
+class _Unit:
+    name: str
+    format_code: int | None
+    scale: float  # value in the base unit = scale x value (A = D = 0 in the HC,1,1,0 formula)
+
+
+@dataclass(slots=True)
+class _TimeRef:
+    ref: int
+    lineno: int
+    system: int | None
+    leap_seconds: int | None
+    relative: bool
+    epoch: datetime | None
+    unitref: int | None
+
+
+@dataclass(slots=True)
+class _Crs:
+    ref: int
+    lineno: int
+    epsg: int | None = None
+    kind: int | None = None  # HC,1,4,0 CRS type code
+    cs_type: int | None = None  # HC,1,6,0: 2 Cartesian, 3 ellipsoidal
+    name: str = ""
+    horizontal: int | None = None  # CRSREF of the horizontal component (compound CRS)
+    horizontal_epsg: int | None = None
+    axes: dict[int, str] = field(default_factory=dict)  # axis order → role or ""
+
+
+@dataclass(slots=True)
+class _Prt:
+    ref: int
+    lineno: int
+    crsrefs: tuple[int | None, int | None, int | None]
+    timeref: int | None
+    extensions: int
+
+
+@dataclass(slots=True)
+class _PreplotType:
+    ref: int
+    lineno: int
+    crsrefs: tuple[int | None, int | None]
+
+
+@dataclass(slots=True)
+class _Roles:
+    """Where the wanted ordinates sit in a record, as field indices (-1 = absent)."""
+
+    easting: int = -1
+    northing: int = -1
+    lat: int = -1
+    lon: int = -1
+    grid_epsg: int | None = None
+    geographic_epsg: int | None = None
+
+
+def _axis_role(name: str, orientation: str, abbreviation: str, code: int | None) -> str:
+    """Role of one axis from its name, then its EPSG code, abbreviation, orientation."""
+    text = name.lower()
+    if "latitude" in text:
+        return "lat"
+    if "longitude" in text:
+        return "lon"
+    if "easting" in text:
+        return "e"
+    if "northing" in text:
+        return "n"
+    if code in _AXIS_CODES:
+        return _AXIS_CODES[code]
+    abbr = abbreviation.lower()
+    if abbr in ("lat", "φ", "phi", "b"):
+        return "lat"
+    if abbr in ("lon", "long", "λ", "lambda", "l"):
+        return "lon"
+    if abbr in ("e", "x"):
+        return "e"
+    if abbr in ("n", "y"):
+        return "n"
+    orient = orientation.lower()
+    if orient.startswith("east"):
+        return "east"
+    if orient.startswith("north"):
+        return "north"
+    return ""
+
+
+class _HeaderState:
+    """Definitions collected from the header records of one file."""
+
+    def __init__(self, header: FileHeader, wanted: str) -> None:
+        self.header = header
+        self.wanted = wanted  # the data record the reader is after: "S1" or "N1"
+        self.units: dict[int, _Unit] = {}
+        self.timerefs: dict[int, _TimeRef] = {}
+        self.crs: dict[int, _Crs] = {}
+        self.prts: dict[int, _Prt] = {}
+        self.preplot_types: dict[int, _PreplotType] = {}
+        self.data_started = False
+        self._handlers: dict[str, Callable[[list[str], int], None]] = {
+            "HC,1,1,0": self._unit,
+            "HC,1,2,0": self._timeref,
+            "HC,1,3,0": self._crs_implicit,
+            "HC,1,4,0": self._crs_details,
+            "HC,1,4,1": self._crs_horizontal,
+            "HC,1,6,0": self._coordinate_system,
+            "HC,1,6,1": self._axis,
+            "HC,2,3,0": self._object,
+            "H1,0,0,0": self._content,
+            "H1,0,2,0": self._parameter,
+            "H1,1,0,0": self._prt,
+            "H1,4,0,0": self._preplot_type,
+        }
+
+    # One call per record that is not a data record: header, comment or unknown.
+    def feed(self, line: str, lineno: int) -> None:
+        if lineno == 1 and line.startswith("\ufeff"):
+            line = line[1:]
+        text = line.rstrip("\r\n")
+        if not text.strip():
+            return
+        fields = text.split(",")
+        rid = fields[0].strip().upper()
+        if rid in ("OGP", "IOGP"):
+            self.header.version = _field(fields, 3) or None
+            self.header.records[rid] = _unescape(",".join(f.strip() for f in fields[1:]).rstrip(","))
+            return
+        if rid == "CC":
+            if not self.data_started:
+                self.header.comments.append(_unescape(",".join(fields[4:]).strip().rstrip(",")))
+            return
+        if rid in ("HC", "H1"):
+            if len(fields) < 5:
+                raise ParseError(lineno, f"header record {text[:20]!r} has only {len(fields)} fields")
+            key = ",".join(f.strip() for f in fields[:4])
+            handler = self._handlers.get(key)
+            if handler is not None:
+                handler(fields, lineno)
+            values = ",".join(f.strip() for f in fields[5:]).rstrip(",")
+            self.header.records.setdefault(key, _unescape(values))
+            return
+        if rid == self.wanted:
+            # The reader only recognises this record at the very start of a line; one
+            # indented or in lowercase would otherwise be lost without a word.
+            raise ParseError(lineno, f"{rid} record id must start the line, in capitals: {text[:20]!r}")
+        if rid in ("N1", "M1", "S1", "P1", "R1"):
+            return
+        warning = f"record type {rid!r} ignored"
+        if warning not in self.header.warnings:
+            self.header.warnings.append(warning)
+
+    def _crs_entry(self, ref: int, lineno: int) -> _Crs:
+        crs = self.crs.get(ref)
+        if crs is None:
+            crs = self.crs[ref] = _Crs(ref=ref, lineno=lineno)
+        return crs
+
+    def _unit(self, f: list[str], lineno: int) -> None:
+        ref = _int(f, 5, lineno, "UNITREF")
+        a, b, c, d = (_opt_float(f, i) for i in (10, 11, 12, 13))
+        scale = 1.0
+        if b is not None and c and not a and not d:
+            scale = b / c
+        code = _field(f, 8)
+        self.units[ref] = _Unit(_unescape(_field(f, 6)), int(code) if code.isdigit() else None, scale)
+
+    def _timeref(self, f: list[str], lineno: int) -> None:
+        ref = _int(f, 5, lineno, "TIMEREF")
+        epoch_text = _field(f, 10)
+        epoch = None
+        if epoch_text:
+            try:
+                year, month, day = (int(p) for p in epoch_text.split(":"))
+                epoch = datetime(year, month, day, tzinfo=UTC)
+            except ValueError:
+                raise ParseError(
+                    lineno, f"bad time reference epoch {epoch_text!r} (want YYYY:MM:DD)"
+                ) from None
+        flag = _field(f, 9)
+        relative = flag == "1" if flag else epoch is not None
+        self.timerefs[ref] = _TimeRef(
+            ref=ref,
+            lineno=lineno,
+            system=_opt_int(f, 6, lineno, "time system"),
+            leap_seconds=_opt_int(f, 7, lineno, "leap-second count"),
+            relative=relative,
+            epoch=epoch,
+            unitref=_opt_int(f, 11, lineno, "UNITREF"),
+        )
+
+    def _crs_implicit(self, f: list[str], lineno: int) -> None:
+        crs = self._crs_entry(_int(f, 5, lineno, "CRSREF"), lineno)
+        crs.epsg = crs.epsg or _opt_int(f, 6, lineno, "EPSG code")
+        crs.name = crs.name or _unescape(_field(f, 7))
+
+    def _crs_details(self, f: list[str], lineno: int) -> None:
+        crs = self._crs_entry(_int(f, 5, lineno, "CRSREF"), lineno)
+        crs.epsg = _opt_int(f, 6, lineno, "EPSG code") or crs.epsg
+        crs.kind = _opt_int(f, 7, lineno, "CRS type")
+        crs.name = _unescape(_field(f, 9)) or crs.name
+
+    def _crs_horizontal(self, f: list[str], lineno: int) -> None:
+        crs = self._crs_entry(_int(f, 5, lineno, "CRSREF"), lineno)
+        crs.horizontal = _opt_int(f, 6, lineno, "component CRSREF")
+        crs.horizontal_epsg = _opt_int(f, 7, lineno, "EPSG code")
+
+    def _coordinate_system(self, f: list[str], lineno: int) -> None:
+        crs = self._crs_entry(_int(f, 5, lineno, "CRSREF"), lineno)
+        crs.cs_type = _opt_int(f, 8, lineno, "coordinate system type")
+
+    def _axis(self, f: list[str], lineno: int) -> None:
+        crs = self._crs_entry(_int(f, 5, lineno, "CRSREF"), lineno)
+        order = _int(f, 6, lineno, "axis order")
+        code = _field(f, 7)
+        crs.axes[order] = _axis_role(
+            _field(f, 8), _field(f, 9), _field(f, 10), int(code) if code.isdigit() else None
+        )
+
+    def _object(self, f: list[str], lineno: int) -> None:
+        objref = _int(f, 5, lineno, "OBJREF")
+        name = _unescape(_field(f, 6)) or _unescape(_field(f, 4))
+        header = self.header
+        header.objects[objref] = name
+        objtype = _field(f, 7)
+        if objtype == "1" and header.vessel_objref is None:
+            header.vessel_objref = objref
+        elif objtype == "4" and objref not in header.source_objrefs:
+            header.source_objrefs.append(objref)
+
+    def _content(self, f: list[str], lineno: int) -> None:
+        self.header.content = _unescape(_field(f, 5)) or None
+
+    def _parameter(self, f: list[str], lineno: int) -> None:
+        if "sequence" in _field(f, 4).lower():
+            value = _field(f, 6)
+            if value.isdigit():
+                self.header.sequence = int(value)
+
+    def _prt(self, f: list[str], lineno: int) -> None:
+        ref = _int(f, 5, lineno, "PRTREF")
+        crsrefs = (
+            _opt_int(f, 6, lineno, "CRSREF"),
+            _opt_int(f, 7, lineno, "CRSREF"),
+            _opt_int(f, 8, lineno, "CRSREF"),
+        )
+        self.prts[ref] = _Prt(
+            ref=ref,
+            lineno=lineno,
+            crsrefs=crsrefs,
+            timeref=_opt_int(f, 9, lineno, "TIMEREF"),
+            extensions=_opt_int(f, 11, lineno, "number of extension fields") or 0,
+        )
+
+    def _preplot_type(self, f: list[str], lineno: int) -> None:
+        ref = _int(f, 5, lineno, "preplot type")
+        refs: list[int | None] = []
+        for index in (10, 11):
+            text = _field(f, index)
+            refs.append(int(text) if text.isdigit() else None)
+        self.preplot_types[ref] = _PreplotType(ref=ref, lineno=lineno, crsrefs=(refs[0], refs[1]))
+
+    # ----------------------------------------------------------- resolution
+
+    def axis_order(self, crsref: int, lineno: int) -> tuple[tuple[str, str], int | None]:
+        """(role of ordinate 1, role of ordinate 2) and EPSG code of the horizontal CRS.
+
+        Roles are 'e'/'n' for grid and 'lat'/'lon' for geographic ordinates. Axis
+        records are the authority; without them the CRS type gives EPSG's usual
+        order (easting, northing / latitude, longitude); with neither, the EPSG code
+        range does (4000-4999 are geographic CRSs), else the tuple cannot be used.
+        """
+        crs = self.crs.get(crsref)
+        if crs is None:
+            raise ParseError(lineno, f"CRS {crsref} is not defined (no HC,1,3,0 or HC,1,4,0 record)")
+        epsg = crs.epsg
+        horizontal = crs
+        if crs.kind == _CRS_COMPOUND or crs.horizontal is not None or crs.horizontal_epsg is not None:
+            component = self.crs.get(crs.horizontal) if crs.horizontal is not None else None
+            if component is not None:
+                horizontal = component
+            epsg = crs.horizontal_epsg or (component.epsg if component is not None else None)
+        axes = crs.axes or horizontal.axes
+        kind = horizontal.kind if horizontal.kind is not None else crs.kind
+        cs_type = horizontal.cs_type or crs.cs_type
+        geographic: bool | None = None
+        if kind == _CRS_PROJECTED or cs_type == 2:
+            geographic = False
+        elif kind in _CRS_GEOGRAPHIC or cs_type == 3:
+            geographic = True
+        roles = [axes[k] for k in sorted(axes)][:2]
+        if geographic is None and any(r in ("lat", "lon") for r in roles):
+            geographic = True
+        if geographic is None and any(r in ("e", "n") for r in roles):
+            geographic = False
+        if geographic is None and epsg is not None:
+            geographic = 4000 <= epsg <= 4999
+        if geographic is None:
+            raise ParseError(crs.lineno, f"cannot tell whether CRS {crsref} is projected or geographic")
+        if len(roles) < 2:
+            pair = ("lat", "lon") if geographic else ("e", "n")
+        else:
+            pair_list = []
+            for role in roles:
+                if role == "east":
+                    role = "lon" if geographic else "e"
+                elif role == "north":
+                    role = "lat" if geographic else "n"
+                pair_list.append(role)
+            pair = (pair_list[0], pair_list[1])
+            valid = {("e", "n"), ("n", "e")} if not geographic else {("lat", "lon"), ("lon", "lat")}
+            if pair not in valid:
+                raise ParseError(crs.lineno, f"cannot resolve the horizontal axes of CRS {crsref}: {pair}")
+        return pair, epsg
+
+    def roles(self, crsrefs: Iterable[int | None], starts: Iterable[int], lineno: int) -> _Roles:
+        """Field indices of E/N/lat/lon for coordinate tuples with these CRSs.
+
+        Grid coordinates come from the first projected tuple; geographic ones from
+        a WGS 84 tuple if there is one (Dougal stores WGS 84), else the first
+        geographic tuple.
+        """
+        result = _Roles()
+        for crsref, start in zip(crsrefs, starts, strict=False):
+            if crsref is None:
+                continue
+            (first, second), epsg = self.axis_order(crsref, lineno)
+            index = {first: start, second: start + 1}
+            if "e" in index:
+                if result.easting < 0:
+                    result.easting, result.northing, result.grid_epsg = index["e"], index["n"], epsg
+            elif result.lat < 0 or (
+                result.geographic_epsg not in _WGS84_GEOGRAPHIC and epsg in _WGS84_GEOGRAPHIC
+            ):
+                result.lat, result.lon, result.geographic_epsg = index["lat"], index["lon"], epsg
+        return result
+
+    def describe_crs(self, roles: _Roles) -> None:
+        """Promote the CRSs in use to the public header (first ones seen win)."""
+        header = self.header
+        if header.grid_epsg is None:
+            header.grid_epsg = roles.grid_epsg
+        if header.geographic_epsg is None:
+            header.geographic_epsg = roles.geographic_epsg
+
+
+# --------------------------------------------------------------------------- time
+
+
+def _parse_datetime_text(text: str) -> datetime:
+    """``YYYY:MM:DD:HH:MM:SS[.s]`` or ``YYYY:DDD:HH:MM:SS[.s]`` as a UTC datetime."""
+    parts = text.strip().split(":")
+    if len(parts) == 6:
+        year, month, day, hour, minute = (int(p) for p in parts[:5])
+        base = datetime(year, month, day, hour, minute, tzinfo=UTC)
+    elif len(parts) == 5:
+        year, doy, hour, minute = (int(p) for p in parts[:4])
+        if not 1 <= doy <= 366:
+            raise ValueError(text)
+        base = datetime(year, 1, 1, hour, minute, tzinfo=UTC) + timedelta(days=doy - 1)
+        if base.year != year:
+            raise ValueError(text)
+    else:
+        raise ValueError(text)
+    seconds = float(parts[-1])
+    if not 0 <= seconds < 61:
+        raise ValueError(text)
+    return base + timedelta(seconds=seconds)
+
+
+def _time_converter(state: _HeaderState, timeref: int, lineno: int) -> Callable[[str], datetime]:
+    """A function turning the time field of a record into UTC, per the TIMEREF's definition."""
+    ref = state.timerefs.get(timeref)
+    if ref is None:
+        raise ParseError(lineno, f"time reference {timeref} is not defined (no HC,1,2,0 record for it)")
+    if ref.system == 2:
+        if ref.leap_seconds is None:
+            raise ParseError(
+                ref.lineno, f"GPS time reference {timeref} does not give the GPS-UTC leap seconds"
+            )
+        shift = timedelta(seconds=ref.leap_seconds)
+    elif ref.system == 1:
+        shift = timedelta(0)
+    else:
+        raise ParseError(ref.lineno, f"unsupported time system {ref.system} (1 = UTC and 2 = GPS are)")
+    if state.header.leap_seconds is None:
+        state.header.leap_seconds = ref.leap_seconds
+    unit = None
+    if ref.unitref is not None:
+        unit = state.units.get(ref.unitref)
+        if unit is None:
+            raise ParseError(
+                ref.lineno, f"time reference {timeref} counts in UNITREF {ref.unitref}, not defined"
+            )
+    absolute_text = unit is not None and unit.format_code in (11, 12)
+
+    if ref.relative and not absolute_text:
+        if ref.epoch is None:
+            raise ParseError(ref.lineno, f"time reference {timeref} counts from an epoch but gives none")
+        base = ref.epoch - shift
+        scale = unit.scale if unit is not None else 1.0
+        if scale == 1.0:
+            return lambda text: base + timedelta(seconds=float(text))
+        return lambda text: base + timedelta(seconds=float(text) * scale)
+    if shift:
+        return lambda text: _parse_datetime_text(text) - shift
+    return _parse_datetime_text
+
+
+# --------------------------------------------------------------------------- shots
+
+
+@dataclass(slots=True)
+class _Plan:
+    """Everything needed to read an S1 record of one PRT, resolved once."""
+
+    prt: int
+    nfields: int
+    to_utc: Callable[[str], datetime]
+    easting: int
+    northing: int
+    lat: int
+    lon: int
+
+
+class ShotReader:
+    """Iterate the S1 records of a P1/11 post-plot file as ShotRecords.
+
+    ``header`` is filled as the header records go by and is complete once the
+    first record has been yielded. Only ``S1`` records are shots: ``P1`` (other
+    objects), ``R1`` (receivers), ``N1`` (preplot) and ``M1`` (perimeter) records
+    are skipped. Every ``S1`` is kept, so simultaneous sources give several records
+    for one shot point. Iterating again re-reads ``lines`` from where it stands.
+    """
+
+    def __init__(self, lines: Iterable[str], *, year: int | None = None) -> None:
+        # ``year`` is accepted so all shot readers share one signature; P1/11 times
+        # are complete and never need it.
+        self._lines = lines
+        self.header = FileHeader(format="p111")
+
+    def _plan(self, state: _HeaderState, prt_text: str, lineno: int) -> _Plan:
+        if not state.prts or not state.timerefs or not state.header.objects:
+            missing = [
+                name
+                for name, ok in (
+                    ("time reference (HC,1,2,0)", state.timerefs),
+                    ("position record type (H1,1,0,0)", state.prts),
+                    ("position objects (HC,2,3,0)", state.header.objects),
+                )
+                if not ok
+            ]
+            raise ParseError(lineno, f"S1 record before the header defined a {' and a '.join(missing)}")
+        try:
+            prtref = int(prt_text)
+        except ValueError:
+            raise ParseError(lineno, f"bad PRTREF {prt_text.strip()!r} in field 11") from None
+        prt = state.prts.get(prtref)
+        if prt is None:
+            raise ParseError(lineno, f"PRTREF {prtref} is not defined in any H1,1,0,0 record")
+        if prt.timeref is None:
+            raise ParseError(prt.lineno, f"position record type {prtref} names no time reference")
+        to_utc = _time_converter(state, prt.timeref, prt.lineno)
+        roles = state.roles(prt.crsrefs, _TUPLE_START, prt.lineno)
+        if roles.easting < 0 and roles.lat < 0:
+            raise ParseError(prt.lineno, f"position record type {prtref} has no usable coordinate tuple")
+        state.describe_crs(roles)
+        return _Plan(
+            prt=prtref,
+            nfields=_S1_BASE_FIELDS + prt.extensions,
+            to_utc=to_utc,
+            easting=roles.easting,
+            northing=roles.northing,
+            lat=roles.lat,
+            lon=roles.lon,
+        )
+
+    def __iter__(self) -> Iterator[ShotRecord]:
+        header = self.header = FileHeader(format="p111")
+        state = _HeaderState(header, "S1")
+        plans: dict[str, _Plan] = {}
+        objrefs: dict[str, int] = {}
+        seen_names: set[str] = set()
+        last_name = None
+        not_shots = _NOT_SHOTS
+
+        for lineno, line in enumerate(self._lines, 1):
+            if line.startswith(not_shots):
+                continue
+            if not line.startswith("S1,"):
+                state.feed(line, lineno)
+                continue
+
+            state.data_started = True
+            f = line.split(",")
+            n = len(f)
+            if n < 11:
+                raise ParseError(
+                    lineno, f"S1 record truncated: {n} fields, a position record needs at least 26"
+                )
+            plan = plans.get(f[10])
+            if plan is None:
+                plan = plans[f[10]] = self._plan(state, f[10], lineno)
+            if n != plan.nfields and not (n == plan.nfields + 1 and not f[-1].strip()):
+                raise ParseError(
+                    lineno,
+                    f"S1 record has {n} fields, position record type {plan.prt} needs {plan.nfields}"
+                    + (" (truncated record?)" if n < plan.nfields else ""),
+                )
+            objref = objrefs.get(f[8])
+            if objref is None:
+                objref = _objref(state, f[8], lineno)
+                objrefs[f[8]] = objref
+            name = f[2]
+            if name != last_name:
+                last_name = name
+                if name not in seen_names:
+                    seen_names.add(name)
+                    header.line_names.append(_unescape(name.strip()))
+            try:
+                ie = plan.easting
+                ilat = plan.lat
+                e = f[ie] if ie >= 0 else ""
+                nn = f[plan.northing] if ie >= 0 else ""
+                la = f[ilat] if ilat >= 0 else ""
+                lo = f[plan.lon] if ilat >= 0 else ""
+                record = ShotRecord(
+                    lineno,
+                    _unescape(name.strip()),
+                    int(f[3]),
+                    int(f[4]),
+                    objref,
+                    plan.to_utc(f[7]),
+                    float(e) if e else None,
+                    float(nn) if nn else None,
+                    float(lo) if lo else None,
+                    float(la) if la else None,
+                )
+            except (ValueError, OverflowError):
+                record = _shot_slow(f, plan, objref, lineno)
+            yield record
+
+
+def _objref(state: _HeaderState, text: str, lineno: int) -> int:
+    try:
+        objref = int(text)
+    except ValueError:
+        raise ParseError(lineno, f"bad OBJREF {text.strip()!r} in field 9") from None
+    if objref not in state.header.objects:
+        raise ParseError(lineno, f"OBJREF {objref} is not defined in any HC,2,3,0 record")
+    return objref
+
+
+def _shot_slow(f: list[str], plan: _Plan, objref: int, lineno: int) -> ShotRecord:
+    """Re-read a record the fast path choked on, to accept padding or name the bad field."""
+
+    def number(index: int, what: str) -> float | None:
+        if index < 0:
+            return None
+        text = f[index].strip()
+        if not text:
+            return None
+        try:
+            return float(text)
+        except ValueError:
+            raise ParseError(lineno, f"bad {what} {text!r} in field {index + 1}") from None
+
+    values: list[int] = []
+    for index, what in ((3, "line number"), (4, "point number")):
+        text = f[index].strip()
+        try:
+            values.append(_integral(text))
+        except ValueError:
+            raise ParseError(lineno, f"bad {what} {text!r} in field {index + 1}") from None
+    time_text = f[7].strip()
+    try:
+        tstamp = plan.to_utc(time_text)
+    except (ValueError, OverflowError):
+        raise ParseError(lineno, f"bad time {time_text!r} in field 8") from None
+    return ShotRecord(
+        lineno,
+        _unescape(f[2].strip()),
+        values[0],
+        values[1],
+        objref,
+        tstamp,
+        number(plan.easting, "easting"),
+        number(plan.northing, "northing"),
+        number(plan.lon, "longitude"),
+        number(plan.lat, "latitude"),
+    )
+
+
+def read_shots(lines: Iterable[str], *, year: int | None = None) -> ShotReader:
+    """Shots of a P1/11 post-plot, streamed from ``lines`` (see ShotReader)."""
+    return ShotReader(lines, year=year)
+
+
+# --------------------------------------------------------------------------- preplot
+
+
+@dataclass(slots=True)
+class _PreplotLine:
+    line: int
+    type_ref: int | None
+
+
+_SEGMENT_FIELDS = 21  # N1 sub-type 2 up to the end point's second tuple (field 21)
+
+
+class PreplotReader:
+    """Iterate every preplot point of a P1/11 file's ``N1`` records.
+
+    ``N1`` sub-type 0 records name a line (line index → line number); sub-type 2
+    records are straight segments between two points of that line. Every point
+    from start to end at the segment's point increment is yielded, with easting
+    and northing interpolated linearly by point number (a straight line in the grid
+    is what a straight segment means). Latitude and longitude are given only for
+    the two points the file states and are left ``None`` in between: interpolating
+    them linearly is wrong by metres over a few kilometres (5 m at 12.5 km), so the
+    caller converts the grid coordinates instead (``geodesy.grid_to_wgs84``).
+
+    The CRS of each tuple comes from the line's ``H1,4,0,0`` preplot type when the
+    header defines it (CRSREFs in fields 11 and 12); otherwise tuple 1 is taken as
+    easting, northing and tuple 2 as latitude, longitude, the layout of every file
+    seen. A segment starting on the point the previous one ended on does not repeat
+    it. Other N1 sub-types (arcs) are rejected rather than silently dropped.
+    """
+
+    def __init__(self, lines: Iterable[str]) -> None:
+        self._lines = lines
+        self.header = FileHeader(format="p111")
+
+    def __iter__(self) -> Iterator[PreplotRecord]:
+        header = self.header = FileHeader(format="p111")
+        state = _HeaderState(header, "N1")
+        lines: dict[int, _PreplotLine] = {}
+        roles_by_type: dict[int | None, _Roles] = {}
+        seen_lines: set[int] = set()
+        last: tuple[int, int] | None = None
+
+        for lineno, text in enumerate(self._lines, 1):
+            if text.startswith(("S1,", "P1,", "R1,", "M1,")):
+                continue
+            if not text.startswith("N1,"):
+                state.feed(text, lineno)
+                continue
+            state.data_started = True
+            f = text.rstrip("\r\n").split(",")
+            subtype = _field(f, 1)
+            if subtype == "0":
+                if len(f) < 7:
+                    raise ParseError(lineno, f"N1 line record has {len(f)} fields, needs 7")
+                index = _int(f, 3, lineno, "line index")
+                line = _int(f, 4, lineno, "line number")
+                type_text = _field(f, 2)
+                lines[index] = _PreplotLine(line, int(type_text) if type_text.isdigit() else None)
+                if line not in seen_lines:
+                    seen_lines.add(line)
+                    header.line_names.append(str(line))
+                continue
+            if subtype != "2":
+                raise ParseError(
+                    lineno, f"N1 sub-type {subtype!r} not supported (0 line header, 2 straight segment)"
+                )
+            if len(f) < _SEGMENT_FIELDS:
+                raise ParseError(lineno, f"N1 segment record has {len(f)} fields, needs {_SEGMENT_FIELDS}")
+            index = _int(f, 2, lineno, "line index")
+            pline = lines.get(index)
+            if pline is None:
+                raise ParseError(
+                    lineno, f"N1 segment for line index {index}, which no N1 line record defines"
+                )
+            roles = roles_by_type.get(pline.type_ref)
+            if roles is None:
+                roles = roles_by_type[pline.type_ref] = self._roles(state, pline.type_ref)
+                state.describe_crs(roles)
+            for record in _segment_points(f, pline.line, roles, lineno):
+                key = (record.line, record.point)
+                if key != last:
+                    yield record
+                last = key
+
+    @staticmethod
+    def _roles(state: _HeaderState, type_ref: int | None) -> _Roles:
+        ptype = state.preplot_types.get(type_ref) if type_ref is not None else None
+        if ptype is not None and all(r is not None and r in state.crs for r in ptype.crsrefs):
+            return state.roles(ptype.crsrefs, (8, 11), ptype.lineno)
+        # No usable preplot type: the layout of every file seen, and the file's first
+        # projected and geographic CRSs as the ones in use.
+        roles = _Roles(easting=8, northing=9, lat=11, lon=12)
+        for crs in state.crs.values():
+            if crs.kind == _CRS_PROJECTED and roles.grid_epsg is None:
+                roles.grid_epsg = crs.epsg
+            elif crs.kind in _CRS_GEOGRAPHIC and roles.geographic_epsg is None:
+                roles.geographic_epsg = crs.epsg
+        return roles
+
+
+def _segment_points(f: list[str], line: int, roles: _Roles, lineno: int) -> Iterator[PreplotRecord]:
+    """All points of one straight N1 segment."""
+    first = _int(f, 7, lineno, "start point")
+    last = _int(f, 14, lineno, "end point")
+    increment = abs(_opt_int(f, 6, lineno, "point increment") or 1)
+    step = increment if last >= first else -increment
+    shift = 7  # end tuples sit 7 fields after the start tuples
+
+    def value(index: int, what: str) -> float | None:
+        if index < 0:
+            return None
+        text = _field(f, index)
+        if not text:
+            return None
+        try:
+            return float(text)
+        except ValueError:
+            raise ParseError(lineno, f"bad {what} {text!r} in field {index + 1}") from None
+
+    e0, n0 = value(roles.easting, "easting"), value(roles.northing, "northing")
+    e1 = value(roles.easting + shift if roles.easting >= 0 else -1, "easting")
+    n1 = value(roles.northing + shift if roles.northing >= 0 else -1, "northing")
+    lat0, lon0 = value(roles.lat, "latitude"), value(roles.lon, "longitude")
+    lat1 = value(roles.lat + shift if roles.lat >= 0 else -1, "latitude")
+    lon1 = value(roles.lon + shift if roles.lon >= 0 else -1, "longitude")
+    grid = None not in (e0, n0, e1, n1)
+
+    span = last - first
+    count = abs(span) // increment
+    points = [first + i * step for i in range(count + 1)]
+    if points[-1] != last:
+        points.append(last)
+    for point in points:
+        if point == first:
+            yield PreplotRecord(lineno, line, point, e0, n0, lon0, lat0)
+        elif point == last:
+            yield PreplotRecord(lineno, line, point, e1, n1, lon1, lat1)
+        elif grid:
+            t = (point - first) / span
+            yield PreplotRecord(
+                lineno,
+                line,
+                point,
+                e0 + t * (e1 - e0),  # type: ignore[operator]
+                n0 + t * (n1 - n0),  # type: ignore[operator]
+                None,
+                None,
+            )
+        else:
+            yield PreplotRecord(lineno, line, point, None, None, None, None)
+
+
+def read_preplot(lines: Iterable[str]) -> PreplotReader:
+    """Preplot points of a P1/11 file, streamed from ``lines`` (see PreplotReader)."""
+    return PreplotReader(lines)

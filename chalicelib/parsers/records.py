@@ -1,0 +1,116 @@
+"""Records produced by the navigation-file parsers.
+
+Shot and preplot records are plain frozen, slotted dataclasses rather than pydantic
+models: a post-plot file holds hundreds of thousands of them and the parsers must
+stay fast. Validation happens while parsing, so the records need none of their own.
+Coordinates are ``None`` where the file does not give them (SPS has no lon/lat;
+points interpolated between preplot segment ends get no lon/lat, see each parser).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+
+@dataclass(slots=True, frozen=True)
+class ShotRecord:
+    """One fired source at one shot point.
+
+    A shot of a flip-flop survey gives one record (the source that fired); a shot of
+    simultaneous sources gives one record per source, same line, point and time.
+    ``lineno`` is the 1-based line number in the file, kept so later checks can
+    point the user at the record. ``tstamp`` is timezone-aware UTC and keeps
+    sub-second precision where the format has it.
+    """
+
+    lineno: int
+    line_name: str
+    line: int
+    point: int
+    objref: int
+    tstamp: datetime
+    easting: float | None
+    northing: float | None
+    lon: float | None
+    lat: float | None
+
+
+@dataclass(slots=True, frozen=True)
+class PreplotRecord:
+    """One planned point of a preplot line.
+
+    ``lineno`` is the file line that gave the point or, for an interpolated point,
+    the record (segment or end point) it was interpolated from.
+    """
+
+    lineno: int
+    line: int
+    point: int
+    easting: float | None
+    northing: float | None
+    lon: float | None
+    lat: float | None
+
+
+@dataclass(slots=True)
+class FileHeader:
+    """What a file says about itself.
+
+    Filled while the header records are read, so it is complete once a reader has
+    yielded its first record; ``line_names`` keeps growing until the iteration ends.
+    Only the facts the rest of Dougal needs are promoted to attributes; other header
+    values a user may want to see are kept as text in ``records``.
+    """
+
+    format: str
+    """'p111', 'p190', 'sps21' or 'sps1'."""
+    version: str | None = None
+    """Format version as written in the file (P1/11 identification record, SPS H00)."""
+    content: str | None = None
+    """Free-text description of the contents (P1/11 ``H1,0,0,0``)."""
+    grid_epsg: int | None = None
+    """EPSG code of the projected CRS the grid coordinates are in, if the file declares one."""
+    geographic_epsg: int | None = None
+    """EPSG code of the geographic CRS of ``lat``/``lon``, if the file declares one."""
+    leap_seconds: int | None = None
+    """GPS - UTC seconds declared by the file (P1/11 time reference)."""
+    year: int | None = None
+    """Year used to date records that carry only a day of year (P1/90)."""
+    sequence: int | None = None
+    """Sequence number when the file states one (P1/11 ``H1,0,2,0 Sequence(s)``)."""
+    line_names: list[str] = field(default_factory=list)
+    """Distinct line names in order of first appearance."""
+    objects: dict[int, str] = field(default_factory=dict)
+    """P1/11 position objects: OBJREF → object name."""
+    source_objrefs: list[int] = field(default_factory=list)
+    """OBJREFs whose object type says they are sources (air-gun arrays)."""
+    vessel_objref: int | None = None
+    """OBJREF of the vessel reference point, if defined."""
+    records: dict[str, str] = field(default_factory=dict)
+    """Other header values as text, keyed by record id (``H0200``, ``HC,0,1,0``, ``H13``…)."""
+    comments: list[str] = field(default_factory=list)
+    """Comment records met before the first data record."""
+    warnings: list[str] = field(default_factory=list)
+    """Things that were tolerated but a user may want to know about."""
+
+
+class ParseError(Exception):
+    """A file, or one record of it, cannot be read.
+
+    ``lineno`` is the 1-based line where the problem was found (``None`` when it
+    concerns the file as a whole, e.g. an empty file); ``reason`` says what is
+    wrong in words a user can act on. ``str()`` gives ``"line 42: reason"``.
+    """
+
+    def __init__(self, lineno: int | None, reason: str) -> None:
+        self.lineno = lineno
+        self.reason = reason
+        super().__init__(self.__str__())
+
+    def __str__(self) -> str:
+        return f"line {self.lineno}: {self.reason}" if self.lineno is not None else self.reason
+
+    def __reduce__(self) -> tuple[type[ParseError], tuple[int | None, str]]:
+        # Keep the two attributes through pickling (multiprocessing, Lambda error wrapping).
+        return (type(self), (self.lineno, self.reason))

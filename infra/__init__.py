@@ -1,0 +1,1 @@
+"""Deployment templates and the post-processing of `chalice package` output (see README.md)."""

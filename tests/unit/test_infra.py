@@ -1,0 +1,445 @@
+"""The deployment templates, checked offline: cfn-lint, the queue and network rules
+cfn-lint cannot see, the post-processing of `chalice package` output, and the
+application's IAM policy."""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+from cfnlint.api import lint
+from cfnlint.decode.cfn_yaml import loads as load_cfn_yaml
+
+from infra import merge
+
+ROOT = Path(__file__).resolve().parents[2]
+DATA_STACK = ROOT / "infra" / "data-stack.yaml"
+POLICY = ROOT / ".chalice" / "policy-prod.json"
+DEPLOY = ROOT / "infra" / "deploy.sh"
+QUEUES = {"ingest": "IngestQueue", "qc": "QcQueue", "asaqc": "AsaqcQueue"}
+DATA_PLANE = ("sqs:", "s3:", "secretsmanager:", "rds-db:", "logs:")
+
+
+def lint_errors(text: str) -> list[str]:
+    return [f"{m.rule.id} {m.message} (line {m.linenumber})" for m in lint(text, regions=["eu-west-1"])]
+
+
+def as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+@pytest.fixture(scope="module")
+def data_stack() -> dict[str, Any]:
+    return load_cfn_yaml(DATA_STACK.read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="module")
+def policy() -> dict[str, Any]:
+    return json.loads(POLICY.read_text(encoding="utf-8"))
+
+
+# ---------------------------------------------------------------- a packaged template, as `chalice package` writes it
+
+
+def _role(policy: dict[str, Any], name: str) -> dict[str, Any]:
+    return {
+        "Type": "AWS::IAM::Role",
+        "Properties": {
+            "AssumeRolePolicyDocument": {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}
+                ],
+            },
+            "Policies": [{"PolicyDocument": copy.deepcopy(policy), "PolicyName": f"{name}Policy"}],
+        },
+    }
+
+
+def _function(handler: str, role: str, timeout: int, stage: str = "prod", **extra: Any) -> dict[str, Any]:
+    return {
+        "Type": "AWS::Serverless::Function",
+        "Properties": {
+            "Runtime": "python3.11",
+            "Handler": handler,
+            "CodeUri": "./deployment.zip",
+            "Tags": {"aws-chalice": f"version=1.34.0:stage={stage}:app=dougal"},
+            "Tracing": "PassThrough",
+            "Timeout": timeout,
+            "MemorySize": 1024,
+            "Architectures": ["x86_64"],
+            "Environment": {
+                "Variables": {
+                    "DOUGAL_STAGE": stage,
+                    "DOUGAL_DATABASE_SECRET_ID": f"dougal/{stage}/database",
+                    "DOUGAL_INGEST_QUEUE": f"dougal-{stage}-ingest",
+                }
+            },
+            "Role": {"Fn::GetAtt": [role, "Arn"]},
+            **extra,
+        },
+    }
+
+
+def packaged(policy: dict[str, Any], stage: str = "prod", queue: str | None = None) -> dict[str, Any]:
+    """api_handler, migrate and one SQS worker, the way Chalice 1.34 packages them."""
+    queue = queue or f"dougal-{stage}-ingest"
+    sqs_event = {
+        "Type": "SQS",
+        "Properties": {
+            "Queue": {"Fn::Sub": f"arn:${{AWS::Partition}}:sqs:${{AWS::Region}}:${{AWS::AccountId}}:{queue}"},
+            "BatchSize": 5,
+            "MaximumBatchingWindowInSeconds": 0,
+        },
+    }
+    integration_uri = (
+        "arn:${AWS::Partition}:apigateway:${AWS::Region}:lambda:path/2015-03-31/functions/${APIHandler.Arn}/invocations"
+    )
+    return {
+        "AWSTemplateFormatVersion": "2010-09-09",
+        "Transform": "AWS::Serverless-2016-10-31",
+        "Outputs": {
+            "EndpointURL": {
+                "Value": {"Fn::Sub": "https://${RestAPI}.execute-api.${AWS::Region}.${AWS::URLSuffix}/api/"}
+            }
+        },
+        "Resources": {
+            "MigrateRole": _role(policy, "MigrateRole"),
+            "Migrate": _function("app.migrate_database", "MigrateRole", 300, stage),
+            "IngestUploadedFilesRole": _role(policy, "IngestUploadedFilesRole"),
+            "IngestUploadedFiles": _function(
+                "app.ingest_uploaded_files",
+                "IngestUploadedFilesRole",
+                28,
+                stage,
+                Events={"IngestUploadedFilesSqsEventSource": sqs_event},
+            ),
+            "ApiHandlerRole": _role(policy, "ApiHandlerRole"),
+            "RestAPI": {
+                "Type": "AWS::Serverless::Api",
+                "Properties": {
+                    "EndpointConfiguration": "REGIONAL",
+                    "StageName": "api",
+                    "DefinitionBody": {
+                        "swagger": "2.0",
+                        "info": {"version": "1.0", "title": "dougal"},
+                        "schemes": ["https"],
+                        "paths": {
+                            "/health": {
+                                "get": {
+                                    "responses": {"200": {"description": "200 response"}},
+                                    "x-amazon-apigateway-integration": {
+                                        "uri": {"Fn::Sub": integration_uri},
+                                        "passthroughBehavior": "when_no_match",
+                                        "httpMethod": "POST",
+                                        "contentHandling": "CONVERT_TO_TEXT",
+                                        "type": "aws_proxy",
+                                    },
+                                }
+                            }
+                        },
+                    },
+                },
+            },
+            "APIHandler": _function("app.app", "ApiHandlerRole", 28, stage),
+            "APIHandlerInvokePermission": {
+                "Type": "AWS::Lambda::Permission",
+                "Properties": {
+                    "FunctionName": {"Ref": "APIHandler"},
+                    "Action": "lambda:InvokeFunction",
+                    "Principal": "apigateway.amazonaws.com",
+                    "SourceArn": {
+                        "Fn::Sub": [
+                            "arn:${AWS::Partition}:execute-api:${AWS::Region}:${AWS::AccountId}:${RestAPIId}/*",
+                            {"RestAPIId": {"Ref": "RestAPI"}},
+                        ]
+                    },
+                },
+            },
+        },
+    }
+
+
+@pytest.fixture(scope="module")
+def merged(policy: dict[str, Any]) -> dict[str, Any]:
+    return merge.postprocess(packaged(policy), stage="prod", data_stack="dougal-prod-data")
+
+
+def functions(template: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {
+        lid: res["Properties"]
+        for lid, res in template["Resources"].items()
+        if res["Type"] == "AWS::Serverless::Function"
+    }
+
+
+def imports(node: Any) -> set[str]:
+    if isinstance(node, dict):
+        found = {node["Fn::ImportValue"]} if isinstance(node.get("Fn::ImportValue"), str) else set()
+        return found.union(*(imports(v) for v in node.values()))
+    if isinstance(node, list):
+        return set().union(*(imports(v) for v in node))
+    return set()
+
+
+# ---------------------------------------------------------------- data stack
+
+
+def test_data_stack_passes_cfn_lint() -> None:
+    assert lint_errors(DATA_STACK.read_text(encoding="utf-8")) == []
+
+
+@pytest.mark.parametrize("suffix", sorted(QUEUES))
+def test_queue_redrives_to_its_dead_letter_queue_after_five_receives(data_stack: dict[str, Any], suffix: str) -> None:
+    from scripts import awsresources
+
+    resources = data_stack["Resources"]
+    queue = resources[QUEUES[suffix]]["Properties"]
+    dlq_id = queue["RedrivePolicy"]["deadLetterTargetArn"]["Fn::GetAtt"][0]
+    assert queue["QueueName"] == {"Fn::Sub": f"dougal-${{Stage}}-{suffix}"}
+    assert resources[dlq_id]["Properties"]["QueueName"] == {"Fn::Sub": f"dougal-${{Stage}}-{suffix}-dlq"}
+    assert queue["RedrivePolicy"]["maxReceiveCount"] == 5 == awsresources.MAX_RECEIVE_COUNT
+    assert queue["VisibilityTimeout"] >= 6 * merge.WORKER_TIMEOUT_SECONDS
+    # merge.py checks worker timeouts against this number, and the local stack copies it.
+    assert queue["VisibilityTimeout"] == merge.QUEUE_VISIBILITY_TIMEOUT_SECONDS == awsresources.VISIBILITY_TIMEOUT
+    # A message must not expire in the DLQ before it would have in its queue.
+    assert resources[dlq_id]["Properties"]["MessageRetentionPeriod"] >= queue["MessageRetentionPeriod"]
+
+
+def test_uploads_notify_the_ingest_queue(data_stack: dict[str, Any]) -> None:
+    resources = data_stack["Resources"]
+    bucket = resources["UploadBucket"]
+    props = bucket["Properties"]
+    assert props["BucketName"] == {"Fn::Sub": "dougal-${Stage}-uploads"}
+    assert props["VersioningConfiguration"]["Status"] == "Enabled"
+    assert props["BucketEncryption"]["ServerSideEncryptionConfiguration"]
+    assert all(props["PublicAccessBlockConfiguration"].values())
+    assert props["NotificationConfiguration"]["QueueConfigurations"] == [
+        {"Event": "s3:ObjectCreated:*", "Queue": {"Fn::GetAtt": ["IngestQueue", "Arn"]}}
+    ]
+    # S3 checks it may send when the notification is set up, so the policy comes first.
+    assert bucket["DependsOn"] == "IngestQueuePolicy"
+    statement = resources["IngestQueuePolicy"]["Properties"]["PolicyDocument"]["Statement"][0]
+    assert statement["Principal"] == {"Service": "s3.amazonaws.com"}
+    assert statement["Action"] == "sqs:SendMessage"
+    assert statement["Condition"]["ArnLike"]["aws:SourceArn"] == {
+        "Fn::Sub": "arn:${AWS::Partition}:s3:::dougal-${Stage}-uploads"
+    }
+
+
+def _ingress_sources(resources: dict[str, Any], group: str) -> set[str]:
+    """Security groups admitted into ``group`` (and fail on any address-range ingress)."""
+    sources = set()
+    rules = [r["Properties"] for r in resources.values() if r["Type"] == "AWS::EC2::SecurityGroupIngress"]
+    rules = [r for r in rules if r["GroupId"] == {"Ref": group}]
+    rules += resources[group]["Properties"].get("SecurityGroupIngress", [])
+    for rule in rules:
+        assert "CidrIp" not in rule, f"{group} admits an address range"
+        assert (rule["FromPort"], rule["ToPort"]) == (5432, 5432)
+        sources.add(rule["SourceSecurityGroupId"]["Ref"])
+    return sources
+
+
+def test_database_is_reached_through_the_proxy_only(data_stack: dict[str, Any]) -> None:
+    resources = data_stack["Resources"]
+    assert _ingress_sources(resources, "ProxySecurityGroup") == {"LambdaSecurityGroup"}
+    assert _ingress_sources(resources, "DatabaseSecurityGroup") == {"ProxySecurityGroup", "MigrationSecurityGroup"}
+    assert resources["DatabaseCluster"]["Properties"]["VpcSecurityGroupIds"] == [{"Ref": "DatabaseSecurityGroup"}]
+    assert resources["DatabaseProxy"]["Properties"]["VpcSecurityGroupIds"] == [{"Ref": "ProxySecurityGroup"}]
+
+
+def test_in_vpc_functions_reach_aws_apis_through_endpoints(data_stack: dict[str, Any]) -> None:
+    services = {
+        res["Properties"]["ServiceName"]["Fn::Sub"].rsplit(".", 1)[-1]: res["Properties"]["VpcEndpointType"]
+        for res in data_stack["Resources"].values()
+        if res["Type"] == "AWS::EC2::VPCEndpoint"
+    }
+    assert services == {"s3": "Gateway", "sqs": "Interface", "secretsmanager": "Interface"}
+
+
+def test_secrets_hold_what_the_application_reads(data_stack: dict[str, Any]) -> None:
+    secrets = {
+        res["Properties"]["Name"]["Fn::Sub"]: res["Properties"]
+        for res in data_stack["Resources"].values()
+        if res["Type"] == "AWS::SecretsManager::Secret"
+    }
+    assert {"dougal/${Stage}/jwt", "dougal/${Stage}/database", "dougal/${Stage}/asaqc"} <= set(secrets)
+    assert secrets["dougal/${Stage}/jwt"]["GenerateSecretString"]["PasswordLength"] >= 48
+    connection = re.sub(r"\$\{[^}]+\}", "x", secrets["dougal/${Stage}/database"]["SecretString"]["Fn::Sub"])
+    assert set(json.loads(connection)) == {"host", "port", "username", "password", "dbname"}
+    assert "${DatabaseProxy.Endpoint}" in secrets["dougal/${Stage}/database"]["SecretString"]["Fn::Sub"]
+
+
+# ---------------------------------------------------------------- application stack (infra/merge.py)
+
+
+def test_merged_template_passes_cfn_lint(merged: dict[str, Any]) -> None:
+    assert lint_errors(json.dumps(merged)) == []
+
+
+def test_every_sqs_event_source_reports_batch_item_failures(policy: dict[str, Any]) -> None:
+    template = packaged(policy)
+    template["Resources"]["ExtraMapping"] = {
+        "Type": "AWS::Lambda::EventSourceMapping",
+        "Properties": {
+            "FunctionName": {"Ref": "IngestUploadedFiles"},
+            "EventSourceArn": {"Fn::Sub": "arn:${AWS::Partition}:sqs:${AWS::Region}:${AWS::AccountId}:dougal-prod-qc"},
+        },
+    }
+    result = merge.postprocess(template, stage="prod", data_stack="dougal-prod-data")
+    events = [
+        event["Properties"]
+        for props in functions(result).values()
+        for event in (props.get("Events") or {}).values()
+        if event["Type"] == "SQS"
+    ]
+    assert len(events) == 1
+    assert events[0]["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    assert events[0]["Queue"] == {"Fn::ImportValue": "dougal-prod-data-IngestQueueArn"}
+    assert result["Resources"]["ExtraMapping"]["Properties"]["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+
+
+def test_functions_run_in_the_vpc_with_the_data_stack_resources(merged: dict[str, Any]) -> None:
+    found = functions(merged)
+    assert set(found) == {"APIHandler", "Migrate", "IngestUploadedFiles"}
+    for logical_id, props in found.items():
+        group = "MigrationSecurityGroupId" if logical_id == "Migrate" else "LambdaSecurityGroupId"
+        assert props["VpcConfig"] == {
+            "SecurityGroupIds": [{"Fn::ImportValue": f"dougal-prod-data-{group}"}],
+            "SubnetIds": {"Fn::Split": [",", {"Fn::ImportValue": "dougal-prod-data-PrivateSubnetIds"}]},
+        }
+        variables = props["Environment"]["Variables"]
+        secret = "DatabaseMasterSecretArn" if logical_id == "Migrate" else "DatabaseSecretArn"
+        assert variables["DOUGAL_DATABASE_SECRET_ID"] == {"Fn::ImportValue": f"dougal-prod-data-{secret}"}
+        assert variables["DOUGAL_UPLOAD_BUCKET"] == {"Fn::ImportValue": "dougal-prod-data-UploadBucketName"}
+        assert variables["DOUGAL_STAGE"] == "prod"
+        assert props["FunctionName"] == f"dougal-prod-{merge.chalice_name(logical_id)}"
+    assert found["APIHandler"]["FunctionName"] == "dougal-prod-api_handler"
+    assert found["IngestUploadedFiles"]["FunctionName"] == "dougal-prod-ingest_uploaded_files"
+
+
+def test_every_import_is_exported_by_the_data_stack(merged: dict[str, Any], data_stack: dict[str, Any]) -> None:
+    exported = {
+        output["Export"]["Name"]["Fn::Sub"].replace("${AWS::StackName}", "dougal-prod-data")
+        for output in data_stack["Outputs"].values()
+        if "Export" in output and "Condition" not in output
+    }
+    wanted = imports(merged)
+    assert wanted, "the merged template imports nothing"
+    assert wanted <= exported
+
+
+def test_environment_names_are_settings() -> None:
+    from chalicelib.settings import Settings
+
+    planned = {"asaqc_secret_id"}  # read by the ASAQC client, which is still to come
+    names = {variable.removeprefix("DOUGAL_").lower() for variable in merge.ENVIRONMENT_EXPORTS}
+    assert names - planned <= set(Settings.model_fields)
+
+
+def test_worker_timeout_fits_the_queue_visibility(merged: dict[str, Any], data_stack: dict[str, Any]) -> None:
+    worker = functions(merged)["IngestUploadedFiles"]
+    visibility = data_stack["Resources"]["IngestQueue"]["Properties"]["VisibilityTimeout"]
+    assert worker["Timeout"] == merge.WORKER_TIMEOUT_SECONDS
+    assert 6 * worker["Timeout"] <= visibility
+    # Functions without a queue keep the timeouts .chalice/config.json gave them.
+    assert functions(merged)["Migrate"]["Timeout"] == 300
+    assert functions(merged)["APIHandler"]["Timeout"] == 28
+
+
+def test_a_worker_timeout_set_in_the_chalice_config_is_kept(policy: dict[str, Any]) -> None:
+    config = {"stages": {"prod": {"lambda_functions": {"ingest_uploaded_files": {"lambda_timeout": 45}}}}}
+    result = merge.postprocess(packaged(policy), stage="prod", data_stack="d", chalice_config=config)
+    assert functions(result)["IngestUploadedFiles"]["Timeout"] == 45
+
+
+def test_role_policies_name_this_account(merged: dict[str, Any]) -> None:
+    text = json.dumps(merged["Resources"]["IngestUploadedFilesRole"])
+    assert ":*:*:" not in text
+    assert "arn:${AWS::Partition}:sqs:${AWS::Region}:${AWS::AccountId}:dougal-prod-ingest" in text
+
+
+def _without_vpc_permissions(template: dict[str, Any]) -> None:
+    statements = template["Resources"]["MigrateRole"]["Properties"]["Policies"][0]["PolicyDocument"]["Statement"]
+    statements[:] = [s for s in statements if not any(a.startswith("ec2:") for a in as_list(s["Action"]))]
+
+
+REFUSALS = [
+    ("unknown queue", lambda p: packaged(p, queue="dougal-prod-p1-ingest"), {}, "reads queue 'dougal-prod-p1-ingest'"),
+    ("other stage", lambda p: packaged(p, stage="dev"), {}, "packaged for stage 'dev'"),
+    (
+        "timeout too long for the queue",
+        packaged,
+        {"lambda_functions": {"ingest_uploaded_files": {"lambda_timeout": 120}}},
+        "visibility timeout of at least 720 s",
+    ),
+    ("no VPC permissions", lambda p: (t := packaged(p), _without_vpc_permissions(t))[0], {}, "lacks ec2:"),
+    ("not chalice output", lambda p: {"Resources": {}}, {}, "no Lambda functions"),
+]
+
+
+@pytest.mark.parametrize(("template", "config", "message"), [r[1:] for r in REFUSALS], ids=[r[0] for r in REFUSALS])
+def test_merge_refuses_a_template_that_would_fail_in_aws(
+    policy: dict[str, Any], template: Any, config: dict[str, Any], message: str
+) -> None:
+    with pytest.raises(merge.MergeError, match=re.escape(message)):
+        merge.postprocess(template(policy), stage="prod", data_stack="dougal-prod-data", chalice_config=config)
+
+
+def test_merge_command_writes_the_template(policy: dict[str, Any], tmp_path: Path) -> None:
+    source = tmp_path / "sam.json"
+    source.write_text(json.dumps(packaged(policy)), encoding="utf-8")
+    assert merge.main(["--stage", "prod", "--config", str(tmp_path / "none.json"), str(source)]) == 0
+    written = json.loads((tmp_path / "template.json").read_text(encoding="utf-8"))
+    assert "VpcConfig" in written["Resources"]["Migrate"]["Properties"]
+    bad = tmp_path / "dev.json"
+    bad.write_text(json.dumps(packaged(policy, stage="dev")), encoding="utf-8")
+    assert merge.main(["--stage", "prod", str(bad), "-o", str(tmp_path / "out.json")]) == 1
+    assert not (tmp_path / "out.json").exists()
+
+
+# ---------------------------------------------------------------- IAM policy and deploy script
+
+
+def test_policy_grants_data_plane_actions_on_named_resources_only(policy: dict[str, Any]) -> None:
+    assert policy["Version"] == "2012-10-17"
+    for statement in policy["Statement"]:
+        assert statement["Effect"] == "Allow"
+        actions = as_list(statement["Action"])
+        if any(action.startswith(DATA_PLANE) for action in actions):
+            for resource in as_list(statement["Resource"]):
+                assert resource != "*", statement.get("Sid")
+                assert "dougal-prod-" in resource or "dougal/prod/" in resource or resource.endswith("/dougal")
+
+
+def test_policy_covers_what_the_functions_do(policy: dict[str, Any], data_stack: dict[str, Any]) -> None:
+    granted: dict[str, set[str]] = {}
+    for statement in policy["Statement"]:
+        for action in as_list(statement["Action"]):
+            granted.setdefault(action, set()).update(as_list(statement["Resource"]))
+    queues = {f"arn:aws:sqs:*:*:dougal-prod-{suffix}" for suffix in QUEUES}
+    for action in ("sqs:SendMessage", "sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"):
+        assert granted[action] == queues, action
+    assert granted["s3:GetObject"] == granted["s3:PutObject"] == {"arn:aws:s3:::dougal-prod-uploads/*"}
+    assert granted["secretsmanager:GetSecretValue"] == {"arn:aws:secretsmanager:*:*:secret:dougal/prod/*"}
+    assert "rds-db:connect" in granted
+    assert {"xray:PutTraceSegments", *merge.VPC_ACTIONS} <= set(granted)
+    # The policy and the data stack name the same queues.
+    stack_queues = {
+        res["Properties"]["QueueName"]["Fn::Sub"].replace("${Stage}", "prod")
+        for res in data_stack["Resources"].values()
+        if res["Type"] == "AWS::SQS::Queue" and "RedrivePolicy" in res["Properties"]
+    }
+    assert {q.rsplit(":", 1)[-1] for q in queues} == stack_queues
+
+
+def test_deploy_script_is_valid_bash_and_stops_on_missing_dependencies() -> None:
+    subprocess.run(["bash", "-n", str(DEPLOY)], check=True)
+    text = DEPLOY.read_text(encoding="utf-8")
+    assert "Could not install dependencies" in text
+    assert text.index('chalice" package') < text.index("infra/merge.py") < text.index("cloudformation package")
