@@ -43,9 +43,7 @@ def _transformer(source: int, target: int) -> Transformer:
     import pyproj  # lazy on purpose: see the module docstring
 
     try:
-        return pyproj.Transformer.from_crs(
-            pyproj.CRS.from_epsg(source), pyproj.CRS.from_epsg(target), always_xy=True
-        )
+        return pyproj.Transformer.from_crs(pyproj.CRS.from_epsg(source), pyproj.CRS.from_epsg(target), always_xy=True)
     except pyproj.exceptions.ProjError as exc:
         raise GeodesyError(f"cannot transform EPSG:{source} to EPSG:{target}: {exc}") from None
 

@@ -150,9 +150,7 @@ class Survey:
     def num_points(self) -> int:
         return self.num_lines * self.points_per_line
 
-    def position(
-        self, line: float, point: float, inline: float = 0.0, crossline: float = 0.0
-    ) -> tuple[float, float]:
+    def position(self, line: float, point: float, inline: float = 0.0, crossline: float = 0.0) -> tuple[float, float]:
         """Grid (easting, northing) of a point, optionally moved inline/crossline (metres).
 
         Works for any point number, so run-in/run-out points beyond the preplot ends
@@ -187,8 +185,7 @@ class Survey:
         ends.append((self.last_point, *self.position(line, self.last_point)))
         lons, lats = geodesy.grid_to_wgs84(self.grid_epsg, [e[1] for e in ends], [e[2] for e in ends])
         first, last = (
-            PreplotRecord(0, line, p, e, n, lon, lat)
-            for (p, e, n), lon, lat in zip(ends, lons, lats, strict=True)
+            PreplotRecord(0, line, p, e, n, lon, lat) for (p, e, n), lon, lat in zip(ends, lons, lats, strict=True)
         )
         return first, last
 
@@ -287,14 +284,10 @@ class Survey:
                 e, n = self.position(line, point, inline * direction, crossline * direction)
                 fired = [(o, e, n) for o in fired_refs]
                 idle = [(o, e, n) for o in sources if o not in fired_refs]
-                ahead = self.position(
-                    line, point, (inline + VESSEL_AHEAD_M) * direction, crossline * direction
-                )
+                ahead = self.position(line, point, (inline + VESSEL_AHEAD_M) * direction, crossline * direction)
                 plans.append((point, tstamp, fired, idle, ahead))
                 if "duplicate" in kinds:
-                    plans.append(
-                        (point, tstamp + timedelta(milliseconds=interval_ms // 2), fired, idle, ahead)
-                    )
+                    plans.append((point, tstamp + timedelta(milliseconds=interval_ms // 2), fired, idle, ahead))
 
             eastings: list[float] = []
             northings: list[float] = []
@@ -315,9 +308,7 @@ class Survey:
                 for objref, e, n in idle:
                     idle_positions.append((objref, e, n, lons[k], lats[k]))
                     k += 1
-                events.append(
-                    ShotEvent(point, tstamp, tuple(shots), tuple(idle_positions), (*ahead, lons[k], lats[k]))
-                )
+                events.append(ShotEvent(point, tstamp, tuple(shots), tuple(idle_positions), (*ahead, lons[k], lats[k])))
                 k += 1
 
         injected = [
@@ -470,9 +461,7 @@ def _p111_crs_header(epsg: int) -> list[str]:
     """Units, CRS and axis records: CRS 1 = WGS 84 (lat, lon), CRS 2 = the grid (E, N)."""
     return [
         _hc("HC,1,1,0", "Unit of Measure", 1, "metre", "length", 2, 1, 0, 1, 1, 0, "metre", 9001, "EPSG", ""),
-        _hc(
-            "HC,1,1,0", "Unit of Measure", 2, "degree", "angle", 2, 2, 0, 1, 1, 0, "degree", 9122, "EPSG", ""
-        ),
+        _hc("HC,1,1,0", "Unit of Measure", 2, "degree", "angle", 2, 2, 0, 1, 1, 0, "degree", 9122, "EPSG", ""),
         _hc("HC,1,1,0", "Unit of Measure", 3, "second", "time", 2, 3, 0, 1, 1, 0, "second", 1040, "EPSG", ""),
         _hc(
             "HC,1,3,0",
@@ -635,9 +624,7 @@ def _object_names(truth: SequenceTruth) -> dict[int, str]:
 
 def _preplot_segments(survey: Survey, line: int, index: int, segments: int) -> list[str]:
     """N1 line header and straight segments (sharing their joining points) for one line."""
-    bounds = [
-        survey.first_point + round(k * (survey.points_per_line - 1) / segments) for k in range(segments + 1)
-    ]
+    bounds = [survey.first_point + round(k * (survey.points_per_line - 1) / segments) for k in range(segments + 1)]
     grid = [survey.position(line, p) for p in bounds]
     lons, lats = geodesy.grid_to_wgs84(survey.grid_epsg, [g[0] for g in grid], [g[1] for g in grid])
     records = [f"N1,0,1,{index},{line},{survey.first_point},{survey.last_point},"]
@@ -676,9 +663,7 @@ def write_p111(
     sink.extend(
         [
             _hc("HC,0,1,0", "Project Name", "SIM", "Simulated survey", f"{first:%Y:%m:%d}", ""),
-            _hc(
-                "HC,0,2,0", "Survey Description", "3D", f"1 vessel {len(truth.sources)} sources", "North Sea"
-            ),
+            _hc("HC,0,2,0", "Survey Description", "3D", f"1 vessel {len(truth.sources)} sources", "North Sea"),
             _hc("HC,0,4,0", "Client", "Equinor"),
             _hc("HC,0,5,0", "Geophysical Contractor", "Dougal simulator"),
             _hc("HC,1,0,0", "Reference Systems Summary", 4, 1, 2, 0),
@@ -970,7 +955,5 @@ def write_sps_preplot(survey: Survey, *, rev: str = "2.1", out: TextIO | None = 
         across = (line - survey.first_line) / survey.line_step * survey.line_spacing
         xa, ya = x0 + across * cos, y0 - across * sin
         point0 = survey.first_point
-        sink.extend(
-            [template % (line, point0 + i, xa + i * interval * sin, ya + i * interval * cos) for i in steps]
-        )
+        sink.extend([template % (line, point0 + i, xa + i * interval * sin, ya + i * interval * cos) for i in steps])
     return sink.result()

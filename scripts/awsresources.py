@@ -45,8 +45,6 @@ def provision(settings: Settings, visibility_timeout: int = VISIBILITY_TIMEOUT) 
     ]["QueueArn"]
     s3.put_bucket_notification_configuration(
         Bucket=bucket,
-        NotificationConfiguration={
-            "QueueConfigurations": [{"QueueArn": ingest_arn, "Events": ["s3:ObjectCreated:*"]}]
-        },
+        NotificationConfiguration={"QueueConfigurations": [{"QueueArn": ingest_arn, "Events": ["s3:ObjectCreated:*"]}]},
     )
     return urls

@@ -102,9 +102,7 @@ class Dispatcher:
         for source in self.sqs_sources:
             self.threads.append(threading.Thread(target=self._poll, args=(source,), daemon=True, name=source.name))
         for schedule in self.schedules:
-            self.threads.append(
-                threading.Thread(target=self._tick, args=(schedule,), daemon=True, name=schedule.name)
-            )
+            self.threads.append(threading.Thread(target=self._tick, args=(schedule,), daemon=True, name=schedule.name))
         for thread in self.threads:
             thread.start()
 

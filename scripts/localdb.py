@@ -61,9 +61,7 @@ def _as_owner(args: list[str]) -> list[str]:
 
 
 def _run(args: list[str], check: bool = True, quiet: bool = False) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        _as_owner(args), check=check, text=True, capture_output=quiet, stdin=subprocess.DEVNULL
-    )
+    return subprocess.run(_as_owner(args), check=check, text=True, capture_output=quiet, stdin=subprocess.DEVNULL)
 
 
 def _chown(path: Path) -> None:

@@ -116,9 +116,7 @@ def authenticate(request: Any, get_response: Any) -> Response:
     return response
 
 
-def _authorised_response(
-    request: Any, get_response: Any, path: str, method: str
-) -> tuple[Response, str | None]:
+def _authorised_response(request: Any, get_response: Any, path: str, method: str) -> tuple[Response, str | None]:
     needed = http.ROUTE_ROLES.get((path, method))
     if needed is None:
         if _allowed_methods(path):
@@ -159,4 +157,3 @@ def _authorised_response(
     if new_token is not None and "Set-Cookie" not in response.headers:
         response.headers["Set-Cookie"] = token_cookie(new_token)
     return response, identity.role
-

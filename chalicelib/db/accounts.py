@@ -37,9 +37,7 @@ def create_account(name: str, role: str, password_hash: str, projects: list[str]
 
 def set_password(name: str, role: str, password_hash: str) -> bool:
     with cursor() as conn:
-        row = conn.execute(
-            Q.set_password, {"name": name, "role": role, "password_hash": password_hash}
-        ).fetchone()
+        row = conn.execute(Q.set_password, {"name": name, "role": role, "password_hash": password_hash}).fetchone()
         return row is not None
 
 
@@ -56,9 +54,7 @@ def delete_accounts(name: str, role: str | None) -> int:
 
 def count_recent_failures(name: str, source_ip: str | None, window: int) -> tuple[int, int]:
     with cursor() as conn:
-        row = conn.execute(
-            Q.count_recent_failures, {"name": name, "source_ip": source_ip, "window": window}
-        ).fetchone()
+        row = conn.execute(Q.count_recent_failures, {"name": name, "source_ip": source_ip, "window": window}).fetchone()
         assert row is not None
         return int(row["by_name"]), int(row["by_ip"])
 

@@ -44,8 +44,6 @@ def migrate(conn: Any) -> list[str]:
             if version in done:
                 continue
             conn.execute(path.read_text(encoding="utf-8"))
-            conn.execute(
-                "INSERT INTO schema_migration (version, name) VALUES (%s, %s)", (version, name)
-            )
+            conn.execute("INSERT INTO schema_migration (version, name) VALUES (%s, %s)", (version, name))
             applied.append(f"{version:04d}_{name}")
     return applied

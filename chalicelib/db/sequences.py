@@ -16,9 +16,7 @@ Q = queries("sequences")
 SHOT_COLUMNS = "pid, sequence, kind, line, point, objref, tstamp, easting, northing, lon, lat, upload_id"
 
 
-def lock_sequence(
-    conn: Any, pid: str, sequence: int, line: int, attempt: int, line_name: str | None
-) -> dict[str, Any]:
+def lock_sequence(conn: Any, pid: str, sequence: int, line: int, attempt: int, line_name: str | None) -> dict[str, Any]:
     conn.execute(
         Q.upsert_sequence,
         {"pid": pid, "sequence": sequence, "line": line, "attempt": attempt, "line_name": line_name},

@@ -76,9 +76,7 @@ def shot_reader(
     raise ValueError(f"unknown format {fmt!r}")
 
 
-def preplot_reader(
-    fmt: str, lines: Iterable[str], *, line_number: Callable[[str], int] | None = None
-) -> PreplotReader:
+def preplot_reader(fmt: str, lines: Iterable[str], *, line_number: Callable[[str], int] | None = None) -> PreplotReader:
     """The preplot reader for a detected format (``line_number`` as for ``shot_reader``)."""
     if fmt == P111:
         return p111.read_preplot(lines)

@@ -268,9 +268,7 @@ class _HeaderState:
                 year, month, day = (int(p) for p in epoch_text.split(":"))
                 epoch = datetime(year, month, day, tzinfo=UTC)
             except ValueError:
-                raise ParseError(
-                    lineno, f"bad time reference epoch {epoch_text!r} (want YYYY:MM:DD)"
-                ) from None
+                raise ParseError(lineno, f"bad time reference epoch {epoch_text!r} (want YYYY:MM:DD)") from None
         flag = _field(f, 9)
         relative = flag == "1" if flag else epoch is not None
         self.timerefs[ref] = _TimeRef(
@@ -307,9 +305,7 @@ class _HeaderState:
         crs = self._crs_entry(_int(f, 5, lineno, "CRSREF"), lineno)
         order = _int(f, 6, lineno, "axis order")
         code = _field(f, 7)
-        crs.axes[order] = _axis_role(
-            _field(f, 8), _field(f, 9), _field(f, 10), int(code) if code.isdigit() else None
-        )
+        crs.axes[order] = _axis_role(_field(f, 8), _field(f, 9), _field(f, 10), int(code) if code.isdigit() else None)
 
     def _object(self, f: list[str], lineno: int) -> None:
         objref = _int(f, 5, lineno, "OBJREF")
@@ -423,9 +419,7 @@ class _HeaderState:
             if "e" in index:
                 if result.easting < 0:
                     result.easting, result.northing, result.grid_epsg = index["e"], index["n"], epsg
-            elif result.lat < 0 or (
-                result.geographic_epsg not in _WGS84_GEOGRAPHIC and epsg in _WGS84_GEOGRAPHIC
-            ):
+            elif result.lat < 0 or (result.geographic_epsg not in _WGS84_GEOGRAPHIC and epsg in _WGS84_GEOGRAPHIC):
                 result.lat, result.lon, result.geographic_epsg = index["lat"], index["lon"], epsg
         return result
 
@@ -469,9 +463,7 @@ def _time_converter(state: _HeaderState, timeref: int, lineno: int) -> Callable[
         raise ParseError(lineno, f"time reference {timeref} is not defined (no HC,1,2,0 record for it)")
     if ref.system == 2:
         if ref.leap_seconds is None:
-            raise ParseError(
-                ref.lineno, f"GPS time reference {timeref} does not give the GPS-UTC leap seconds"
-            )
+            raise ParseError(ref.lineno, f"GPS time reference {timeref} does not give the GPS-UTC leap seconds")
         shift = timedelta(seconds=ref.leap_seconds)
     elif ref.system == 1:
         shift = timedelta(0)
@@ -483,9 +475,7 @@ def _time_converter(state: _HeaderState, timeref: int, lineno: int) -> Callable[
     if ref.unitref is not None:
         unit = state.units.get(ref.unitref)
         if unit is None:
-            raise ParseError(
-                ref.lineno, f"time reference {timeref} counts in UNITREF {ref.unitref}, not defined"
-            )
+            raise ParseError(ref.lineno, f"time reference {timeref} counts in UNITREF {ref.unitref}, not defined")
     absolute_text = unit is not None and unit.format_code in (11, 12)
 
     if ref.relative and not absolute_text:
@@ -589,9 +579,7 @@ class ShotReader:
             f = line.split(",")
             n = len(f)
             if n < 11:
-                raise ParseError(
-                    lineno, f"S1 record truncated: {n} fields, a position record needs at least 26"
-                )
+                raise ParseError(lineno, f"S1 record truncated: {n} fields, a position record needs at least 26")
             plan = plans.get(f[10])
             if plan is None:
                 plan = plans[f[10]] = self._plan(state, f[10], lineno)
@@ -754,17 +742,13 @@ class PreplotReader:
                     header.line_names.append(str(line))
                 continue
             if subtype != "2":
-                raise ParseError(
-                    lineno, f"N1 sub-type {subtype!r} not supported (0 line header, 2 straight segment)"
-                )
+                raise ParseError(lineno, f"N1 sub-type {subtype!r} not supported (0 line header, 2 straight segment)")
             if len(f) < _SEGMENT_FIELDS:
                 raise ParseError(lineno, f"N1 segment record has {len(f)} fields, needs {_SEGMENT_FIELDS}")
             index = _int(f, 2, lineno, "line index")
             pline = lines.get(index)
             if pline is None:
-                raise ParseError(
-                    lineno, f"N1 segment for line index {index}, which no N1 line record defines"
-                )
+                raise ParseError(lineno, f"N1 segment for line index {index}, which no N1 line record defines")
             roles = roles_by_type.get(pline.type_ref)
             if roles is None:
                 roles = roles_by_type[pline.type_ref] = self._roles(state, pline.type_ref)

@@ -107,9 +107,7 @@ class _Position:
         self.lat = self.lon = self.easting = self.northing = None
         if line[25:46].strip():
             if len(line) < _GEOGRAPHIC_COLUMNS:
-                raise ParseError(
-                    lineno, f"record too short ({len(line)} columns, need {_GEOGRAPHIC_COLUMNS})"
-                )
+                raise ParseError(lineno, f"record too short ({len(line)} columns, need {_GEOGRAPHIC_COLUMNS})")
             self.lat = _dms(line[25:35], "NS", 2, "latitude", 90, lineno)
             self.lon = _dms(line[35:46], "EW", 3, "longitude", 180, lineno)
         if line[46:64].strip():
@@ -269,9 +267,7 @@ class ShotReader:
             )
 
 
-def read_shots(
-    lines: Iterable[str], *, year: int | None = None, line_number: LineNumber | None = None
-) -> ShotReader:
+def read_shots(lines: Iterable[str], *, year: int | None = None, line_number: LineNumber | None = None) -> ShotReader:
     """Shots of a P1/90 file, streamed from ``lines`` (see ShotReader)."""
     return ShotReader(lines, year=year, line_number=line_number)
 
@@ -364,9 +360,7 @@ def _fill(line: int, a: _Position, b: _Position, step: int, lineno: int) -> Iter
     """Points strictly between two given points of a line, every ``step``."""
     span = b.point - a.point
     signed = step if span > 0 else -step
-    grid = (
-        a.easting is not None and a.northing is not None and b.easting is not None and b.northing is not None
-    )
+    grid = a.easting is not None and a.northing is not None and b.easting is not None and b.northing is not None
     for point in range(a.point + signed, b.point, signed):
         if grid:
             t = (point - a.point) / span

@@ -81,9 +81,7 @@ def _slow(line: str, revision: str, lineno: int) -> tuple[int, int, float, float
     """Re-read a record the fast path rejected, to name the field that is wrong."""
     if revision == SPS21:
         if line[21:23].strip():
-            raise ParseError(
-                lineno, f"columns 22-23 should be blank, found {line[21:23]!r}: wrong column widths?"
-            )
+            raise ParseError(lineno, f"columns 22-23 should be blank, found {line[21:23]!r}: wrong column widths?")
         line_no = _integral(line[1:11], "line", "2-11", lineno)
         point = _integral(line[11:21], "point", "12-21", lineno)
     else:

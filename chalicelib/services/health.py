@@ -23,7 +23,11 @@ def check() -> dict[str, Any]:
             logger().warning("queue unreachable", extra={"queue": name})
             aws.queue_url.cache_clear()
             problems.append(f"queue {name} unreachable")
-    report: dict[str, Any] = {"status": "ok" if not problems else "unavailable", "version": __version__, "api": API_VERSION}
+    report: dict[str, Any] = {
+        "status": "ok" if not problems else "unavailable",
+        "version": __version__,
+        "api": API_VERSION,
+    }
     if problems:
         report["problems"] = problems
         report["message"] = "; ".join(problems)

@@ -32,7 +32,7 @@ from datetime import datetime
 from pathlib import PurePosixPath
 from typing import IO, Any
 
-from chalicelib import aws, db, errors
+from chalicelib import aws, db
 from chalicelib.db import files as db_files
 from chalicelib.db import preplots as db_preplots
 from chalicelib.db import sequences as db_sequences
@@ -247,7 +247,13 @@ def _p190_year(configuration: dict[str, Any]) -> int | None:
 
 
 def import_shots(
-    conn: Any, spool: IO[bytes], fmt: str, pid: str, kind: str, file_name: str, upload: dict[str, Any],
+    conn: Any,
+    spool: IO[bytes],
+    fmt: str,
+    pid: str,
+    kind: str,
+    file_name: str,
+    upload: dict[str, Any],
     configuration: dict[str, Any],
 ) -> Outcome:
     from chalicelib import parsers
@@ -260,18 +266,33 @@ def import_shots(
         raise RejectError("the file holds no shot records")
     ident = identify_sequence(first.line_name, file_name, pattern)
     current = db_sequences.lock_sequence(
-        conn, pid, ident.sequence, ident.line if ident.line is not None else first.line, ident.attempt,
+        conn,
+        pid,
+        ident.sequence,
+        ident.line if ident.line is not None else first.line,
+        ident.attempt,
         first.line_name,
     )
     current_id = current[f"{kind}_upload_id"]
     current_created = current[f"{kind}_created_on"]
     if current_id is not None and current_created and upload["created_on"] and current_created > upload["created_on"]:
-        return Outcome("superseded", f"a newer {kind} file of sequence {ident.sequence} is already imported",
-                       sequence=ident.sequence)
+        return Outcome(
+            "superseded",
+            f"a newer {kind} file of sequence {ident.sequence} is already imported",
+            sequence=ident.sequence,
+        )
     counter = _Counter()
     rows = _shot_rows(
-        _prepend(first, records), reader, pid, ident, kind, upload["id"], _project_grid(configuration),
-        pattern, file_name, counter,
+        _prepend(first, records),
+        reader,
+        pid,
+        ident,
+        kind,
+        upload["id"],
+        _project_grid(configuration),
+        pattern,
+        file_name,
+        counter,
     )
     touched = db_sequences.replace_shots(conn, pid, ident.sequence, kind, rows)
     db_sequences.set_upload(conn, pid, ident.sequence, kind, upload["id"])
@@ -310,7 +331,7 @@ def _download(bucket: str, key: str, etag: str) -> tuple[IO[bytes], str, int]:
     """The object's bytes spooled to memory/disk, with their SHA-256 and size."""
     quoted = etag if etag.startswith('"') else f'"{etag}"'
     response = aws.s3().get_object(Bucket=bucket, Key=key, IfMatch=quoted)
-    spool: IO[bytes] = tempfile.SpooledTemporaryFile(max_size=SPOOL_MEMORY)  # noqa: SIM115 - returned open
+    spool: IO[bytes] = tempfile.SpooledTemporaryFile(max_size=SPOOL_MEMORY)
     digest = hashlib.sha256()
     size = 0
     for chunk in response["Body"].iter_chunks(1024 * 1024):
@@ -362,8 +383,16 @@ def ingest_object(bucket: str, key: str, etag: str, size: int | None, created_on
             if known is not None:
                 message = f"same content as {known['key']}; nothing new to import"
                 db_files.finish_upload(
-                    conn, upload["id"], status="imported", message=message, kind=kind, format=known["format"],
-                    sha256=sha256, size=actual_size, records=known["records"], sequence=known["sequence"],
+                    conn,
+                    upload["id"],
+                    status="imported",
+                    message=message,
+                    kind=kind,
+                    format=known["format"],
+                    sha256=sha256,
+                    size=actual_size,
+                    records=known["records"],
+                    sequence=known["sequence"],
                 )
                 return Outcome("imported", message, known["records"], known["sequence"])
             fmt = None
@@ -379,8 +408,16 @@ def ingest_object(bucket: str, key: str, etag: str, size: int | None, created_on
             except (parsers.ParseError, RejectError, ValueError) as exc:
                 outcome = Outcome("rejected", str(exc))
             db_files.finish_upload(
-                conn, upload["id"], status=outcome.status, message=outcome.message, kind=kind, format=fmt,
-                sha256=sha256, size=actual_size, records=outcome.records, sequence=outcome.sequence,
+                conn,
+                upload["id"],
+                status=outcome.status,
+                message=outcome.message,
+                kind=kind,
+                format=fmt,
+                sha256=sha256,
+                size=actual_size,
+                records=outcome.records,
+                sequence=outcome.sequence,
             )
             log.info("file handled", extra={"key": key, "status": outcome.status, "records": outcome.records})
             return outcome

@@ -24,7 +24,9 @@ def make_account(name: str, role: str, password: str, projects: list[str] | None
     return accounts.add_account(name, role, password, projects)
 
 
-def token_for(role: str, projects: list[str] | None = None, account_id: int | None = None, now: float | None = None) -> str:
+def token_for(
+    role: str, projects: list[str] | None = None, account_id: int | None = None, now: float | None = None
+) -> str:
     identity = Identity(
         name=f"test-{role}",
         role=role,

@@ -46,10 +46,14 @@ def survey(**kwargs: Any) -> sim.Survey:
 def files(pid: str = "alpha") -> list[dict[str, Any]]:
     from chalicelib import db
 
-    return db.connection().execute(
-        "SELECT key, status, message, records, sequence, format, sha256 FROM upload WHERE pid = %s ORDER BY id",
-        (pid,),
-    ).fetchall()
+    return (
+        db.connection()
+        .execute(
+            "SELECT key, status, message, records, sequence, format, sha256 FROM upload WHERE pid = %s ORDER BY id",
+            (pid,),
+        )
+        .fetchall()
+    )
 
 
 def count(sql: str, *params: Any) -> int:

@@ -48,9 +48,14 @@ def expected_sequence(truth, srv):
     length = math.hypot(last.easting - first.easting, last.northing - first.northing)
     azimuth = math.degrees(math.atan2(last.easting - first.easting, last.northing - first.northing)) % 360
     return {
-        "fsp": first.point, "lsp": last.point, "num_points": len(points),
-        "num_preplots": len(points & preplot), "missing_shots": len(missing),
-        "length": length, "azimuth": azimuth, "seconds": (last.tstamp - first.tstamp).total_seconds(),
+        "fsp": first.point,
+        "lsp": last.point,
+        "num_points": len(points),
+        "num_preplots": len(points & preplot),
+        "missing_shots": len(missing),
+        "length": length,
+        "azimuth": azimuth,
+        "seconds": (last.tstamp - first.tstamp).total_seconds(),
     }
 
 
@@ -64,8 +69,11 @@ def expected_summary(srv, finals, ntbp=()):
     points = [(line, p) for line in srv.lines for p in range(srv.first_point, srv.last_point + 1)]
     counts = [acquired.get(key, 0) for key in points]
     return {
-        "lines": len(srv.lines), "total": len(points),
-        "virgin": counts.count(0), "prime": counts.count(1), "other": sum(1 for c in counts if c > 1),
+        "lines": len(srv.lines),
+        "total": len(points),
+        "virgin": counts.count(0),
+        "prime": counts.count(1),
+        "other": sum(1 for c in counts if c > 1),
     }
 
 
@@ -107,8 +115,9 @@ def test_survey_numbers_match_the_truth(client, project):
     finals = [expected_sequence(t, srv) for t in (t55, t56, t57)]
     seconds = sum(f["seconds"] for f in finals)
     prod = summary["prod_duration"]
-    assert prod["hours"] * 3600 + prod["minutes"] * 60 + prod["seconds"] + prod["milliseconds"] / 1000 == \
-        pytest.approx(seconds, abs=0.002)
+    assert prod["hours"] * 3600 + prod["minutes"] * 60 + prod["seconds"] + prod["milliseconds"] / 1000 == pytest.approx(
+        seconds, abs=0.002
+    )
     assert summary["prod_distance"] == pytest.approx(sum(f["length"] for f in finals), abs=0.5)
     assert summary["shooting_rate"] == pytest.approx(seconds / sum(f["num_points"] - 1 for f in finals), rel=1e-6)
 
@@ -128,8 +137,9 @@ def test_survey_numbers_match_the_truth(client, project):
     assert by_number[57]["attempt"] == 1
     assert (by_number[55]["fsp"], by_number[55]["lsp"]) == (first55.point, first_last(t55)[1].point)
     duration = by_number[55]["duration"]
-    assert duration["hours"] * 3600 + duration["minutes"] * 60 + duration["seconds"] == \
-        int(expected_sequence(t55, srv)["seconds"])
+    assert duration["hours"] * 3600 + duration["minutes"] * 60 + duration["seconds"] == int(
+        expected_sequence(t55, srv)["seconds"]
+    )
     assert by_number[55]["ts0"].startswith("2021-10-08T23:40") and by_number[55]["ts1"].startswith("2021-10-09")
 
     status, lines = api(client, "/project/alpha/line")
@@ -168,7 +178,10 @@ def test_shotpoint_representations(client, project):
     assert api(client, "/project/alpha/sequence/55/1010?kind=both")[0] == 400
     # Projection: separators, dotted names, unknown names ignored.
     assert api(client, "/project/alpha/sequence/55/1010?project=point;objref,geometry.coordinates:nonsense")[1] == {
-        "point": 1010, "objref": shot.objref, "geometry": body["geometry"]}
+        "point": 1010,
+        "objref": shot.objref,
+        "geometry": body["geometry"],
+    }
     # GeoJSON Feature on request; 406 for what we cannot give.
     status, feature = api(client, "/project/alpha/sequence/55/1010", Accept="application/geo+json")
     assert feature["type"] == "Feature" and feature["geometry"] == body["geometry"]
@@ -187,8 +200,12 @@ def test_flip_flop_and_simultaneous_sources_keep_every_record(client, project):
     upload(aws, "alpha/final/b.p111", sim.write_p111(both))
     assert count("SELECT count(*) FROM shot WHERE sequence = 55") == len(flip.shots) == 120
     assert count("SELECT count(*) FROM shot WHERE sequence = 56") == len(both.shots) == 240
-    objrefs = [r["objref"] for r in __import__("chalicelib.db", fromlist=["x"]).connection().execute(
-        "SELECT objref FROM shot WHERE sequence = 55 ORDER BY tstamp")]
+    objrefs = [
+        r["objref"]
+        for r in __import__("chalicelib.db", fromlist=["x"])
+        .connection()
+        .execute("SELECT objref FROM shot WHERE sequence = 55 ORDER BY tstamp")
+    ]
     assert objrefs[:4] == [3, 4, 3, 4]
     assert api(client, "/project/alpha/sequence/56")[1]["num_points"] == 120
 
@@ -274,7 +291,7 @@ def test_new_version_replaces_the_sequence_shots(client, project):
     assert count("SELECT count(*) FROM shot WHERE sequence = 55 AND kind = 'final'") == len(second.shots)
     assert api(client, "/project/alpha/sequence/55")[1]["missing_shots"] == 3
     assert api(client, "/project/alpha")[1]["virgin"] == expected_summary(srv, [second])["virgin"]
-    status, shot = api(client, "/project/alpha/sequence/55/1020")
+    _status, shot = api(client, "/project/alpha/sequence/55/1020")
     assert shot["hash"] == rows[2]["sha256"]
 
 
@@ -288,11 +305,17 @@ def test_an_older_version_arriving_late_does_not_win(client, project):
     s3 = aws.s3()
     for key, truth in (("alpha/final/old.p111", old), ("alpha/final/new.p111", new)):
         s3.put_object(Bucket="dougal-uploads", Key=key, Body=sim.write_p111(truth))
-    etag = {k: s3.head_object(Bucket="dougal-uploads", Key=k)["ETag"].strip('"')
-            for k in ("alpha/final/old.p111", "alpha/final/new.p111")}
+    etag = {
+        k: s3.head_object(Bucket="dougal-uploads", Key=k)["ETag"].strip('"')
+        for k in ("alpha/final/old.p111", "alpha/final/new.p111")
+    }
     t0 = datetime(2021, 10, 9, 12, 0, tzinfo=UTC)
-    assert ingest.ingest_object("dougal-uploads", "alpha/final/new.p111", etag["alpha/final/new.p111"], None,
-                                t0 + timedelta(minutes=5)).status == "imported"
+    assert (
+        ingest.ingest_object(
+            "dougal-uploads", "alpha/final/new.p111", etag["alpha/final/new.p111"], None, t0 + timedelta(minutes=5)
+        ).status
+        == "imported"
+    )
     late = ingest.ingest_object("dougal-uploads", "alpha/final/old.p111", etag["alpha/final/old.p111"], None, t0)
     assert late.status == "superseded"
     assert count("SELECT count(*) FROM shot WHERE sequence = 55") == len(new.shots)
@@ -326,8 +349,13 @@ def test_p190_preplot_end_points_are_interpolated(client, project):
     upload(aws, "alpha/preplot/ends.p190", sim.write_p190_preplot(srv, endpoints_only=True))
     summary = api(client, "/project/alpha")[1]
     assert (summary["lines"], summary["total"]) == (4, 480)
-    lon, lat = __import__("chalicelib.db", fromlist=["x"]).connection().execute(
-        "SELECT lon, lat FROM preplot_point WHERE line = 5210 AND point = 1050").fetchone().values()
+    lon, lat = (
+        __import__("chalicelib.db", fromlist=["x"])
+        .connection()
+        .execute("SELECT lon, lat FROM preplot_point WHERE line = 5210 AND point = 1050")
+        .fetchone()
+        .values()
+    )
     truth = next(p for p in srv.preplot_line(5210) if p.point == 1050)
     assert (lon, lat) == (pytest.approx(truth.lon, abs=1e-5), pytest.approx(truth.lat, abs=1e-5))
 
@@ -381,8 +409,13 @@ def test_files_listing(client, project):
     assert status == 200
     assert [f["key"] for f in listed] == ["alpha/elsewhere/x.p111", "alpha/raw/broken.p190", "alpha/raw/seq055.p111"]
     good = listed[2]
-    assert (good["kind"], good["format"], good["status"], good["records"], good["sequence"]) == \
-        ("raw", "p111", "imported", len(truth.shots), 55)
+    assert (good["kind"], good["format"], good["status"], good["records"], good["sequence"]) == (
+        "raw",
+        "p111",
+        "imported",
+        len(truth.shots),
+        55,
+    )
     assert len(good["sha256"]) == 64 and good["size"] > 0 and good["imported_on"]
     assert listed[1]["status"] == "rejected" and "line" in listed[1]["message"]
     assert listed[0]["status"] == "rejected" and "preplot|raw|final" in listed[0]["message"]
@@ -398,7 +431,17 @@ def test_unknown_project_and_test_events(client, project):
     assert count("SELECT count(*) FROM upload WHERE pid = 'nosuch' AND status = 'rejected'") == 1
     assert s3_objects(json.dumps({"Event": "s3:TestEvent", "Bucket": "dougal-uploads"})) == []
     assert s3_objects("not json") == []
-    named = s3_objects(json.dumps({"Records": [{"eventName": "ObjectCreated:Put", "eventTime": "2021-10-08T10:00:00Z",
-                                                "s3": {"bucket": {"name": "b"},
-                                                       "object": {"key": "alpha/raw/a+b%2Bc.p111", "eTag": "e"}}}]}))
+    named = s3_objects(
+        json.dumps(
+            {
+                "Records": [
+                    {
+                        "eventName": "ObjectCreated:Put",
+                        "eventTime": "2021-10-08T10:00:00Z",
+                        "s3": {"bucket": {"name": "b"}, "object": {"key": "alpha/raw/a+b%2Bc.p111", "eTag": "e"}},
+                    }
+                ]
+            }
+        )
+    )
     assert named[0]["key"] == "alpha/raw/a b+c.p111"

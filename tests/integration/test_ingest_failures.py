@@ -57,10 +57,10 @@ def _hemisphere(line: str) -> str:
 CASES = {
     "p111 unknown objref": lambda: _corrupt(_p111(), lambda x: x.startswith("S1,"), _unknown_objref),
     "p111 point not a number": lambda: _corrupt(
-        _p111(), lambda x: x.startswith("S1,"), lambda x: ",".join(x.split(",")[:4] + ["12x4"] + x.split(",")[5:])),
-    "p111 truncated last record": lambda: ("\n".join(_p111()[:-40] + [_p111()[-40][:30]]) + "\n", None),
-    "p111 missing time reference": lambda: (
-        "\n".join(x for x in _p111() if not x.startswith("HC,1,2,0")) + "\n", None),
+        _p111(), lambda x: x.startswith("S1,"), lambda x: ",".join([*x.split(",")[:4], "12x4", *x.split(",")[5:]])
+    ),
+    "p111 truncated last record": lambda: ("\n".join([*_p111()[:-40], _p111()[-40][:30]]) + "\n", None),
+    "p111 missing time reference": lambda: ("\n".join(x for x in _p111() if not x.startswith("HC,1,2,0")) + "\n", None),
     "p190 bad hemisphere": lambda: _corrupt(_p190(), lambda x: x.startswith("S"), _hemisphere),
     "p190 short record": lambda: _corrupt(_p190(), lambda x: x.startswith("S"), lambda x: x[:52]),
     "binary garbage": lambda: (b"\x00\x01\x02OGP" * 100, None),
@@ -119,16 +119,35 @@ def test_partial_batch_failure_returns_only_the_failed_message(client, project, 
     monkeypatch.setattr(ingest, "ingest_object", fake)
 
     def record(message_id, key):
-        body = {"Records": [{"eventName": "ObjectCreated:Put", "eventTime": "2021-10-08T10:00:00Z",
-                             "s3": {"bucket": {"name": "dougal-uploads"},
-                                    "object": {"key": key, "eTag": "abc", "size": 3}}}]}
-        return {"messageId": message_id, "receiptHandle": message_id, "body": json.dumps(body),
-                "attributes": {}, "messageAttributes": {}, "md5OfBody": "", "eventSource": "aws:sqs",
-                "eventSourceARN": "arn:aws:sqs:eu-west-1:123456789012:dougal-dev-ingest", "awsRegion": "eu-west-1"}
+        body = {
+            "Records": [
+                {
+                    "eventName": "ObjectCreated:Put",
+                    "eventTime": "2021-10-08T10:00:00Z",
+                    "s3": {"bucket": {"name": "dougal-uploads"}, "object": {"key": key, "eTag": "abc", "size": 3}},
+                }
+            ]
+        }
+        return {
+            "messageId": message_id,
+            "receiptHandle": message_id,
+            "body": json.dumps(body),
+            "attributes": {},
+            "messageAttributes": {},
+            "md5OfBody": "",
+            "eventSource": "aws:sqs",
+            "eventSourceARN": "arn:aws:sqs:eu-west-1:123456789012:dougal-dev-ingest",
+            "awsRegion": "eu-west-1",
+        }
 
-    event = {"Records": [record("m-1", "alpha/raw/good.p111"), record("m-2", "alpha/raw/bad.p111"),
-                         record("m-3", "alpha/raw/fine.p111"),
-                         {**record("m-4", "x"), "body": json.dumps({"Event": "s3:TestEvent"})}]}
+    event = {
+        "Records": [
+            record("m-1", "alpha/raw/good.p111"),
+            record("m-2", "alpha/raw/bad.p111"),
+            record("m-3", "alpha/raw/fine.p111"),
+            {**record("m-4", "x"), "body": json.dumps({"Event": "s3:TestEvent"})},
+        ]
+    }
     from scripts.dispatcher import LocalContext, resolve
 
     source = next(s for s in app.app.event_sources if s.name == "ingest_uploaded_files")
@@ -174,11 +193,14 @@ def test_killed_mid_import_leaves_nothing_and_the_bytes_can_come_again(client, p
         aws.reset()
         provision(get_settings())
         big = sim.Survey(num_lines=1, points_per_line=60_000, first_point=1000).sequence(
-            55, 5210, start=START, jitter_ms=0, position_noise_m=0.0)
+            55, 5210, start=START, jitter_ms=0, position_noise_m=0.0
+        )
         aws.s3().put_object(Bucket="dougal-uploads", Key="alpha/raw/big.p111", Body=sim.write_p111(big).encode())
         etag = aws.s3().head_object(Bucket="dougal-uploads", Key="alpha/raw/big.p111")["ETag"].strip('"')
-        code = ("from chalicelib.services import ingest; "
-                f"ingest.ingest_object('dougal-uploads', 'alpha/raw/big.p111', '{etag}', None, None)")
+        code = (
+            "from chalicelib.services import ingest; "
+            f"ingest.ingest_object('dougal-uploads', 'alpha/raw/big.p111', '{etag}', None, None)"
+        )
         worker = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, env=env)
         conn = db.connection()
         deadline = time.monotonic() + 60
@@ -195,8 +217,12 @@ def test_killed_mid_import_leaves_nothing_and_the_bytes_can_come_again(client, p
         os.kill(worker.pid, signal.SIGKILL)
         worker.wait()
         deadline = time.monotonic() + 30
-        while conn.execute("SELECT count(*) AS n FROM pg_stat_activity WHERE query LIKE 'COPY shot%%'"
-                           " AND pid <> pg_backend_pid()").fetchone()["n"] and time.monotonic() < deadline:
+        while (
+            conn.execute(
+                "SELECT count(*) AS n FROM pg_stat_activity WHERE query LIKE 'COPY shot%%' AND pid <> pg_backend_pid()"
+            ).fetchone()["n"]
+            and time.monotonic() < deadline
+        ):
             time.sleep(0.1)
         assert count("SELECT count(*) FROM upload") == 0
         assert count("SELECT count(*) FROM shot") == 0

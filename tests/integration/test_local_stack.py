@@ -36,8 +36,12 @@ def free_port() -> int:
 
 def request(port: int, method: str, path: str, body: object = None, headers: dict | None = None):
     data = json.dumps(body).encode() if body is not None else None
-    req = urllib.request.Request(f"http://127.0.0.1:{port}{path}", data=data, method=method,
-                                 headers={"Content-Type": "application/json", **(headers or {})})
+    req = urllib.request.Request(
+        f"http://127.0.0.1:{port}{path}",
+        data=data,
+        method=method,
+        headers={"Content-Type": "application/json", **(headers or {})},
+    )
     try:
         with urllib.request.urlopen(req, timeout=10) as response:
             return response.status, dict(response.headers), response.read()
@@ -67,14 +71,26 @@ class Stack:
         self.log = local_dir / "run.log"
 
     def start(self) -> None:
-        env = {**os.environ, "DOUGAL_PORT": str(self.port), "DOUGAL_AWS_PORT": str(self.aws_port),
-               "DOUGAL_PG_PORT": str(self.pg_port), "DOUGAL_LOCAL_DIR": str(self.local_dir),
-               "DOUGAL_LOCAL_PASSWORD": PASSWORD, "DOUGAL_DEMO": "1"}
+        env = {
+            **os.environ,
+            "DOUGAL_PORT": str(self.port),
+            "DOUGAL_AWS_PORT": str(self.aws_port),
+            "DOUGAL_PG_PORT": str(self.pg_port),
+            "DOUGAL_LOCAL_DIR": str(self.local_dir),
+            "DOUGAL_LOCAL_PASSWORD": PASSWORD,
+            "DOUGAL_DEMO": "1",
+        }
         for key in ("DOUGAL_DATABASE_URL", "DATABASE_URL", "DOUGAL_JWT_SECRET"):
             env.pop(key, None)
         with self.log.open("a") as log:
-            self.process = subprocess.Popen([sys.executable, "-m", "scripts.dev_stack"], cwd=ROOT, env=env,
-                                            stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "scripts.dev_stack"],
+                cwd=ROOT,
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
         deadline = time.monotonic() + 180
         while time.monotonic() < deadline:
             assert self.process.poll() is None, self.log.read_text()[-3000:]
@@ -110,8 +126,9 @@ def test_make_run_lifecycle(local_dir):
     stack.start()
     try:
         cookie = stack.login()
-        status, _, body = request(stack.port, "GET", "/project/demo/configuration/online/line/pattern/captures/1",
-                                  headers=cookie)
+        status, _, body = request(
+            stack.port, "GET", "/project/demo/configuration/online/line/pattern/captures/1", headers=cookie
+        )
         assert (status, json.loads(body)) == (200, "line")
         assert request(stack.port, "PUT", "/project/demo/info/note", {"kept": True}, headers=cookie)[0] == 204
 
@@ -127,7 +144,7 @@ def test_make_run_lifecycle(local_dir):
         assert json.loads(request(stack.port, "GET", "/project/demo/info/note", headers=cookie)[2]) == {"kept": True}
 
         # Power cut: every process killed at once, PostgreSQL included.
-        for pid in processes_mentioning(str(stack.local_dir)) + [stack.process.pid]:
+        for pid in [*processes_mentioning(str(stack.local_dir)), stack.process.pid]:
             try:
                 os.kill(pid, signal.SIGKILL)
             except ProcessLookupError:

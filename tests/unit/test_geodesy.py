@@ -68,9 +68,7 @@ def test_transformer_is_built_once_per_pair() -> None:
 def test_importing_does_not_load_pyproj() -> None:
     # Cold starts of requests that never transform anything must not pay for pyproj.
     code = "import sys, chalicelib.geodesy; print('pyproj' in sys.modules, 'numpy' in sys.modules)"
-    result = subprocess.run(
-        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
-    )
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
     assert result.stdout.split() == ["False", "False"]
 
 

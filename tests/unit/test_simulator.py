@@ -31,9 +31,7 @@ def identity(shot: ShotRecord) -> tuple[str, int, int, int, datetime]:
     return (shot.line_name, shot.line, shot.point, shot.objref, shot.tstamp)
 
 
-def assert_same_shots(
-    got: list[ShotRecord], expected: list[ShotRecord], metres: float, degrees: float
-) -> None:
+def assert_same_shots(got: list[ShotRecord], expected: list[ShotRecord], metres: float, degrees: float) -> None:
     assert len(got) == len(expected)
     for g, e in zip(got, expected, strict=True):
         assert identity(g) == identity(e)
@@ -71,9 +69,7 @@ def test_p111_has_one_s1_per_fired_source_and_p1_for_the_rest(truth: SequenceTru
 
 
 def test_p111_leap_seconds_follow_the_sequence(survey: Survey) -> None:
-    truth = survey.sequence(
-        56, 5210, start=datetime(2016, 3, 1, tzinfo=UTC), leap_seconds=17, last_point=1005
-    )
+    truth = survey.sequence(56, 5210, start=datetime(2016, 3, 1, tzinfo=UTC), leap_seconds=17, last_point=1005)
     reader = p111.read_shots(io.StringIO(simulator.write_p111(truth)))
     assert [s.tstamp for s in reader] == [s.tstamp for s in truth.shots]
     assert reader.header.leap_seconds == 17
@@ -232,9 +228,7 @@ def test_faults_are_injected_and_recorded(survey: Survey) -> None:
 
     shifted = shots[1010]
     e, n = survey.position(5210, 1010)
-    assert geodesy.grid_distance_azimuth(e, n, shifted.easting or 0, shifted.northing or 0)[
-        0
-    ] == pytest.approx(15.0)
+    assert geodesy.grid_distance_azimuth(e, n, shifted.easting or 0, shifted.northing or 0)[0] == pytest.approx(15.0)
     assert truth.points.count(1015) == 2
     assert shots[1020].objref == shots[1019].objref  # the flip-flop order broken
     interval = {p: (shots[p].tstamp - shots[p - 1].tstamp).total_seconds() for p in (1030, 1040)}

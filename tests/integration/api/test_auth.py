@@ -170,8 +170,17 @@ def _b64(data: dict) -> str:
 
 def _claims(**overrides):
     now = int(time.time())
-    claims = {"sub": "mallory", "role": "master", "uid": None, "projects": None, "iss": "dougal",
-              "aud": "dougal-api", "iat": now, "nbf": now, "exp": now + 600}
+    claims = {
+        "sub": "mallory",
+        "role": "master",
+        "uid": None,
+        "projects": None,
+        "iss": "dougal",
+        "aud": "dougal-api",
+        "iat": now,
+        "nbf": now,
+        "exp": now + 600,
+    }
     claims.update(overrides)
     return {k: v for k, v in claims.items() if v is not ...}
 
@@ -190,13 +199,14 @@ FORGED = {
     "HS512": lambda: _sign(_claims(), algorithm="HS512"),
     "HS384": lambda: _sign(_claims(), algorithm="HS384"),
     "wrong key": lambda: _sign(_claims(), key="another-key-that-is-also-long-enough-xyz"),
-    "tampered payload": lambda: (lambda t: t.split(".")[0] + "." + _b64(_claims(role="master", sub="eve")) + "."
-                                 + t.split(".")[2])(_sign(_claims(role="guest"))),
+    "tampered payload": lambda: (
+        lambda t: t.split(".")[0] + "." + _b64(_claims(role="master", sub="eve")) + "." + t.split(".")[2]
+    )(_sign(_claims(role="guest"))),
     "tampered signature": lambda: _valid()[:-4] + ("AAAA" if not _valid().endswith("AAAA") else "BBBB"),
-    "expired": lambda: _sign(_claims(iat=int(time.time()) - 7200, nbf=int(time.time()) - 7200,
-                                     exp=int(time.time()) - 3600)),
-    "issued in the future": lambda: _sign(_claims(iat=int(time.time()) + 3600, nbf=...,
-                                                  exp=int(time.time()) + 4000)),
+    "expired": lambda: _sign(
+        _claims(iat=int(time.time()) - 7200, nbf=int(time.time()) - 7200, exp=int(time.time()) - 3600)
+    ),
+    "issued in the future": lambda: _sign(_claims(iat=int(time.time()) + 3600, nbf=..., exp=int(time.time()) + 4000)),
     "not yet valid": lambda: _sign(_claims(nbf=int(time.time()) + 3600)),
     "wrong issuer": lambda: _sign(_claims(iss="someone-else")),
     "wrong audience": lambda: _sign(_claims(aud="another-api")),

@@ -31,8 +31,9 @@ def test_create_list_and_summary(client):
     assert response.status_code == 201
     assert response.headers["Location"] == "/project/eq21205"
     listed = json.loads(get(client, "/project").body)
-    assert listed == [{"pid": "eq21205", "name": "Johan Castberg 4D", "schema": listed[0]["schema"],
-                       "groups": ["jc"], "meta": {}}]
+    assert listed == [
+        {"pid": "eq21205", "name": "Johan Castberg 4D", "schema": listed[0]["schema"], "groups": ["jc"], "meta": {}}
+    ]
     assert listed[0]["schema"].startswith("survey_")
     for path in ("/project/eq21205", "/project/eq21205/summary"):
         summary = json.loads(get(client, path).body)

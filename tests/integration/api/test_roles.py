@@ -1,4 +1,4 @@
-"""Role × route matrix: every route, every caller, own project and a project outside the account's list.
+"""Role x route matrix: every route, every caller, own project and a project outside the account's list.
 
 The table is the access contract. A route added to the app without a row here
 fails ``test_every_route_is_in_the_matrix``.
@@ -56,9 +56,7 @@ def _expand(path: str) -> list[str]:
 
 
 CASES = [
-    (method, concrete, needed, ok, body)
-    for method, path, needed, ok, body in MATRIX
-    for concrete in _expand(path)
+    (method, concrete, needed, ok, body) for method, path, needed, ok, body in MATRIX for concrete in _expand(path)
 ]
 
 

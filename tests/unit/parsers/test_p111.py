@@ -20,9 +20,7 @@ def key(shot: ShotRecord) -> tuple[int, str, int, int, int, datetime]:
     return (shot.lineno, shot.line_name, shot.line, shot.point, shot.objref, shot.tstamp)
 
 
-def utc(
-    year: int, month: int, day: int, hour: int = 0, minute: int = 0, second: int = 0, us: int = 0
-) -> datetime:
+def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0, second: int = 0, us: int = 0) -> datetime:
     return datetime(year, month, day, hour, minute, second, us, tzinfo=UTC)
 
 
@@ -56,9 +54,7 @@ def test_header_is_filled_from_the_header_records() -> None:
     assert header.objects == {1: "VES", 2: "G1", 3: "G2"}
     assert (header.vessel_objref, header.source_objrefs) == (1, [2, 3])
     # Comments before the data belong to the header; the one between shots does not.
-    assert header.comments == [
-        "Hand-written: GPS time with 18 leap seconds; flip-flop sources 2 and 3; vessel 1"
-    ]
+    assert header.comments == ["Hand-written: GPS time with 18 leap seconds; flip-flop sources 2 and 3; vessel 1"]
     assert header.records["HC,0,1,0"] == "EQ21205,North Sea test,2021:10:01"
 
 
@@ -110,9 +106,7 @@ def test_simultaneous_sources_compound_crs_and_escaped_line_names() -> None:
 
 
 def test_crlf_bom_and_blank_lines_are_tolerated() -> None:
-    lines = ["\ufeff\r\n", "\r\n"] + [
-        line.rstrip("\n") + "\r\n" for line in fixture_lines("p111_gps_flipflop.p111")
-    ]
+    lines = ["\ufeff\r\n", "\r\n"] + [line.rstrip("\n") + "\r\n" for line in fixture_lines("p111_gps_flipflop.p111")]
     shots = list(p111.read_shots(lines))
     assert [(s.lineno, s.point, s.objref) for s in shots] == [(28, 2576, 2), (32, 2577, 3), (35, 2578, 2)]
 
