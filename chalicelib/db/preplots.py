@@ -19,6 +19,7 @@ def copy_staging(conn: Any, rows: Iterable[str]) -> None:
     with conn.cursor().copy("COPY preplot_staging (line, point, easting, northing, lon, lat) FROM STDIN") as copy:
         for chunk in rows:
             copy.write(chunk)
+    conn.execute("ANALYZE preplot_staging")  # temporary tables are never analysed automatically
 
 
 def staging_duplicate(conn: Any) -> tuple[int, int] | None:
@@ -28,9 +29,12 @@ def staging_duplicate(conn: Any) -> tuple[int, int] | None:
 
 def merge_staging(conn: Any, pid: str) -> None:
     """Lines in the file are redefined by it; other lines stay. ntba, remarks, meta are kept."""
-    conn.execute(Q.upsert_lines, {"pid": pid})
-    conn.execute(Q.remove_points_not_in_staging, {"pid": pid})
-    conn.execute(Q.upsert_points, {"pid": pid})
+    new_lines = [row["line"] for row in conn.execute(Q.new_lines, {"pid": pid})]
+    params = {"pid": pid, "new_lines": new_lines}
+    if new_lines:  # lines the project did not have: plain inserts, no conflict handling
+        conn.execute(Q.insert_new_points, {"pid": pid, "lines": new_lines})
+    conn.execute(Q.remove_points_not_in_staging, params)
+    conn.execute(Q.upsert_points, params)
 
 
 def refresh_line_stats(conn: Any, pid: str, lines: list[int] | None) -> None:

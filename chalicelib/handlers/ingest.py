@@ -60,7 +60,7 @@ def handle_message(record: Any) -> None:
     from chalicelib.observability import logger
     from chalicelib.services import ingest
 
-    logger().append_keys(message_id=record.message_id)
+    logger().set_correlation_id(record.message_id)
     for obj in s3_objects(record.body):
         ingest.ingest_object(obj["bucket"], obj["key"], obj["etag"], obj["size"], obj["created_on"])
 

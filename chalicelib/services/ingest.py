@@ -118,50 +118,49 @@ def identify_sequence(
 # ---------------------------------------------------------------- coordinates
 
 
-def _copy_value(value: float | None) -> str:
-    return "\\N" if value is None else repr(float(value))
-
-
 def complete_coordinates(
     records: list[Any], file_grid: int | None, project_grid: int | None
-) -> list[tuple[float | None, float | None, float | None, float | None]]:
-    """(easting, northing, lon, lat) per record, in the project grid and WGS 84.
+) -> tuple[list[float], list[float], list[float], list[float]]:
+    """Eastings, northings (project grid), longitudes and latitudes (WGS 84) of the records.
 
     Files give grid coordinates, geographic ones, or both; whatever is missing
-    is computed with pyproj, a whole chunk at a time.
+    is computed with pyproj, a whole chunk at a time. Grid coordinates in another
+    CRS than the project's are recomputed from the geographic ones.
     """
     from chalicelib import geodesy
 
     grid = project_grid or file_grid
     source_grid = file_grid or project_grid
-    out: list[list[float | None]] = [[r.easting, r.northing, r.lon, r.lat] for r in records]
-    need_ll = [i for i, r in enumerate(records) if (r.lon is None or r.lat is None) and r.easting is not None]
-    need_en = [
-        i
-        for i, r in enumerate(records)
-        if r.lon is not None and r.lat is not None and (r.easting is None or (file_grid and file_grid != grid))
-    ]
-    unplaced = [i for i, r in enumerate(records) if r.easting is None and (r.lon is None or r.lat is None)]
-    if unplaced:
-        raise RejectError(f"line {records[unplaced[0]].lineno}: no position in the record")
+    es = [r.easting for r in records]
+    ns = [r.northing for r in records]
+    lons = [r.lon for r in records]
+    lats = [r.lat for r in records]
+    has_ll = [lon is not None and lat is not None for lon, lat in zip(lons, lats, strict=True)]
+    regrid = file_grid is not None and grid is not None and file_grid != grid
+    need_ll = [i for i, ok in enumerate(has_ll) if not ok and es[i] is not None and ns[i] is not None]
+    need_en = [i for i, ok in enumerate(has_ll) if ok and (es[i] is None or ns[i] is None or regrid)]
+    if len(need_ll) + sum(has_ll) < len(records):
+        bad = next(i for i, ok in enumerate(has_ll) if not ok and (es[i] is None or ns[i] is None))
+        raise RejectError(f"line {records[bad].lineno}: no position in the record")
     if (need_ll or need_en) and grid is None:
         raise RejectError("the project configuration has no grid.epsg and the file declares no grid CRS")
     try:
         if need_ll:
             assert source_grid is not None
-            lons, lats = geodesy.grid_to_wgs84(
-                source_grid, [records[i].easting for i in need_ll], [records[i].northing for i in need_ll]
-            )
-            for i, lon, lat in zip(need_ll, lons, lats, strict=True):
-                out[i][2], out[i][3] = lon, lat
+            if len(need_ll) == len(records):
+                lons, lats = geodesy.grid_to_wgs84(source_grid, es, ns)
+            else:
+                tl, tb = geodesy.grid_to_wgs84(source_grid, [es[i] for i in need_ll], [ns[i] for i in need_ll])
+                for i, lon, lat in zip(need_ll, tl, tb, strict=True):
+                    lons[i], lats[i] = lon, lat
         if need_en:
             assert grid is not None
-            es, ns = geodesy.wgs84_to_grid(grid, [records[i].lon for i in need_en], [records[i].lat for i in need_en])
-            for i, e, n in zip(need_en, es, ns, strict=True):
-                out[i][0], out[i][1] = e, n
+            te, tn = geodesy.wgs84_to_grid(grid, [lons[i] for i in need_en], [lats[i] for i in need_en])
+            for i, e, n in zip(need_en, te, tn, strict=True):
+                es[i], ns[i] = e, n
     except geodesy.GeodesyError as exc:
         raise RejectError(str(exc)) from exc
-    return [(o[0], o[1], o[2], o[3]) for o in out]
+    return es, ns, lons, lats  # type: ignore[return-value]
 
 
 def _chunks(records: Iterable[Any]) -> Iterator[list[Any]]:
@@ -199,9 +198,9 @@ def _shot_rows(
     prefix = f"{pid}\t{ident.sequence}\t{kind}\t"
     suffix = f"\t{upload_id}\n"
     for chunk in _chunks(records):
-        coords = complete_coordinates(chunk, reader.header.grid_epsg, project_grid)
+        es, ns, lons, lats = complete_coordinates(chunk, reader.header.grid_epsg, project_grid)
         lines = []
-        for record, (e, n, lon, lat) in zip(chunk, coords, strict=True):
+        for record, e, n, lon, lat in zip(chunk, es, ns, lons, lats, strict=True):
             seq = known_names.get(record.line_name)
             if seq is None:
                 seq = identify_sequence(record.line_name, file_name, pattern).sequence
@@ -213,22 +212,19 @@ def _shot_rows(
                 )
             lines.append(
                 f"{prefix}{record.line}\t{record.point}\t{record.objref}\t{record.tstamp.isoformat()}\t"
-                f"{_copy_value(e)}\t{_copy_value(n)}\t{_copy_value(lon)}\t{_copy_value(lat)}{suffix}"
+                f"{e:.3f}\t{n:.3f}\t{lon:.9f}\t{lat:.9f}{suffix}"
             )
         counter.records += len(lines)
         yield "".join(lines).encode()
 
 
 def _preplot_rows(reader: Any, project_grid: int | None, counter: _Counter, lines_seen: set[int]) -> Iterator[bytes]:
+    template = "%d\t%d\t%.3f\t%.3f\t%.9f\t%.9f\n"
     for chunk in _chunks(reader):
-        coords = complete_coordinates(chunk, reader.header.grid_epsg, project_grid)
-        out = []
-        for record, (e, n, lon, lat) in zip(chunk, coords, strict=True):
-            lines_seen.add(record.line)
-            out.append(
-                f"{record.line}\t{record.point}\t{_copy_value(e)}\t{_copy_value(n)}\t"
-                f"{_copy_value(lon)}\t{_copy_value(lat)}\n"
-            )
+        es, ns, lons, lats = complete_coordinates(chunk, reader.header.grid_epsg, project_grid)
+        lines = [r.line for r in chunk]
+        lines_seen.update(lines)
+        out = [template % row for row in zip(lines, [r.point for r in chunk], es, ns, lons, lats, strict=True)]
         counter.records += len(out)
         yield "".join(out).encode()
 

@@ -39,22 +39,31 @@ CREATE TEMPORARY TABLE preplot_staging (
 -- name: staging_duplicates
 SELECT line, point FROM preplot_staging GROUP BY line, point HAVING count(*) > 1 LIMIT 1;
 
--- name: upsert_lines
+-- name: new_lines
 INSERT INTO preplot_line (pid, line)
 SELECT DISTINCT %(pid)s, line FROM preplot_staging
-ON CONFLICT (pid, line) DO NOTHING;
+ON CONFLICT (pid, line) DO NOTHING
+RETURNING line;
+
+-- name: insert_new_points
+INSERT INTO preplot_point (pid, line, point, easting, northing, lon, lat)
+SELECT %(pid)s, line, point, easting, northing, lon, lat FROM preplot_staging
+WHERE line = ANY (%(lines)s::integer[]);
 
 -- name: remove_points_not_in_staging
 DELETE FROM preplot_point p
 WHERE p.pid = %(pid)s
-  AND p.line IN (SELECT DISTINCT line FROM preplot_staging)
+  AND p.line IN (SELECT DISTINCT line FROM preplot_staging WHERE line <> ALL (%(new_lines)s::integer[]))
   AND NOT EXISTS (SELECT 1 FROM preplot_staging s WHERE s.line = p.line AND s.point = p.point);
 
 -- name: upsert_points
 INSERT INTO preplot_point (pid, line, point, easting, northing, lon, lat)
 SELECT %(pid)s, line, point, easting, northing, lon, lat FROM preplot_staging
+WHERE line <> ALL (%(new_lines)s::integer[])
 ON CONFLICT (pid, line, point) DO UPDATE
-SET easting = excluded.easting, northing = excluded.northing, lon = excluded.lon, lat = excluded.lat;
+SET easting = excluded.easting, northing = excluded.northing, lon = excluded.lon, lat = excluded.lat
+WHERE (preplot_point.easting, preplot_point.northing, preplot_point.lon, preplot_point.lat)
+      IS DISTINCT FROM (excluded.easting, excluded.northing, excluded.lon, excluded.lat);
 
 -- name: refresh_line_stats
 WITH acq AS (

@@ -1,0 +1,255 @@
+"""``make bench``: Dougal's performance figures on this machine, printed (not a test).
+
+- ingest, end to end from the SQS message to committed rows, each in a fresh
+  worker process (peak memory measured there): a 10,000-shot 2-source P1/11
+  sequence, a ~100 MB P1/11 file, a 1,000,000-point SPS preplot; rows/s next to a
+  bare COPY of the same rows into a table of the same shape;
+- ``GET /project/{project}`` on a 1M-point project with 500 sequences.
+
+Runs against the private cluster (database ``dougal_bench``, recreated) and a
+local AWS endpoint on a free port.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PID = "bench"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def say(label: str, value: str) -> None:
+    print(f"{label:<58} {value}", flush=True)
+
+
+def ingest(key: str, path: Path, env: dict[str, str]) -> dict[str, float]:
+    from chalicelib import aws
+
+    aws.s3().upload_file(str(path), "dougal-uploads", key)
+    result = subprocess.run(
+        [sys.executable, "-m", "scripts.bench_worker"], cwd=ROOT, env=env, capture_output=True, text=True, check=True
+    )
+    figures = json.loads(result.stdout.strip().splitlines()[-1])
+    row = (
+        __import__("chalicelib.db", fromlist=["x"])
+        .connection()
+        .execute("SELECT status, message, records FROM upload WHERE key = %s", (key,))
+        .fetchone()
+    )
+    if row is None or row["status"] != "imported":
+        raise SystemExit(f"{key} was not imported: {row}")
+    figures["records"] = row["records"]
+    return figures
+
+
+def bare_copy(conn, rows: list[bytes], table: str, columns: str) -> float:
+    conn.execute(f"DROP TABLE IF EXISTS bench_{table}")
+    conn.execute(f"CREATE TABLE bench_{table} (LIKE {table} INCLUDING ALL)")
+    started = time.perf_counter()
+    with conn.transaction(), conn.cursor().copy(f"COPY bench_{table} ({columns}) FROM STDIN") as copy:
+        for chunk in rows:
+            copy.write(chunk)
+    elapsed = time.perf_counter() - started
+    conn.execute(f"DROP TABLE bench_{table}")
+    return elapsed
+
+
+def main() -> int:
+    from scripts import localdb
+
+    cluster = localdb.default_cluster()
+    started_pg = localdb.start(cluster)
+    url = localdb.ensure_database(cluster, "dougal_bench", recreate=True)
+    port = free_port()
+    os.environ.update(
+        {
+            "DOUGAL_DATABASE_URL": url,
+            "AWS_ENDPOINT_URL": f"http://127.0.0.1:{port}",
+            "AWS_DEFAULT_REGION": "eu-west-1",
+            "AWS_ACCESS_KEY_ID": "bench",
+            "AWS_SECRET_ACCESS_KEY": "bench",
+            "DOUGAL_JWT_SECRET": "bench-signing-key-long-enough-for-hs256-0123456789",
+            "DOUGAL_LOG_LEVEL": "WARNING",
+        }
+    )
+    import logging
+
+    from moto.server import ThreadedMotoServer
+
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    try:
+        run(url)
+    finally:
+        server.stop()
+        from chalicelib import db
+
+        db.close()
+        if started_pg:
+            localdb.stop(cluster)
+    return 0
+
+
+def run(url: str) -> None:
+    from chalicelib import db
+    from chalicelib import simulator as sim
+    from chalicelib.db.migrate import migrate
+    from chalicelib.models.projects import ProjectCreate
+    from chalicelib.services import projects
+    from chalicelib.settings import get_settings
+    from scripts.awsresources import provision
+    from scripts.demo import DEMO_CONFIGURATION
+
+    migrate(db.connection())
+    provision(get_settings())
+    projects.create_project(ProjectCreate(pid=PID, name="Benchmark", configuration=DEMO_CONFIGURATION))
+    env = dict(os.environ)
+    conn = db.connection()
+    work = Path(tempfile.mkdtemp(prefix="dougal-bench-"))
+    print(f"Dougal benchmark — {os.cpu_count()} cores — {datetime.now(UTC):%Y-%m-%d %H:%M} UTC\n", flush=True)
+
+    # 1M-point SPS preplot: 1000 lines x 1000 points.
+    big = sim.Survey(num_lines=1000, points_per_line=1000, line_step=2, first_point=1000, line_spacing=25.0)
+    sps = work / "preplot.sps"
+    with sps.open("w") as out:
+        sim.write_sps_preplot(big, out=out)
+    figures = ingest(f"{PID}/preplot/preplot.sps", sps, env)
+    rows = [
+        "".join(f"{PID}\t{p.line}\t{p.point}\t{p.easting}\t{p.northing}\t2.0\t59.0\n" for p in chunk).encode()
+        for chunk in _chunked(big.preplot(), 50_000)
+    ]
+    bare = bare_copy(conn, rows, "preplot_point", "pid, line, point, easting, northing, lon, lat")
+    say("SPS preplot, 1,000,000 points: end to end", f"{figures['seconds']:.2f} s (goal <= 15 s)")
+    say("  rows/s, ingest vs bare COPY", f"{figures['records'] / figures['seconds']:,.0f} vs {1e6 / bare:,.0f}")
+    say("  worker peak memory", f"{figures['peak_mb']:.0f} MB")
+
+    # 10,000-shot, 2-source P1/11 sequence (about 30k records with the vessel records).
+    line = big.lines[10]
+    truth = big.sequence(1, line, start=datetime(2021, 10, 8, 10, 0, tzinfo=UTC), first_point=1000, last_point=1999)
+    ten_k = sim.Survey(num_lines=1, points_per_line=10_000, first_line=line, first_point=1000).sequence(
+        1, line, start=datetime(2021, 10, 8, 10, 0, tzinfo=UTC)
+    )
+    p111 = work / "seq001.p111"
+    with p111.open("w") as out:
+        sim.write_p111(ten_k, kind="raw", out=out)
+    records = sum(1 for _ in p111.open())
+    figures = ingest(f"{PID}/raw/seq001.p111", p111, env)
+    shots = [
+        f"{PID}\t1\traw\t{s.line}\t{s.point}\t{s.objref}\t{s.tstamp.isoformat()}\t{s.easting}\t{s.northing}\t"
+        f"{s.lon}\t{s.lat}\t1\n"
+        for s in ten_k.shots
+    ]
+    from chalicelib.db.sequences import SHOT_COLUMNS
+
+    bare = bare_copy(conn, ["".join(shots).encode()], "shot", SHOT_COLUMNS)
+    say(f"P1/11 sequence, 10,000 shots, {records:,} records: end to end", f"{figures['seconds']:.2f} s (goal <= 1 s)")
+    say("  shots/s, ingest vs bare COPY", f"{figures['records'] / figures['seconds']:,.0f} vs {len(shots) / bare:,.0f}")
+    del truth
+
+    # ~100 MB P1/11 file.
+    large = sim.Survey(num_lines=1, points_per_line=200_000, first_line=line + 2, first_point=1000).sequence(
+        2, line + 2, start=datetime(2021, 10, 9, 0, 0, tzinfo=UTC)
+    )
+    p111_big = work / "seq002.p111"
+    with p111_big.open("w") as out:
+        sim.write_p111(large, kind="raw", out=out)
+    size_mb = p111_big.stat().st_size / 1e6
+    figures = ingest(f"{PID}/raw/seq002.p111", p111_big, env)
+    say(f"P1/11 file, {size_mb:.0f} MB: end to end", f"{figures['seconds']:.2f} s (goal <= 10 s)")
+    say("  worker peak memory", f"{figures['peak_mb']:.0f} MB (goal <= 1024 MB)")
+    del large
+
+    # 500 sequences over the 1M-point preplot, then the project summary.
+    started = time.perf_counter()
+    _fill_sequences(conn, 500)
+    say("500 sequences of 2,000 shots loaded for the summary test", f"{time.perf_counter() - started:.1f} s")
+    from chalice.test import Client
+
+    import app
+    from chalicelib.models.auth import Identity
+    from chalicelib.services import auth
+
+    token = auth.issue_token(Identity(name="bench", role="guest"))
+    with Client(app.app) as client:
+        timings = []
+        for _ in range(100):
+            t0 = time.perf_counter()
+            response = client.http.get(f"/project/{PID}", headers={"Authorization": f"Bearer {token}"})
+            timings.append((time.perf_counter() - t0) * 1000)
+            assert response.status_code == 200
+    timings.sort()
+    summary = json.loads(response.body)
+    say(
+        f"GET /project/{PID} ({summary['total']:,} points, {summary['seq_final']} final sequences)",
+        f"p50 {statistics.median(timings):.1f} ms, p99 {timings[98]:.1f} ms (goal <= 50 ms)",
+    )
+
+
+def _chunked(iterable, size):
+    chunk = []
+    for item in iterable:
+        chunk.append(item)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def _fill_sequences(conn, count: int) -> None:
+    """Final sequences written straight into the tables (the summary is what is measured here)."""
+    with conn.transaction():
+        upload = conn.execute(
+            "INSERT INTO upload (pid, bucket, key, etag, status, sha256) "
+            "VALUES (%s, 'bench', 'bench/final/synthetic', 'x', 'imported', 'synthetic') RETURNING id",
+            (PID,),
+        ).fetchone()["id"]
+        conn.execute(
+            """
+            INSERT INTO sequence (pid, sequence, line, final_upload_id, raw_upload_id)
+            SELECT %(pid)s, 100 + g, 5210 + 2 * g, %(upload)s, %(upload)s FROM generate_series(0, %(n)s - 1) g
+            """,
+            {"pid": PID, "upload": upload, "n": count},
+        )
+        conn.execute(
+            """
+            INSERT INTO shot (pid, sequence, kind, line, point, objref, tstamp, easting, northing, lon, lat, upload_id)
+            SELECT %(pid)s, q.sequence, k.kind, p.line, p.point, 1 + (p.point %% 2),
+                   timestamptz '2022-01-01' + (q.sequence * 86400 + p.point * 10) * interval '1 second',
+                   p.easting, p.northing, p.lon, p.lat, %(upload)s
+            FROM sequence q
+            JOIN preplot_point p ON p.pid = q.pid AND p.line = q.line AND p.point BETWEEN 1000 AND 1999
+            CROSS JOIN (VALUES ('raw'), ('final')) k(kind)
+            WHERE q.pid = %(pid)s AND q.sequence >= 100
+            """,
+            {"pid": PID, "upload": upload},
+        )
+    conn.execute("ANALYZE shot")  # as autovacuum would after a load this size
+    conn.execute("ANALYZE sequence")
+    from chalicelib.db import preplots, sequences
+
+    with conn.transaction():
+        sequences.refresh_sequence_stats(conn, PID, None)
+        preplots.refresh_line_stats(conn, PID, None)
+    conn.execute("VACUUM ANALYZE sequence")
+    conn.execute("VACUUM ANALYZE preplot_line")
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,37 @@
+"""One ingest, measured in a process of its own (``make bench`` runs it).
+
+Delivers the messages waiting on the ingest queue to the ingest handler, exactly
+as the dispatcher and Lambda do, and prints JSON: wall seconds from receiving
+the message to the committed import, and this process's peak memory.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+
+def peak_mb() -> float:
+    """This process's peak resident memory (VmHWM: unlike ru_maxrss, not inherited across exec)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def main() -> None:
+    import app
+    from scripts.dispatcher import Dispatcher
+
+    dispatcher = Dispatcher(app.app, wait_seconds=1)
+    source = next(s for s in dispatcher.sqs_sources if s.name == "ingest_uploaded_files")
+    baseline = peak_mb()
+    started = time.perf_counter()
+    handled = dispatcher.deliver_once(source)
+    elapsed = time.perf_counter() - started
+    print(json.dumps({"handled": handled, "seconds": elapsed, "peak_mb": peak_mb(), "baseline_mb": baseline}))
+
+
+if __name__ == "__main__":
+    main()
