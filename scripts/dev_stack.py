@@ -116,7 +116,7 @@ def main() -> int:
         if os.environ.get("DOUGAL_DEMO", "1") != "0":
             from scripts.demo import load_demo
 
-            say(load_demo())
+            say(load_demo(settings.upload_bucket))
 
         from chalice.config import Config
         from chalice.local import create_local_server

@@ -35,21 +35,29 @@ def _seconds(ts0: Any, ts1: Any) -> float | None:
     return float((ts1 - ts0).total_seconds())
 
 
+def _iso(value: Any) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
 def sequence_body(row: dict[str, Any]) -> dict[str, Any]:
     """The spec's Sequence from a stored row: a sequence's shots are its final ones once processed."""
     final = row["final_upload_id"] is not None
+    # A sequence processed before (or without) its raw file: its first and last shots are the final ones.
+    raw = row["raw_upload_id"] is not None
     has_both_final = row["fsp_final"] is not None and row["lsp_final"] is not None
-    duration = Duration.from_seconds(_seconds(row["ts0"], row["ts1"]))
+    duration = Duration.from_seconds(
+        _seconds(row["ts0"], row["ts1"]) if raw else _seconds(row["ts0_final"], row["ts1_final"])
+    )
     duration_final = Duration.from_seconds(_seconds(row["ts0_final"], row["ts1_final"]))
     return {
         "sequence": row["sequence"],
         "line": row["line"],
-        "fsp": row["fsp"],
-        "lsp": row["lsp"],
+        "fsp": row["fsp"] if raw else row["fsp_final"],
+        "lsp": row["lsp"] if raw else row["lsp_final"],
         "fsp_final": row["fsp_final"],
         "lsp_final": row["lsp_final"],
-        "ts0": row["ts0"].isoformat() if row["ts0"] else None,
-        "ts1": row["ts1"].isoformat() if row["ts1"] else None,
+        "ts0": _iso(row["ts0"] if raw else row["ts0_final"]),
+        "ts1": _iso(row["ts1"] if raw else row["ts1_final"]),
         "ts0_final": row["ts0_final"].isoformat() if row["ts0_final"] else None,
         "ts1_final": row["ts1_final"].isoformat() if row["ts1_final"] else None,
         "duration": duration.model_dump() if duration else None,

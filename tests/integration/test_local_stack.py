@@ -131,6 +131,16 @@ def test_make_run_lifecycle(local_dir):
         )
         assert (status, json.loads(body)) == (200, "line")
         assert request(stack.port, "PUT", "/project/demo/info/note", {"kept": True}, headers=cookie)[0] == 204
+        # The demo survey arrives through the local bucket, queue and dispatcher.
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            summary = json.loads(request(stack.port, "GET", "/project/demo", headers=cookie)[2])
+            if summary["seq_final"] == 4 and summary["seq_raw"] == 5:
+                break
+            time.sleep(0.5)
+        assert (summary["lines"], summary["total"], summary["seq_final"], summary["seq_raw"]) == (8, 2400, 4, 5)
+        files = json.loads(request(stack.port, "GET", "/project/demo/files", headers=cookie)[2])
+        assert len(files) == 10 and {f["status"] for f in files} == {"imported"}
 
         # Ctrl-C: everything it started stops, nothing is left running.
         stack.process.send_signal(signal.SIGINT)

@@ -1,0 +1,115 @@
+"""The app against the Dougal API 0.3.1 contract (../shared/spec/dougal-api.yaml).
+
+Every operation of the tags built so far is routed, and answers validate against
+the contract's schemas (OpenAPI 3.0 ``nullable`` read as JSON Schema null).
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+from datetime import UTC, datetime
+from pathlib import Path
+
+import jsonschema
+import pytest
+import yaml
+
+from app import app
+
+SPEC_PATH = Path(__file__).resolve().parents[3] / "shared" / "spec" / "dougal-api.yaml"
+BUILT_TAGS = {"project", "preplot", "sequences", "login"}
+# Tags whose issues are still open: their operations are not routed yet.
+PENDING_TAGS = {"planner", "log", "qc", "metadata", "navdata", "asaqc"}
+# Operations tagged "project" that belong to those later capabilities (labels come with the event log).
+PENDING_OPERATIONS = {"GET /project/{project}/label"}
+
+
+@pytest.fixture(scope="module")
+def spec():
+    if not SPEC_PATH.exists():
+        pytest.skip(f"contract not found at {SPEC_PATH}")
+    return yaml.safe_load(SPEC_PATH.read_text())
+
+
+def _normalise(path: str) -> str:
+    path = path.rstrip("/") or "/"
+    path = re.sub(r"(/\{p1\})(/\{p\d+\})*$", "/{path}", path)
+    return re.sub(r"\{[^}]+\}", "{}", path)
+
+
+def test_every_operation_of_the_built_tags_is_routed(spec):
+    routed = {(_normalise(path), method) for path, methods in app.routes.items() for method in methods}
+    missing = []
+    for path, item in spec["paths"].items():
+        for method, operation in item.items():
+            if method not in ("get", "post", "put", "patch", "delete"):
+                continue
+            tags = set(operation.get("tags", []))
+            assert tags & (BUILT_TAGS | PENDING_TAGS), f"{method} {path} has an unknown tag"
+            if f"{method.upper()} {path}" in PENDING_OPERATIONS or tags & PENDING_TAGS:
+                continue
+            if tags & BUILT_TAGS and (_normalise(path), method.upper()) not in routed:
+                # /configuration/{path} and /info/{path} are routed per depth: {path} covers them.
+                missing.append(f"{method.upper()} {path}")
+    assert missing == []
+
+
+def _jsonschema(node, components):
+    """OpenAPI 3.0 schema → JSON Schema: nullable → null allowed, $refs inlined."""
+    if isinstance(node, list):
+        return [_jsonschema(n, components) for n in node]
+    if not isinstance(node, dict):
+        return node
+    if "$ref" in node:
+        return _jsonschema(copy.deepcopy(components[node["$ref"].rsplit("/", 1)[1]]), components)
+    out = {k: _jsonschema(v, components) for k, v in node.items() if k not in ("nullable", "example", "name", "in")}
+    if node.get("nullable"):
+        return {"anyOf": [out, {"type": "null"}]}
+    if "allOf" in out and any(isinstance(x, dict) and set(x) == {"description"} for x in out["allOf"]):
+        out["allOf"] = [x for x in out["allOf"] if set(x) != {"description"}]
+    return out
+
+
+def validator(spec, name):
+    schemas = spec["components"]["schemas"]
+    return jsonschema.Draft7Validator(_jsonschema(schemas[name], schemas))
+
+
+@pytest.fixture
+def survey_project(aws):
+    from chalicelib import aws as clients
+    from chalicelib import simulator as sim
+    from tests.integration.factories import make_project
+    from tests.integration.ingest_support import CONFIGURATION, upload
+
+    make_project("alpha", configuration=CONFIGURATION)
+    srv = sim.Survey(num_lines=2, points_per_line=60)
+    upload(clients, "alpha/preplot/p.sps", sim.write_sps_preplot(srv))
+    truth = srv.sequence(55, 5210, start=datetime(2021, 10, 8, 23, 50, tzinfo=UTC), missing=[1010])
+    upload(clients, "alpha/final/s.p111", sim.write_p111(truth))
+    return "alpha"
+
+
+def _get(client, path, **headers):
+    from tests.integration.factories import as_role
+
+    response = client.get(path, headers={**as_role("guest"), **headers})
+    assert response.status_code == 200, response.body
+    return json.loads(response.body)
+
+
+def test_answers_validate_against_the_contract(spec, client, survey_project):
+    validator(spec, "ProjectSummary").validate(_get(client, "/project/alpha"))
+    for line in _get(client, "/project/alpha/line"):
+        validator(spec, "PreplotLine").validate(line)
+    for sequence in _get(client, "/project/alpha/sequence"):
+        validator(spec, "Sequence").validate(sequence)
+    validator(spec, "Sequence").validate(_get(client, "/project/alpha/sequence/55"))
+    validator(spec, "Shotpoint").validate(_get(client, "/project/alpha/sequence/55/1020"))
+    validator(spec, "GeoJSONFeature").validate(
+        _get(client, "/project/alpha/sequence/55/1020", Accept="application/geo+json")
+    )
+    listing = spec["paths"]["/project"]["get"]["responses"]["200"]["content"]["application/json"]["schema"]
+    jsonschema.Draft7Validator(_jsonschema(listing, spec["components"]["schemas"])).validate(_get(client, "/project"))
