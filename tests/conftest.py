@@ -1,8 +1,18 @@
-"""Test-wide environment: settings for the tests, fake AWS credentials, never the real AWS."""
+"""Test-wide environment and shared fixtures.
+
+Settings for the tests, fake AWS credentials (never the real AWS); one real
+PostGIS database per session (a template migrated once, the test database made
+from it), moto, and the Chalice test client. Session fixtures live here, once,
+so that every test directory shares the same database.
+"""
 
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
 
 os.environ.update(
     {
@@ -19,3 +29,61 @@ os.environ.update(
 )
 os.environ.pop("AWS_ENDPOINT_URL", None)
 os.environ.pop("DOUGAL_IMPLICIT_GUEST_NETWORKS", None)
+
+from scripts import localdb
+
+TEST_DB = "dougal_test"
+TEMPLATE_DB = "dougal_test_template"
+
+
+@pytest.fixture(scope="session")
+def cluster() -> Iterator[localdb.Cluster]:
+    cluster = localdb.default_cluster()
+    started = localdb.start(cluster)
+    yield cluster
+    if started:
+        localdb.stop(cluster)
+
+
+@pytest.fixture(scope="session")
+def database_url(cluster: localdb.Cluster) -> Iterator[str]:
+    import psycopg
+
+    from chalicelib.db.migrate import migrate
+
+    template_url = localdb.ensure_database(cluster, TEMPLATE_DB, recreate=True)
+    with psycopg.connect(template_url, autocommit=True) as conn:
+        conn.row_factory = psycopg.rows.dict_row
+        migrate(conn)
+    url = localdb.ensure_database(cluster, TEST_DB, template=TEMPLATE_DB, recreate=True)
+    os.environ["DOUGAL_DATABASE_URL"] = url
+    yield url
+    from chalicelib import db
+
+    db.close()
+
+
+@pytest.fixture
+def aws() -> Iterator[Any]:
+    """moto in-process, with the bucket and every queue (each with its DLQ) as ``make run`` creates them."""
+    from moto import mock_aws
+
+    from chalicelib import aws as aws_clients
+    from chalicelib.settings import get_settings
+    from scripts.awsresources import provision
+
+    aws_clients.reset()
+    with mock_aws():
+        provision(get_settings())
+        yield aws_clients
+    aws_clients.reset()
+
+
+@pytest.fixture
+def client() -> Iterator[Any]:
+    from chalice.test import Client
+
+    from app import app
+
+    with Client(app, stage_name="dev") as test_client:
+        yield test_client.http

@@ -1,3 +1,3 @@
-"""The contract tests use the integration fixtures (real PostGIS, moto, the Chalice test client)."""
+"""Contract tests run like integration tests: fresh settings, empty tables after each test."""
 
-from tests.integration.conftest import aws, clean_tables, client, cluster, database_url, settings_env  # noqa: F401
+from tests.integration.conftest import clean_tables, settings_env  # noqa: F401

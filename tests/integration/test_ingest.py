@@ -445,3 +445,14 @@ def test_unknown_project_and_test_events(client, project):
         )
     )
     assert named[0]["key"] == "alpha/raw/a b+c.p111"
+
+
+def test_file_matching_no_line_pattern_is_rejected(client, project):
+    from chalicelib import aws
+
+    truth = survey().sequence(55, 5210, start=START)
+    text = sim.write_p111(truth, kind="raw").replace(truth.line_name, "LINE-5210-X")
+    upload(aws, "alpha/raw/unnamed.p111", text)
+    [row] = files()
+    assert row["status"] == "rejected" and "line pattern" in row["message"]
+    assert count("SELECT count(*) FROM shot") == 0
