@@ -6,7 +6,7 @@ Routes live in ``chalicelib/api/<tag>.py``, event handlers in
 
 from chalice import Chalice
 
-from chalicelib.api import auth, files, health, preplots, projects, sequences
+from chalicelib.api import auth, events, files, health, preplots, projects, sequences
 from chalicelib.api.middleware import authenticate
 from chalicelib.handlers import ingest, migrate
 
@@ -14,7 +14,7 @@ from chalicelib.handlers import ingest, migrate
 app = Chalice(app_name="dougal", configure_logs=False)
 app.register_middleware(authenticate, "http")
 
-for blueprint in (health.bp, auth.bp, projects.bp, files.bp, preplots.bp, sequences.bp):
+for blueprint in (health.bp, auth.bp, projects.bp, files.bp, preplots.bp, sequences.bp, events.bp):
     app.register_blueprint(blueprint)
 for blueprint in (ingest.bp, migrate.bp):
     app.register_blueprint(blueprint)

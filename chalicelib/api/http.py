@@ -111,7 +111,10 @@ def json_body(request: Any) -> Any:
 
 def parse_body(request: Any, model: type[ModelT]) -> ModelT:
     """Validate the JSON body with a pydantic model; 400 naming the field."""
-    data = json_body(request)
+    return parse_body_data(json_body(request), model)
+
+
+def parse_body_data(data: Any, model: type[ModelT]) -> ModelT:
     if not isinstance(data, dict):
         raise errors.BadRequestError("The body must be a JSON object")
     try:

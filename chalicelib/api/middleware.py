@@ -102,6 +102,9 @@ def authenticate(request: Any, get_response: Any) -> Response:
         response, role = _authorised_response(request, get_response, path, method)
     except errors.DougalError as exc:
         response, role = http.error_response(exc), None
+    if response.status_code >= 400 and isinstance(response.body, dict) and "Message" in response.body:
+        # Chalice's own answers (415, 405…) speak {"Code", "Message"}; ours speak {"message"}.
+        response.body = {"message": response.body["Message"]}
     response.headers["X-Correlation-Id"] = correlation_id
     log.info(
         "request",

@@ -23,7 +23,13 @@ def list_sequences(project: str) -> Any:
 
 @route(bp, "/project/{project}/sequence/{sequence}")
 def get_sequence(project: str, sequence: str) -> Any:
-    return http.json_response(sequences.get_sequence(project, http.int_param(sequence, "sequence")))
+    from chalicelib.services import seis
+
+    number = http.int_param(sequence, "sequence")
+    if http.negotiate(bp.current_request, [JSON, seis.MEDIA_TYPE]) == seis.MEDIA_TYPE:
+        sequences.get_sequence_row(project, number)
+        return http.json_response(seis.export(project, [number]), headers={"Content-Type": seis.MEDIA_TYPE})
+    return http.json_response(sequences.get_sequence(project, number))
 
 
 @route(bp, "/project/{project}/sequence/{sequence}", methods=("PATCH",))

@@ -297,6 +297,9 @@ def import_shots(
     db_sequences.refresh_sequence_stats(conn, pid, [ident.sequence])
     if touched:
         db_preplots.refresh_line_stats(conn, pid, touched)
+    from chalicelib.services import events
+
+    events.sync_sequence_events(conn, pid, ident.sequence)
     return Outcome("imported", None, counter.records, ident.sequence)
 
 

@@ -42,6 +42,14 @@ MATRIX: list[tuple[str, str, str, int, object]] = [
     ("GET", "/project/{project}/sequence/{sequence}", "guest", 404, None),
     ("PATCH", "/project/{project}/sequence/{sequence}", "user", 404, {"remarks": "no such sequence"}),
     ("GET", "/project/{project}/sequence/{sequence}/{shot}", "guest", 404, None),
+    ("GET", "/project/{project}/event", "guest", 200, None),
+    ("POST", "/project/{project}/event", "user", 201, {"tstamp": "2021-10-08T10:00:00Z", "remarks": "Weather"}),
+    ("GET", "/project/{project}/event/{id}", "guest", 404, None),
+    ("PUT", "/project/{project}/event/{id}", "user", 404, {"tstamp": "2021-10-08T10:00:00Z", "remarks": "x"}),
+    ("PATCH", "/project/{project}/event/{id}", "user", 404, {"remarks": "x"}),
+    ("DELETE", "/project/{project}/event/{id}", "user", 404, None),
+    ("GET", "/project/{project}/changes/{since}", "guest", 200, None),
+    ("GET", "/project/{project}/label", "guest", 200, None),
 ]
 
 CALLERS = ["none", "guest", "user", "master"]
@@ -70,7 +78,7 @@ def _nested(depth: int) -> dict:
 
 def _url(path: str, pid: str) -> str:
     url = path.replace("{project}", pid).replace("{line}", "5210").replace("{sequence}", "55")
-    url = url.replace("{shot}", "2576")
+    url = url.replace("{shot}", "2576").replace("{id}", "99999").replace("{since}", "2021-01-01T00:00:00Z")
     return re.sub(r"\{p(\d+)\}", lambda m: f"k{m.group(1)}", url)
 
 

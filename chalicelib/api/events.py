@@ -1,0 +1,110 @@
+"""Spec tag "log": the event log (line log and daily log), its history, changes and labels."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalice import Blueprint, Response
+
+from chalicelib import errors
+from chalicelib.api import http
+from chalicelib.api.http import route
+from chalicelib.models.events import EventNew, event_body
+from chalicelib.services import events, events_csv, seis
+
+bp = Blueprint(__name__)
+
+JSON, GEOJSON, CSV = "application/json", "application/geo+json", "text/csv"
+REPRESENTATIONS = [JSON, GEOJSON, seis.MEDIA_TYPE, CSV]
+
+
+def _event_id(text: str) -> int:
+    return http.int_param(text, "id", minimum=1)
+
+
+def _author() -> str:
+    return http.identity(bp.current_request).name
+
+
+@route(bp, "/project/{project}/event")
+def list_events(project: str) -> Any:
+    request = bp.current_request
+    representation = http.negotiate(request, REPRESENTATIONS)
+    query = http.query_params(request)
+    if representation == seis.MEDIA_TYPE:
+        document = seis.export(project, events.parse_sequences(query.get("sequence")))
+        return http.json_response(document, headers={"Content-Type": seis.MEDIA_TYPE})
+    rows, total = events.list_events(project, query)
+    bodies = [event_body(r) for r in rows]
+    headers = {"X-Total-Count": str(total)}
+    if representation == GEOJSON:
+        features = [
+            {
+                "type": "Feature",
+                "id": b["id"],
+                "geometry": b["meta"]["geometry"],
+                "properties": {k: v for k, v in b.items() if k != "meta"}
+                | {"meta": {k: v for k, v in b["meta"].items() if k != "geometry"}},
+            }
+            for b in bodies
+            if isinstance(b["meta"].get("geometry"), dict)
+        ]
+        return http.json_response(
+            {"type": "FeatureCollection", "features": features}, headers={**headers, "Content-Type": GEOJSON}
+        )
+    if representation == CSV:
+        text = events_csv.export(bodies, query)
+        return Response(body=text, status_code=200, headers={**headers, "Content-Type": "text/csv; charset=utf-8"})
+    return http.json_response(bodies, headers=headers)
+
+
+@route(bp, "/project/{project}/event", methods=("POST",), content_types=[JSON, CSV])
+def create_event(project: str) -> Any:
+    request = bp.current_request
+    content_type = (request.headers.get("content-type") or JSON).split(";")[0].strip().lower()
+    if content_type == CSV:
+        rows = events_csv.parse(request.raw_body or b"", http.query_params(request))
+        ids = events.create_events(project, rows, _author())
+        return http.json_response({"created": len(ids), "ids": ids}, status=201)
+    created = events.create_event(project, http.parse_body(request, EventNew), _author())
+    return http.json_response(created, status=201, headers={"Location": f"/project/{project}/event/{created['id']}"})
+
+
+@route(bp, "/project/{project}/event/{id}")
+def get_event_history(project: str, id: str) -> Any:
+    return http.json_response(events.history(project, _event_id(id)))
+
+
+@route(bp, "/project/{project}/event/{id}", methods=("PUT",))
+def replace_event(project: str, id: str) -> Any:
+    new = http.parse_body(bp.current_request, EventNew)
+    return http.json_response(events.replace_event(project, _event_id(id), new, _author()), status=201)
+
+
+@route(bp, "/project/{project}/event/{id}", methods=("PATCH",))
+def update_event(project: str, id: str) -> Any:
+    body = http.json_body(bp.current_request)
+    if not isinstance(body, dict):
+        raise errors.BadRequestError("The body must be a JSON object")
+    body.pop("id", None)  # the spec lets clients repeat the id in the body
+    checked = http.parse_body_data(body, EventNew)
+    changes = checked.model_dump(include=set(body))
+    return http.json_response(events.update_event(project, _event_id(id), changes, _author()), status=201)
+
+
+@route(bp, "/project/{project}/event/{id}", methods=("DELETE",))
+def delete_event(project: str, id: str) -> Any:
+    events.delete_event(project, _event_id(id))
+    return http.empty_response()
+
+
+@route(bp, "/project/{project}/changes/{since}")
+def list_changes(project: str, since: str) -> Any:
+    query = http.query_params(bp.current_request)
+    found, until = events.changes(project, events.parse_since(since), "unique" in query)
+    return http.json_response(found, headers={"X-Changes-Until": until.isoformat()})
+
+
+@route(bp, "/project/{project}/label")
+def list_labels(project: str) -> Any:
+    return http.json_response(events.project_labels(project))

@@ -1,0 +1,118 @@
+"""Event instances: every edit is a new row; nothing is deleted."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from psycopg.types.json import Jsonb
+
+from chalicelib.db import cursor
+from chalicelib.db.queries import queries
+
+Q = queries("events")
+
+
+def tick(conn: Any, pid: str) -> datetime:
+    """Lock the project's event log for this transaction; a change time later than any before."""
+    row = conn.execute(Q.tick, {"pid": pid}).fetchone()
+    assert row is not None
+    return row["at"]  # type: ignore[no-any-return]
+
+
+def insert_event(
+    conn: Any,
+    pid: str,
+    at: datetime,
+    fields: dict[str, Any],
+    *,
+    event_id: int | None = None,
+    edited: bool = False,
+    author: str | None = None,
+) -> dict[str, Any]:
+    row = conn.execute(
+        Q.insert_event,
+        {
+            "id": event_id,
+            "pid": pid,
+            "tstamp": fields.get("tstamp"),
+            "sequence": fields.get("sequence"),
+            "point": fields.get("point"),
+            "remarks": fields.get("remarks") or "",
+            "labels": list(fields.get("labels") or []),
+            "meta": Jsonb(fields.get("meta") or {}),
+            "at": at,
+            "edited": edited,
+            "author": author,
+        },
+    ).fetchone()
+    assert row is not None
+    return dict(row)
+
+
+def current_instance(conn: Any, pid: str, event_id: int) -> dict[str, Any] | None:
+    return conn.execute(Q.current_instance, {"pid": pid, "id": event_id}).fetchone()
+
+
+def latest_instance(conn: Any, pid: str, event_id: int) -> dict[str, Any] | None:
+    return conn.execute(Q.latest_instance, {"pid": pid, "id": event_id}).fetchone()
+
+
+def close_instance(conn: Any, uid: int, at: datetime) -> None:
+    conn.execute(Q.close_instance, {"uid": uid, "at": at})
+
+
+def event_history(pid: str, event_id: int) -> list[dict[str, Any]]:
+    with cursor() as conn:
+        return conn.execute(Q.event_history, {"pid": pid, "id": event_id}).fetchall()
+
+
+def list_events(
+    pid: str,
+    sequences: list[int] | None,
+    date0: date | None,
+    date1: date | None,
+    label: str | None,
+    limit: int | None,
+    offset: int,
+) -> tuple[list[dict[str, Any]], int]:
+    params = {
+        "pid": pid,
+        "sequences": sequences,
+        "date0": date0,
+        "date1": date1,
+        "label": label,
+        "limit": limit,
+        "offset": offset,
+    }
+    with cursor() as conn:
+        rows = conn.execute(Q.list_events, params).fetchall()
+        total = conn.execute(Q.count_events, params).fetchone()
+        return rows, int(total["n"]) if total else 0
+
+
+def changes_since(pid: str, since: datetime) -> list[dict[str, Any]]:
+    with cursor() as conn:
+        return conn.execute(Q.changes_since, {"pid": pid, "since": since}).fetchall()
+
+
+def others_with_label(conn: Any, pid: str, sequence: int, label: str, event_id: int) -> list[dict[str, Any]]:
+    return conn.execute(
+        Q.current_in_sequence_with_label, {"pid": pid, "sequence": sequence, "label": label, "id": event_id}
+    ).fetchall()
+
+
+def system_events_of_sequence(conn: Any, pid: str, sequence: int) -> list[dict[str, Any]]:
+    return conn.execute(Q.system_events_of_sequence, {"pid": pid, "sequence": sequence}).fetchall()
+
+
+def sequence_anchor_shots(conn: Any, pid: str, sequence: int, kind: str) -> list[dict[str, Any]]:
+    return conn.execute(Q.sequence_anchor_shots, {"pid": pid, "sequence": sequence, "kind": kind}).fetchall()
+
+
+def events_waiting_for_shots(conn: Any, pid: str, sequence: int) -> list[dict[str, Any]]:
+    return conn.execute(Q.events_waiting_for_shots, {"pid": pid, "sequence": sequence}).fetchall()
+
+
+def shot_at(conn: Any, pid: str, sequence: int, point: int) -> dict[str, Any] | None:
+    return conn.execute(Q.shot_at, {"pid": pid, "sequence": sequence, "point": point}).fetchone()

@@ -1,0 +1,98 @@
+-- name: tick
+INSERT INTO event_clock (pid, at) VALUES (%(pid)s, clock_timestamp())
+ON CONFLICT (pid) DO UPDATE SET at = greatest(clock_timestamp(), event_clock.at + interval '1 microsecond')
+RETURNING at;
+
+-- name: insert_event
+WITH n AS (SELECT nextval(pg_get_serial_sequence('event', 'uid')) AS v)
+INSERT INTO event (uid, id, pid, tstamp, sequence, point, remarks, labels, meta, validity, edited, author)
+SELECT n.v, coalesce(%(id)s, n.v), %(pid)s, %(tstamp)s, %(sequence)s, %(point)s, %(remarks)s, %(labels)s,
+       %(meta)s, tstzrange(%(at)s, NULL, '[)'), %(edited)s, %(author)s
+FROM n
+RETURNING uid, id;
+
+-- name: current_instance
+SELECT * FROM event WHERE pid = %(pid)s AND id = %(id)s AND upper_inf(validity) FOR UPDATE;
+
+-- name: latest_instance
+SELECT * FROM event WHERE pid = %(pid)s AND id = %(id)s ORDER BY lower(validity) DESC LIMIT 1 FOR UPDATE;
+
+-- name: close_instance
+UPDATE event SET validity = tstzrange(lower(validity), %(at)s, '[)') WHERE uid = %(uid)s;
+
+-- name: event_history
+SELECT * FROM event WHERE pid = %(pid)s AND id = %(id)s ORDER BY lower(validity), uid;
+
+-- name: list_events
+SELECT e.*
+FROM event e
+WHERE e.pid = %(pid)s AND upper_inf(e.validity)
+  AND (%(sequences)s::integer[] IS NULL OR e.sequence = ANY (%(sequences)s::integer[]))
+  AND (%(date0)s::date IS NULL OR e.tstamp >= %(date0)s::date::timestamp AT TIME ZONE 'UTC')
+  AND (%(date1)s::date IS NULL OR e.tstamp < (%(date1)s::date + 1)::timestamp AT TIME ZONE 'UTC')
+  AND (%(label)s::text IS NULL OR %(label)s::text = ANY (e.labels))
+ORDER BY e.tstamp NULLS LAST, e.sequence NULLS LAST, e.point NULLS LAST, e.id
+LIMIT %(limit)s OFFSET %(offset)s;
+
+-- name: count_events
+SELECT count(*) AS n
+FROM event e
+WHERE e.pid = %(pid)s AND upper_inf(e.validity)
+  AND (%(sequences)s::integer[] IS NULL OR e.sequence = ANY (%(sequences)s::integer[]))
+  AND (%(date0)s::date IS NULL OR e.tstamp >= %(date0)s::date::timestamp AT TIME ZONE 'UTC')
+  AND (%(date1)s::date IS NULL OR e.tstamp < (%(date1)s::date + 1)::timestamp AT TIME ZONE 'UTC')
+  AND (%(label)s::text IS NULL OR %(label)s::text = ANY (e.labels));
+
+-- name: changes_since
+-- Instances created after "since", and instances closed after "since" by a deletion
+-- (closed with no instance of the same event starting at that moment).
+SELECT 'modified' AS change, e.*, lower(e.validity) AS changed_on
+FROM event e
+WHERE e.pid = %(pid)s AND lower(e.validity) > %(since)s
+UNION ALL
+SELECT 'deleted' AS change, e.*, upper(e.validity) AS changed_on
+FROM event e
+WHERE e.pid = %(pid)s AND NOT upper_inf(e.validity) AND upper(e.validity) > %(since)s
+  AND NOT EXISTS (SELECT 1 FROM event n WHERE n.id = e.id AND lower(n.validity) = upper(e.validity))
+ORDER BY changed_on, uid;
+
+-- name: current_in_sequence_with_label
+SELECT * FROM event
+WHERE pid = %(pid)s AND sequence = %(sequence)s AND upper_inf(validity) AND %(label)s = ANY (labels)
+  AND id <> %(id)s
+FOR UPDATE;
+
+-- name: system_events_of_sequence
+SELECT * FROM event
+WHERE pid = %(pid)s AND sequence = %(sequence)s AND upper_inf(validity) AND meta ? 'system'
+FOR UPDATE;
+
+-- name: sequence_anchor_shots
+-- First and last shot of each UTC day of the sequence: the sequence's ends and its midnights.
+WITH s AS (
+    SELECT point, tstamp, lon, lat, objref, (tstamp AT TIME ZONE 'UTC')::date AS day
+    FROM shot
+    WHERE pid = %(pid)s AND sequence = %(sequence)s AND kind = %(kind)s
+), ranked AS (
+    SELECT *,
+           row_number() OVER (PARTITION BY day ORDER BY tstamp, objref) AS from_start,
+           row_number() OVER (PARTITION BY day ORDER BY tstamp DESC, objref DESC) AS from_end
+    FROM s
+)
+SELECT f.day, f.point AS first_point, f.tstamp AS first_tstamp, f.lon AS first_lon, f.lat AS first_lat,
+       l.point AS last_point, l.tstamp AS last_tstamp, l.lon AS last_lon, l.lat AS last_lat
+FROM ranked f
+JOIN ranked l ON l.day = f.day AND l.from_end = 1
+WHERE f.from_start = 1
+ORDER BY f.day;
+
+-- name: events_waiting_for_shots
+SELECT * FROM event
+WHERE pid = %(pid)s AND sequence = %(sequence)s AND upper_inf(validity) AND tstamp IS NULL
+FOR UPDATE;
+
+-- name: shot_at
+SELECT tstamp, lon, lat FROM shot
+WHERE pid = %(pid)s AND sequence = %(sequence)s AND point = %(point)s
+ORDER BY (kind = 'final') DESC, tstamp, objref
+LIMIT 1;

@@ -1,0 +1,68 @@
+"""Spec tag "log": events (line log and daily log) and their history."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, field_validator
+
+# Meta keys only the system writes: a client cannot forge a read-only or system event.
+RESERVED_META = ("readonly", "system", "qc")
+
+
+class EventNew(BaseModel):
+    """POST and PUT body; PATCH takes the same fields, each optional."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    tstamp: datetime | None = None
+    sequence: StrictInt | None = None
+    point: StrictInt | None = None
+    remarks: str = Field(default="", max_length=10_000)
+    labels: list[str] = Field(default_factory=list)
+    meta: dict[str, Any] = Field(default_factory=dict)
+
+    @field_validator("tstamp")
+    @classmethod
+    def _aware(cls, value: datetime | None) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            raise ValueError("a timestamp needs a time zone (e.g. Z for UTC)")
+        return value
+
+    @field_validator("labels")
+    @classmethod
+    def _unique(cls, value: list[str]) -> list[str]:
+        return list(dict.fromkeys(value))
+
+
+def iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def event_body(row: dict[str, Any]) -> dict[str, Any]:
+    """The spec's Event (a current instance)."""
+    return {
+        "id": row["id"],
+        "uid": row["uid"],
+        "tstamp": iso(row["tstamp"]),
+        "sequence": row["sequence"],
+        "point": row["point"],
+        "remarks": row["remarks"],
+        "labels": list(row["labels"]),
+        "meta": row["meta"],
+        "has_edits": row["edited"],
+    }
+
+
+def validity(row: dict[str, Any]) -> list[str | None]:
+    span = row["validity"]
+    return ["[", iso(span.lower), iso(span.upper), ")"]
+
+
+def instance_body(row: dict[str, Any]) -> dict[str, Any]:
+    """The spec's EventUniqueEdit (any instance, with its validity)."""
+    body = event_body(row)
+    body.pop("has_edits")
+    body["validity"] = validity(row)
+    return body

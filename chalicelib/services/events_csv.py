@@ -1,0 +1,110 @@
+"""The event log as CSV (RFC 4180), out and in: ``delimiter``, ``fields``, ``header``."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import datetime
+from typing import Any
+
+from pydantic import ValidationError
+
+from chalicelib import errors
+from chalicelib.models.events import EventNew
+
+DEFAULT_FIELDS = ["tstamp", "sequence", "point", "remarks", "labels"]
+ALIASES = {"timestamp": "tstamp", "text": "remarks"}
+EXPORTABLE = ("id", "uid", "tstamp", "sequence", "point", "remarks", "labels", "has_edits")
+IMPORTABLE = ("tstamp", "sequence", "point", "remarks", "labels")
+LABEL_SEPARATOR = ";"
+
+
+def options(query: dict[str, str]) -> tuple[str, list[str] | None, bool]:
+    delimiter = query.get("delimiter", ",")
+    if delimiter in ("\\t", "tab", "TAB"):
+        delimiter = "\t"
+    if len(delimiter) != 1 or delimiter in ('"', "\r", "\n"):
+        raise errors.BadRequestError("delimiter must be one character (not a quote or a line break)")
+    fields = None
+    if query.get("fields"):
+        fields = [field_name(f.strip()) for f in query["fields"].split(",") if f.strip()]
+    header = query.get("header", "true").strip().lower() in ("true", "1")
+    return delimiter, fields, header
+
+
+def field_name(name: str) -> str:
+    return ALIASES.get(name, name)
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        return LABEL_SEPARATOR.join(value)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def export(events: list[dict[str, Any]], query: dict[str, str]) -> str:
+    delimiter, fields, header = options(query)
+    fields = fields or DEFAULT_FIELDS
+    unknown = [f for f in fields if f not in EXPORTABLE]
+    if unknown:
+        raise errors.BadRequestError(f"fields: unknown field {unknown[0]!r}; available: {', '.join(EXPORTABLE)}")
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=delimiter, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
+    if header:
+        writer.writerow(fields)
+    for event in events:
+        writer.writerow([_cell(event.get(f)) for f in fields])
+    return out.getvalue()
+
+
+def parse(body: bytes, query: dict[str, str]) -> list[EventNew]:
+    """Rows of a line log; 400 naming the row for the first bad one."""
+    delimiter, fields, header = options(query)
+    try:
+        text = body.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise errors.BadRequestError("the CSV body is not UTF-8 text") from exc
+    rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    if header:
+        if not rows:
+            raise errors.BadRequestError("the CSV body is empty")
+        fields = [field_name(c.strip()) for c in rows[0]]
+        rows = rows[1:]
+        first_row = 2
+    else:
+        fields = fields or DEFAULT_FIELDS
+        first_row = 1
+    unknown = [f for f in fields if f not in IMPORTABLE]
+    if unknown:
+        raise errors.BadRequestError(f"fields: cannot import {unknown[0]!r}; importable: {', '.join(IMPORTABLE)}")
+    events = []
+    for number, row in enumerate(rows, first_row):
+        if not any(cell.strip() for cell in row):
+            continue
+        if len(row) != len(fields):
+            raise errors.BadRequestError(f"row {number}: {len(row)} columns, expected {len(fields)}")
+        values: dict[str, Any] = {}
+        try:
+            for name, cell in zip(fields, row, strict=True):
+                cell = cell.strip()
+                if cell == "":
+                    continue
+                if name in ("sequence", "point"):
+                    values[name] = int(cell)
+                elif name == "tstamp":
+                    values[name] = datetime.fromisoformat(cell.replace("Z", "+00:00"))
+                elif name == "labels":
+                    values[name] = [x.strip() for x in cell.split(LABEL_SEPARATOR) if x.strip()]
+                else:
+                    values[name] = cell
+            events.append(EventNew.model_validate(values))
+        except (ValueError, ValidationError) as exc:
+            detail = exc.errors()[0]["msg"] if isinstance(exc, ValidationError) else str(exc)
+            raise errors.BadRequestError(f"row {number}: {detail}") from exc
+    if not events:
+        raise errors.BadRequestError("the CSV body holds no rows")
+    return events
