@@ -129,13 +129,13 @@ def create_event(pid: str, new: EventNew, author: str) -> dict[str, Any]:
         return event_body(_current_row(conn, pid, created["id"]))
 
 
-def create_events(pid: str, rows: list[EventNew], author: str) -> list[int]:
+def create_events(pid: str, rows: list[tuple[int, EventNew]], author: str) -> list[int]:
     """A line log imported in bulk: every row or none."""
     with db.transaction() as conn:
         known = label_rules.catalogue(_configuration(conn, pid))
         at = db_events.tick(conn, pid)
         ids = []
-        for number, new in enumerate(rows, 1):
+        for number, new in rows:
             try:
                 label_rules.check_user_labels(new.labels, known)
                 fields = new.model_dump()
@@ -257,6 +257,9 @@ def list_events(pid: str, query: dict[str, str], paged: bool = True) -> tuple[li
 
 
 def parse_since(text: str) -> datetime:
+    from urllib.parse import unquote
+
+    text = unquote(text)
     try:
         since = datetime.fromisoformat(text.replace("Z", "+00:00").replace(" ", "+"))
     except ValueError as exc:

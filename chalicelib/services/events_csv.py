@@ -61,8 +61,8 @@ def export(events: list[dict[str, Any]], query: dict[str, str]) -> str:
     return out.getvalue()
 
 
-def parse(body: bytes, query: dict[str, str]) -> list[EventNew]:
-    """Rows of a line log; 400 naming the row for the first bad one."""
+def parse(body: bytes, query: dict[str, str]) -> list[tuple[int, EventNew]]:
+    """(row number in the file, event) for each row of a line log; 400 naming the row for the first bad one."""
     delimiter, fields, header = options(query)
     try:
         text = body.decode("utf-8-sig")
@@ -101,7 +101,7 @@ def parse(body: bytes, query: dict[str, str]) -> list[EventNew]:
                     values[name] = [x.strip() for x in cell.split(LABEL_SEPARATOR) if x.strip()]
                 else:
                     values[name] = cell
-            events.append(EventNew.model_validate(values))
+            events.append((number, EventNew.model_validate(values)))
         except (ValueError, ValidationError) as exc:
             detail = exc.errors()[0]["msg"] if isinstance(exc, ValidationError) else str(exc)
             raise errors.BadRequestError(f"row {number}: {detail}") from exc
