@@ -22,6 +22,7 @@ import tempfile
 import time
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 PID = "bench"
@@ -199,6 +200,74 @@ def run(url: str) -> None:
         f"GET /project/{PID} ({summary['total']:,} points, {summary['seq_final']} final sequences)",
         f"p50 {statistics.median(timings):.1f} ms, p99 {timings[98]:.1f} ms (goal <= 50 ms)",
     )
+    bench_event_log(conn, token)
+
+
+def _latency(client: Any, path: str, token: str, runs: int = 200) -> tuple[float, float, Any]:
+    timings = []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        response = client.http.get(path, headers={"Authorization": f"Bearer {token}"})
+        timings.append((time.perf_counter() - t0) * 1000)
+        assert response.status_code == 200, response.body
+    timings.sort()
+    return statistics.median(timings), timings[int(runs * 0.99) - 1], response
+
+
+def bench_event_log(conn: Any, token: str) -> None:
+    """200,000 events (a fifth of them edited once), then the first page and a typical changes poll."""
+    from chalice.test import Client
+
+    import app
+    from chalicelib.services import events
+
+    started = time.perf_counter()
+    with conn.transaction():
+        conn.execute(
+            """
+            INSERT INTO event (uid, id, pid, tstamp, sequence, point, remarks, labels, meta, validity, edited)
+            SELECT v, v, %(pid)s, timestamptz '2022-01-01' + g * interval '7 second', 100 + g %% 500,
+                   1000 + g %% 1000, 'event ' || g, ARRAY['Nav'], '{"bench": true}',
+                   tstzrange(now() - interval '2 days' + g * interval '100 microseconds', NULL), false
+            FROM (SELECT g, nextval(pg_get_serial_sequence('event', 'uid')) AS v
+                  FROM generate_series(1, 200000) g) s
+            """,
+            {"pid": PID},
+        )
+    with conn.transaction():  # a fifth of them edited once, a day ago
+        at = conn.execute("SELECT now() - interval '1 day' AS at").fetchone()["at"]
+        edited = conn.execute(
+            "UPDATE event SET validity = tstzrange(lower(validity), %(at)s) "
+            "WHERE pid = %(pid)s AND meta ? 'bench' AND id %% 5 = 0 RETURNING id",
+            {"pid": PID, "at": at},
+        ).fetchall()
+        conn.execute(
+            """
+            INSERT INTO event (uid, id, pid, tstamp, sequence, point, remarks, labels, meta, validity, edited)
+            SELECT nextval(pg_get_serial_sequence('event', 'uid')), id, pid, tstamp, sequence, point,
+                   remarks || ' (edited)', labels, meta, tstzrange(%(at)s, NULL), true
+            FROM event WHERE pid = %(pid)s AND meta ? 'bench' AND id %% 5 = 0
+            """,
+            {"pid": PID, "at": at},
+        )
+    conn.execute("VACUUM ANALYZE event")
+    before = conn.execute("SELECT clock_timestamp() AS t").fetchone()["t"]
+    for row in edited[:100]:  # 100 recent edits: what a client polling every few seconds would fetch
+        events.update_event(PID, row["id"], {"remarks": "edited again"}, "bench")
+    say("200,000 events (+40,000 earlier instances) loaded", f"{time.perf_counter() - started:.1f} s")
+    with Client(app.app) as client:
+        p50, p99, response = _latency(client, f"/project/{PID}/event?limit=100", token)
+        assert len(json.loads(response.body)) == 100
+        say(
+            f"GET /project/{PID}/event first page (100 of {response.headers['X-Total-Count']})",
+            f"p50 {p50:.1f} ms, p99 {p99:.1f} ms (goal <= 50 ms)",
+        )
+        since = before.isoformat().replace("+", "%2B")
+        p50, p99, response = _latency(client, f"/project/{PID}/changes/{since}", token)
+        say(
+            f"GET /project/{PID}/changes/{{since}} ({len(json.loads(response.body))} changes)",
+            f"p50 {p50:.1f} ms, p99 {p99:.1f} ms (goal <= 50 ms)",
+        )
 
 
 def _chunked(iterable, size):

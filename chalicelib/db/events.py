@@ -58,8 +58,9 @@ def latest_instance(conn: Any, pid: str, event_id: int) -> dict[str, Any] | None
     return conn.execute(Q.latest_instance, {"pid": pid, "id": event_id}).fetchone()
 
 
-def close_instance(conn: Any, uid: int, at: datetime) -> None:
-    conn.execute(Q.close_instance, {"uid": uid, "at": at})
+def close_instance(conn: Any, uid: int, at: datetime, deleted: bool = False) -> None:
+    """End an instance's validity: replaced by an edit, or (``deleted``) removed."""
+    conn.execute(Q.close_instance, {"uid": uid, "at": at, "deleted": deleted})
 
 
 def event_history(pid: str, event_id: int) -> list[dict[str, Any]]:

@@ -27,6 +27,9 @@ from chalicelib.models.events import RESERVED_META, EventNew, event_body, instan
 from chalicelib.services import labels as label_rules
 
 SYSTEM = "system"
+# A page of the event list: Lambda answers at most 6 MB, so the list is paged (X-Total-Count says how many).
+DEFAULT_PAGE = 1000
+MAX_PAGE = 10000
 
 
 # ---------------------------------------------------------------- helpers
@@ -203,7 +206,7 @@ def delete_event(pid: str, event_id: int) -> None:
             return  # already deleted: nothing to do
         if _readonly(current):
             raise errors.ForbiddenError(f"Event {event_id} is read-only")
-        db_events.close_instance(conn, current["uid"], db_events.tick(conn, pid))
+        db_events.close_instance(conn, current["uid"], db_events.tick(conn, pid), deleted=True)
 
 
 # ---------------------------------------------------------------- reads
@@ -242,7 +245,7 @@ def list_events(pid: str, query: dict[str, str], paged: bool = True) -> tuple[li
     from chalicelib.services.projects import get_project
 
     get_project(pid)
-    limit = int_param(query.get("limit"), "limit", default=0, minimum=0) or None
+    limit = int_param(query.get("limit"), "limit", default=DEFAULT_PAGE, minimum=1, maximum=MAX_PAGE)
     offset = int_param(query.get("offset"), "offset", default=0, minimum=0)
     rows, total = db_events.list_events(
         pid,
@@ -383,7 +386,7 @@ def sync_sequence_events(conn: Any, pid: str, sequence: int) -> None:
         elif _fields(old) != fields:
             _replace(conn, pid, old, fields, at, SYSTEM)
     for old in existing.values():  # e.g. a re-import that no longer crosses midnight
-        db_events.close_instance(conn, old["uid"], at)
+        db_events.close_instance(conn, old["uid"], at, deleted=True)
     for event in waiting:
         fields = _fields(event)
         fields["meta"] = dict(fields["meta"])

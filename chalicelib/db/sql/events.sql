@@ -18,7 +18,7 @@ SELECT * FROM event WHERE pid = %(pid)s AND id = %(id)s AND upper_inf(validity) 
 SELECT * FROM event WHERE pid = %(pid)s AND id = %(id)s ORDER BY lower(validity) DESC LIMIT 1 FOR UPDATE;
 
 -- name: close_instance
-UPDATE event SET validity = tstzrange(lower(validity), %(at)s, '[)') WHERE uid = %(uid)s;
+UPDATE event SET validity = tstzrange(lower(validity), %(at)s, '[)'), deleted = %(deleted)s WHERE uid = %(uid)s;
 
 -- name: event_history
 SELECT * FROM event WHERE pid = %(pid)s AND id = %(id)s ORDER BY lower(validity), uid;
@@ -44,16 +44,14 @@ WHERE e.pid = %(pid)s AND upper_inf(e.validity)
   AND (%(label)s::text IS NULL OR %(label)s::text = ANY (e.labels));
 
 -- name: changes_since
--- Instances created after "since", and instances closed after "since" by a deletion
--- (closed with no instance of the same event starting at that moment).
+-- Instances created after "since", and instances closed after "since" by a deletion.
 SELECT 'modified' AS change, e.*, lower(e.validity) AS changed_on
 FROM event e
 WHERE e.pid = %(pid)s AND lower(e.validity) > %(since)s
 UNION ALL
 SELECT 'deleted' AS change, e.*, upper(e.validity) AS changed_on
 FROM event e
-WHERE e.pid = %(pid)s AND NOT upper_inf(e.validity) AND upper(e.validity) > %(since)s
-  AND NOT EXISTS (SELECT 1 FROM event n WHERE n.id = e.id AND lower(n.validity) = upper(e.validity))
+WHERE e.pid = %(pid)s AND e.deleted AND upper(e.validity) > %(since)s
 ORDER BY changed_on, uid;
 
 -- name: current_in_sequence_with_label
