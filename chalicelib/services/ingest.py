@@ -342,7 +342,16 @@ def _download(bucket: str, key: str, etag: str) -> tuple[IO[bytes], str, int]:
 
 
 def ingest_object(bucket: str, key: str, etag: str, size: int | None, created_on: datetime | None) -> Outcome:
-    """Import one uploaded object (see the module docstring for the guarantees)."""
+    """Import one uploaded object (see the module docstring for the guarantees); then ask for QC."""
+    outcome = _ingest_object(bucket, key, etag, size, created_on)
+    if outcome.status == "imported" and outcome.sequence is not None and outcome.message is None:
+        from chalicelib.services import qc
+
+        qc.enqueue(key.split("/", 1)[0], [outcome.sequence], "import")  # after the commit: the worker sees the data
+    return outcome
+
+
+def _ingest_object(bucket: str, key: str, etag: str, size: int | None, created_on: datetime | None) -> Outcome:
     from botocore.exceptions import ClientError
 
     from chalicelib import parsers

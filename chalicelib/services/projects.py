@@ -35,10 +35,16 @@ def create_project(new: ProjectCreate) -> ProjectListItem:
 
 
 def replace_configuration(pid: str, configuration: Any) -> None:
+    """Replace the whole configuration; a change of its ``qc`` part regenerates the project's QC."""
     if not isinstance(configuration, dict):
         raise errors.BadRequestError("The configuration must be a JSON object")
+    before = get_project(pid)
     if not db.replace_configuration(pid, configuration):
         raise errors.NotFoundError(f"Project {pid} not found")
+    if (before["configuration"] or {}).get("qc") != configuration.get("qc") and not before["archived"]:
+        from chalicelib.services import qc
+
+        qc.enqueue(pid, None, "configuration changed")
 
 
 def archive_project(pid: str) -> None:

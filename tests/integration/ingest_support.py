@@ -18,10 +18,10 @@ def dispatcher() -> Any:
     return Dispatcher(app.app, wait_seconds=0)
 
 
-def deliver_all(d: Any | None = None) -> int:
-    """Hand every queued message to the ingest handler, as the dispatcher (and Lambda) does."""
+def deliver_all(d: Any | None = None, handler: str = "ingest_uploaded_files") -> int:
+    """Hand every queued message to the handler, as the dispatcher (and Lambda) does."""
     d = d or dispatcher()
-    source = next(s for s in d.sqs_sources if s.name == "ingest_uploaded_files")
+    source = next(s for s in d.sqs_sources if s.name == handler)
     total = 0
     while True:
         handled = d.deliver_once(source)
@@ -61,3 +61,8 @@ def count(sql: str, *params: Any) -> int:
 
     row = db.connection().execute(sql, params).fetchone()
     return int(next(iter(row.values())))
+
+
+def run_qc() -> int:
+    """Deliver the QC queue's messages to the QC worker."""
+    return deliver_all(handler="run_qc_jobs")

@@ -50,6 +50,12 @@ MATRIX: list[tuple[str, str, str, int, object]] = [
     ("DELETE", "/project/{project}/event/{id}", "user", 404, None),
     ("GET", "/project/{project}/changes/{since}", "guest", 200, None),
     ("GET", "/project/{project}/label", "guest", 200, None),
+    ("GET", "/project/{project}/qc/results", "guest", 200, None),
+    ("DELETE", "/project/{project}/qc/results", "user", 204, None),
+    ("GET", "/project/{project}/qc/results/sequence/{sequence}", "guest", 404, None),
+    ("DELETE", "/project/{project}/qc/results/sequence/{sequence}", "user", 404, None),
+    ("POST", "/project/{project}/qc/results/accept", "user", 400, [99999]),
+    ("POST", "/project/{project}/qc/results/unaccept", "user", 400, [99999]),
 ]
 
 CALLERS = ["none", "guest", "user", "master"]
@@ -105,8 +111,8 @@ def test_every_route_is_in_the_matrix():
 @pytest.mark.parametrize("caller", CALLERS)
 @pytest.mark.parametrize(("method", "path", "needed", "ok", "body"), CASES, ids=[f"{c[0]} {c[1]}" for c in CASES])
 def test_route_access(request, client, method, path, needed, ok, body, caller, scope):
-    if path == "/health":
-        request.getfixturevalue("aws")  # health looks at the queues
+    if path == "/health" or "/qc/" in path:
+        request.getfixturevalue("aws")  # health looks at the queues; QC deletions send regeneration messages
     nested = _nested(MAX_PATH_DEPTH)
     make_project("alpha", configuration=nested)
     make_project("beta", configuration=nested)

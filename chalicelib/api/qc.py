@@ -1,0 +1,49 @@
+"""Spec tag "qc": QC results as a tree, acceptance, and deletion (which asks for regeneration)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalice import Blueprint
+
+from chalicelib.api import http
+from chalicelib.api.http import route
+from chalicelib.services import qc
+
+bp = Blueprint(__name__)
+
+
+@route(bp, "/project/{project}/qc/results")
+def get_results(project: str) -> Any:
+    return http.json_response(qc.results(project, None))
+
+
+@route(bp, "/project/{project}/qc/results/sequence/{sequence}")
+def get_sequence_results(project: str, sequence: str) -> Any:
+    return http.json_response(qc.results(project, http.int_param(sequence, "sequence")))
+
+
+@route(bp, "/project/{project}/qc/results", methods=("DELETE",))
+def delete_results(project: str) -> Any:
+    qc.delete_results(project, None)
+    return http.empty_response()
+
+
+@route(bp, "/project/{project}/qc/results/sequence/{sequence}", methods=("DELETE",))
+def delete_sequence_results(project: str, sequence: str) -> Any:
+    qc.delete_results(project, http.int_param(sequence, "sequence"))
+    return http.empty_response()
+
+
+@route(bp, "/project/{project}/qc/results/accept", methods=("POST",))
+def accept_qc_results(project: str) -> Any:
+    author = http.identity(bp.current_request).name
+    changed = qc.set_accepted(project, http.json_body(bp.current_request), True, author)
+    return http.json_response({"changed": changed})
+
+
+@route(bp, "/project/{project}/qc/results/unaccept", methods=("POST",))
+def unaccept_qc_results(project: str) -> Any:
+    author = http.identity(bp.current_request).name
+    changed = qc.set_accepted(project, http.json_body(bp.current_request), False, author)
+    return http.json_response({"changed": changed})

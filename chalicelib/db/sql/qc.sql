@@ -1,0 +1,81 @@
+-- name: lock_sequence
+SELECT s.sequence, s.line, s.raw_upload_id, s.final_upload_id, p.archived, p.configuration
+FROM sequence s JOIN project p ON p.pid = s.pid
+WHERE s.pid = %(pid)s AND s.sequence = %(sequence)s
+FOR UPDATE OF s;
+
+-- name: sequence_shots
+SELECT s.point, s.objref, s.tstamp, s.easting, s.northing, s.lon, s.lat, s.line,
+       p.easting AS pre_easting, p.northing AS pre_northing, l.azimuth AS line_azimuth
+FROM shot s
+LEFT JOIN preplot_point p ON p.pid = s.pid AND p.line = s.line AND p.point = s.point
+LEFT JOIN preplot_line l ON l.pid = s.pid AND l.line = s.line
+WHERE s.pid = %(pid)s AND s.sequence = %(sequence)s AND s.kind = %(kind)s
+ORDER BY s.tstamp, s.objref;
+
+-- name: preplot_points_between
+SELECT point FROM preplot_point
+WHERE pid = %(pid)s AND line = %(line)s AND point BETWEEN %(low)s AND %(high)s
+ORDER BY point;
+
+-- name: current_findings
+SELECT * FROM event
+WHERE pid = %(pid)s AND sequence = %(sequence)s AND upper_inf(validity) AND meta ? 'qc'
+FOR UPDATE;
+
+-- name: earlier_findings
+-- The latest closed instance of each (test, point) finding: a finding that comes back keeps its id.
+SELECT DISTINCT ON (meta -> 'qc' ->> 'test', point) id, meta -> 'qc' ->> 'test' AS test, point
+FROM event
+WHERE pid = %(pid)s AND sequence = %(sequence)s AND meta ? 'qc' AND NOT upper_inf(validity)
+  AND NOT EXISTS (SELECT 1 FROM event c WHERE c.id = event.id AND upper_inf(c.validity))
+ORDER BY meta -> 'qc' ->> 'test', point, lower(validity) DESC;
+
+-- name: acceptances
+SELECT test, point FROM qc_acceptance WHERE pid = %(pid)s AND sequence = %(sequence)s;
+
+-- name: record_run
+INSERT INTO qc_run (pid, sequence, raw_upload_id, final_upload_id, configuration, ran_on)
+VALUES (%(pid)s, %(sequence)s, %(raw)s, %(final)s, %(configuration)s, now())
+ON CONFLICT (pid, sequence) DO UPDATE
+SET raw_upload_id = excluded.raw_upload_id, final_upload_id = excluded.final_upload_id,
+    configuration = excluded.configuration, ran_on = excluded.ran_on;
+
+-- name: forget_runs
+DELETE FROM qc_run WHERE pid = %(pid)s AND (%(sequence)s::integer IS NULL OR sequence = %(sequence)s);
+
+-- name: results
+SELECT e.id, r.sequence, e.point, e.tstamp, e.meta, r.ran_on
+FROM qc_run r
+LEFT JOIN event e ON e.pid = r.pid AND e.sequence = r.sequence AND upper_inf(e.validity) AND e.meta ? 'qc'
+WHERE r.pid = %(pid)s AND (%(sequence)s::integer IS NULL OR r.sequence = %(sequence)s)
+ORDER BY r.sequence, e.point, e.id;
+
+-- name: findings_by_id
+SELECT * FROM event WHERE pid = %(pid)s AND id = ANY (%(ids)s::bigint[]) AND upper_inf(validity)
+FOR UPDATE;
+
+-- name: accept
+INSERT INTO qc_acceptance (pid, sequence, test, point, accepted_by)
+VALUES (%(pid)s, %(sequence)s, %(test)s, %(point)s, %(by)s)
+ON CONFLICT (pid, sequence, test, point) DO NOTHING;
+
+-- name: unaccept
+DELETE FROM qc_acceptance WHERE pid = %(pid)s AND sequence = %(sequence)s AND test = %(test)s AND point = %(point)s;
+
+-- name: stale_sequences
+-- Sequences whose findings are older than their data or their QC configuration, in projects not archived.
+SELECT s.pid, s.sequence
+FROM sequence s
+JOIN project p ON p.pid = s.pid AND NOT p.archived
+LEFT JOIN qc_run r ON r.pid = s.pid AND r.sequence = s.sequence
+WHERE (s.raw_upload_id IS NOT NULL OR s.final_upload_id IS NOT NULL)
+  AND (r.sequence IS NULL
+       OR r.raw_upload_id IS DISTINCT FROM s.raw_upload_id
+       OR r.final_upload_id IS DISTINCT FROM s.final_upload_id
+       OR r.configuration IS DISTINCT FROM coalesce(p.configuration -> 'qc', '{}'::jsonb))
+ORDER BY s.pid, s.sequence
+LIMIT %(limit)s;
+
+-- name: project_sequences
+SELECT sequence FROM sequence WHERE pid = %(pid)s ORDER BY sequence;
