@@ -35,6 +35,8 @@ def merge_staging(conn: Any, pid: str) -> None:
         conn.execute(Q.insert_new_points, {"pid": pid, "lines": new_lines})
     conn.execute(Q.remove_points_not_in_staging, params)
     conn.execute(Q.upsert_points, params)
+    # Preplot loads are rare and big: fresh statistics keep the figures' queries on good plans.
+    conn.execute("ANALYZE preplot_point")
 
 
 def refresh_line_stats(conn: Any, pid: str, lines: list[int] | None) -> None:

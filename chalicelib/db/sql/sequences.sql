@@ -44,6 +44,8 @@ WHERE pid = %(pid)s AND sequence = %(sequence)s
 RETURNING sequence, line;
 
 -- name: refresh_sequence_stats
+-- Figures per sequence and kind of shots. Missing shots = preplot points of the sequence's line between
+-- fsp and lsp, minus those of them that were shot: two counts, no probe per preplot point.
 WITH s AS (
     SELECT sequence, kind, line, point, objref, tstamp, easting, northing
     FROM shot
@@ -54,34 +56,35 @@ WITH s AS (
 ), lasts AS (
     SELECT DISTINCT ON (sequence, kind) sequence, kind, point AS lsp, tstamp AS ts1, easting AS e1, northing AS n1
     FROM s ORDER BY sequence, kind, tstamp DESC, objref DESC
-), counts AS (
-    SELECT s.sequence, s.kind, count(DISTINCT s.point) AS num_points,
-           count(DISTINCT s.point) FILTER (WHERE p.point IS NOT NULL) AS num_preplots
-    FROM s
-    LEFT JOIN preplot_point p ON p.pid = %(pid)s AND p.line = s.line AND p.point = s.point
-    GROUP BY s.sequence, s.kind
-), missing AS (
-    SELECT f.sequence, f.kind, count(p.point) AS missing
+), bounds AS (
+    SELECT f.sequence, f.kind, q.line, least(f.fsp, l.lsp) AS low, greatest(f.fsp, l.lsp) AS high
     FROM firsts f
     JOIN lasts l ON l.sequence = f.sequence AND l.kind = f.kind
     JOIN sequence q ON q.pid = %(pid)s AND q.sequence = f.sequence
-    JOIN preplot_point p ON p.pid = %(pid)s AND p.line = q.line
-         AND p.point BETWEEN least(f.fsp, l.lsp) AND greatest(f.fsp, l.lsp)
-    WHERE NOT EXISTS (
-        SELECT 1 FROM shot x
-        WHERE x.pid = %(pid)s AND x.kind = f.kind AND x.line = p.line AND x.point = p.point
-          AND x.sequence = f.sequence)
-    GROUP BY f.sequence, f.kind
+), counts AS (
+    SELECT s.sequence, s.kind, count(DISTINCT s.point) AS num_points,
+           count(DISTINCT s.point) FILTER (WHERE p.point IS NOT NULL) AS num_preplots,
+           count(DISTINCT s.point) FILTER (
+               WHERE p.point IS NOT NULL AND s.line = b.line AND s.point BETWEEN b.low AND b.high) AS shot_in_range
+    FROM s
+    JOIN bounds b ON b.sequence = s.sequence AND b.kind = s.kind
+    LEFT JOIN preplot_point p ON p.pid = %(pid)s AND p.line = s.line AND p.point = s.point
+    GROUP BY s.sequence, s.kind
+), in_range AS (
+    SELECT b.sequence, b.kind,
+           (SELECT count(*) FROM preplot_point p
+            WHERE p.pid = %(pid)s AND p.line = b.line AND p.point BETWEEN b.low AND b.high) AS preplot_points
+    FROM bounds b
 ), stats AS (
     SELECT f.sequence, f.kind, f.fsp, l.lsp, f.ts0, l.ts1, c.num_points, c.num_preplots,
-           coalesce(m.missing, 0) AS missing,
+           r.preplot_points - c.shot_in_range AS missing,
            sqrt((l.e1 - f.e0) ^ 2 + (l.n1 - f.n0) ^ 2) AS length,
            CASE WHEN l.e1 = f.e0 AND l.n1 = f.n0 THEN NULL
                 ELSE mod((degrees(atan2(l.e1 - f.e0, l.n1 - f.n0)) + 360.0)::numeric, 360)::float8 END AS azimuth
     FROM firsts f
     JOIN lasts l ON l.sequence = f.sequence AND l.kind = f.kind
     JOIN counts c ON c.sequence = f.sequence AND c.kind = f.kind
-    LEFT JOIN missing m ON m.sequence = f.sequence AND m.kind = f.kind
+    JOIN in_range r ON r.sequence = f.sequence AND r.kind = f.kind
 )
 UPDATE sequence q
 SET fsp = r.fsp, lsp = r.lsp, ts0 = r.ts0, ts1 = r.ts1,
