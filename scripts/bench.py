@@ -109,7 +109,6 @@ def main() -> int:
 
 def run(url: str) -> None:
     from chalicelib import db
-    from chalicelib import simulator as sim
     from chalicelib.db.migrate import migrate
     from chalicelib.models.projects import ProjectCreate
     from chalicelib.services import projects
@@ -123,6 +122,17 @@ def run(url: str) -> None:
     env = dict(os.environ)
     conn = db.connection()
     work = Path(tempfile.mkdtemp(prefix="dougal-bench-"))
+    try:
+        run_figures(conn, env, work)
+    finally:
+        import shutil
+
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def run_figures(conn: Any, env: dict[str, str], work: Path) -> None:
+    from chalicelib import simulator as sim
+
     print(f"Dougal benchmark — {os.cpu_count()} cores — {datetime.now(UTC):%Y-%m-%d %H:%M} UTC\n", flush=True)
 
     # 1M-point SPS preplot: 100 lines x 10,000 points.

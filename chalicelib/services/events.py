@@ -118,38 +118,54 @@ def _readonly(row: dict[str, Any]) -> bool:
 # ---------------------------------------------------------------- user edits
 
 
+def _user_fields(new: EventNew, known: dict[str, Any], previous_labels: list[str] = ()) -> dict[str, Any]:
+    """A client's event, checked: known labels only, no system labels added, no reserved meta, an anchor."""
+    label_rules.check_user_labels(new.labels, known, previous_labels)
+    fields = new.model_dump()
+    fields["meta"] = _user_meta(fields["meta"])
+    _check_anchor(fields)
+    return fields
+
+
+def _editable(row: dict[str, Any] | None, event_id: int, what: str = "not found") -> dict[str, Any]:
+    if row is None:
+        raise errors.NotFoundError(f"Event {event_id} {what}")
+    if _readonly(row):
+        raise errors.ForbiddenError(f"Event {event_id} is read-only")
+    return row
+
+
+def _write(
+    conn: Any, pid: str, old: dict[str, Any] | None, fields: dict[str, Any], known: dict[str, Any], author: str
+) -> dict[str, Any]:
+    """New event (``old`` None) or a new instance of ``old``; the label rules applied; the current event."""
+    at = db_events.tick(conn, pid)
+    _fill_from_shot(conn, pid, fields)
+    if old is None:
+        event_id = db_events.insert_event(conn, pid, at, fields, author=author)["id"]
+    else:
+        event_id = _replace(conn, pid, old, fields, at, author)["id"]
+    _apply_single_labels(conn, pid, fields, event_id, known, at, author)
+    return event_body(_current_row(conn, pid, event_id))
+
+
 def create_event(pid: str, new: EventNew, author: str) -> dict[str, Any]:
     with db.transaction() as conn:
         known = label_rules.catalogue(_configuration(conn, pid))
-        label_rules.check_user_labels(new.labels, known)
-        fields = new.model_dump()
-        fields["meta"] = _user_meta(fields["meta"])
-        _check_anchor(fields)
-        at = db_events.tick(conn, pid)
-        _fill_from_shot(conn, pid, fields)
-        created = db_events.insert_event(conn, pid, at, fields, author=author)
-        _apply_single_labels(conn, pid, fields, created["id"], known, at, author)
-        return event_body(_current_row(conn, pid, created["id"]))
+        return _write(conn, pid, None, _user_fields(new, known), known, author)
 
 
 def create_events(pid: str, rows: list[tuple[int, EventNew]], author: str) -> list[int]:
-    """A line log imported in bulk: every row or none."""
+    """A line log imported in bulk: every row or none (the first bad row is named by its number)."""
     with db.transaction() as conn:
         known = label_rules.catalogue(_configuration(conn, pid))
-        at = db_events.tick(conn, pid)
         ids = []
         for number, new in rows:
             try:
-                label_rules.check_user_labels(new.labels, known)
-                fields = new.model_dump()
-                fields["meta"] = _user_meta(fields["meta"])
-                _check_anchor(fields)
+                fields = _user_fields(new, known)
             except errors.BadRequestError as exc:
                 raise errors.BadRequestError(f"row {number}: {exc.message}") from exc
-            _fill_from_shot(conn, pid, fields)
-            created = db_events.insert_event(conn, pid, at, fields, author=author)
-            _apply_single_labels(conn, pid, fields, created["id"], known, at, author)
-            ids.append(created["id"])
+            ids.append(_write(conn, pid, None, fields, known, author)["id"])
         return ids
 
 
@@ -157,43 +173,20 @@ def replace_event(pid: str, event_id: int, new: EventNew, author: str) -> dict[s
     """PUT: every attribute replaced; on a deleted event this undeletes it."""
     with db.transaction() as conn:
         known = label_rules.catalogue(_configuration(conn, pid))
-        latest = db_events.latest_instance(conn, pid, event_id)
-        if latest is None:
-            raise errors.NotFoundError(f"Event {event_id} not found")
-        if _readonly(latest):
-            raise errors.ForbiddenError(f"Event {event_id} is read-only")
-        label_rules.check_user_labels(new.labels, known, latest["labels"])
-        fields = new.model_dump()
-        fields["meta"] = _user_meta(fields["meta"])
-        _check_anchor(fields)
-        at = db_events.tick(conn, pid)
-        _fill_from_shot(conn, pid, fields)
-        _replace(conn, pid, latest, fields, at, author)
-        _apply_single_labels(conn, pid, fields, event_id, known, at, author)
-        return event_body(_current_row(conn, pid, event_id))
+        latest = _editable(db_events.latest_instance(conn, pid, event_id), event_id)
+        return _write(conn, pid, latest, _user_fields(new, known, latest["labels"]), known, author)
 
 
 def update_event(pid: str, event_id: int, changes: dict[str, Any], author: str) -> dict[str, Any]:
     """PATCH: only the attributes given change."""
     with db.transaction() as conn:
         known = label_rules.catalogue(_configuration(conn, pid))
-        current = db_events.current_instance(conn, pid, event_id)
-        if current is None:
-            raise errors.NotFoundError(f"Event {event_id} not found (or deleted)")
-        if _readonly(current):
-            raise errors.ForbiddenError(f"Event {event_id} is read-only")
-        fields = _fields(current)
-        fields.update(changes)
-        if "labels" in changes:
-            label_rules.check_user_labels(fields["labels"], known, current["labels"])
-        if "meta" in changes:
-            fields["meta"] = _user_meta(changes["meta"])
-        _check_anchor(fields)
-        at = db_events.tick(conn, pid)
-        _fill_from_shot(conn, pid, fields)
-        _replace(conn, pid, current, fields, at, author)
-        _apply_single_labels(conn, pid, fields, event_id, known, at, author)
-        return event_body(_current_row(conn, pid, event_id))
+        current = _editable(db_events.current_instance(conn, pid, event_id), event_id, "not found (or deleted)")
+        merged = EventNew.model_validate({**_fields(current), **changes})
+        fields = _user_fields(merged, known, current["labels"])
+        if "meta" not in changes:
+            fields["meta"] = current["meta"]
+        return _write(conn, pid, current, fields, known, author)
 
 
 def delete_event(pid: str, event_id: int) -> None:
