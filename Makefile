@@ -33,6 +33,7 @@ bench: setup
 lint: setup
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
+	$(PY) -m mypy chalicelib
 
 fmt: setup
 	$(PY) -m ruff format .

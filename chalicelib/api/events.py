@@ -63,7 +63,8 @@ def create_event(project: str) -> Any:
     request = bp.current_request
     content_type = (request.headers.get("content-type") or JSON).split(";")[0].strip().lower()
     if content_type == CSV:
-        rows = events_csv.parse(request.raw_body or b"", http.query_params(request))
+        raw = request.raw_body or b""
+        rows = events_csv.parse(raw if isinstance(raw, bytes) else raw.encode(), http.query_params(request))
         ids = events.create_events(project, rows, _author())
         return http.json_response({"created": len(ids), "ids": ids}, status=201)
     created = events.create_event(project, http.parse_body(request, EventNew), _author())

@@ -17,7 +17,7 @@ def tick(conn: Any, pid: str) -> datetime:
     """Lock the project's event log for this transaction; a change time later than any before."""
     row = conn.execute(Q.tick, {"pid": pid}).fetchone()
     assert row is not None
-    return row["at"]  # type: ignore[no-any-return]
+    return row["at"]
 
 
 def insert_event(

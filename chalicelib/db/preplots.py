@@ -13,7 +13,7 @@ from chalicelib.db.queries import queries
 Q = queries("preplots")
 
 
-def copy_staging(conn: Any, rows: Iterable[str]) -> None:
+def copy_staging(conn: Any, rows: Iterable[bytes]) -> None:
     """COPY text rows (line, point, easting, northing, lon, lat) into the staging table."""
     conn.execute(Q.create_staging)
     with conn.cursor().copy("COPY preplot_staging (line, point, easting, northing, lon, lat) FROM STDIN") as copy:

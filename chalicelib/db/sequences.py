@@ -26,7 +26,7 @@ def lock_sequence(conn: Any, pid: str, sequence: int, line: int, attempt: int, l
     return dict(row)
 
 
-def replace_shots(conn: Any, pid: str, sequence: int, kind: str, rows: Iterable[str]) -> list[int]:
+def replace_shots(conn: Any, pid: str, sequence: int, kind: str, rows: Iterable[bytes]) -> list[int]:
     """Delete the sequence's shots of this kind and COPY the new ones; lines touched (old and new, final)."""
     touched: set[int] = set()
     if kind == "final":

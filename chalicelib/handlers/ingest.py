@@ -66,7 +66,7 @@ def handle_message(record: Any) -> None:
 
 
 @bp.on_sqs_message(queue=get_settings().ingest_queue, batch_size=5, name="ingest_uploaded_files")
-def ingest_uploaded_files(event: Any) -> dict[str, Any]:
+def ingest_uploaded_files(event: Any) -> Any:
     from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 
     processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)

@@ -34,7 +34,7 @@ def handle_record(record: Any) -> None:
 
 
 @bp.on_sqs_message(queue=get_settings().qc_queue, batch_size=5, name="run_qc_jobs")
-def run_qc_jobs(event: Any) -> dict[str, Any]:
+def run_qc_jobs(event: Any) -> Any:
     from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 
     processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)

@@ -17,6 +17,7 @@ never one twice. Changes made by one transaction share one time.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from datetime import date, datetime
 from itertools import pairwise
 from typing import Any
@@ -39,7 +40,7 @@ def _configuration(conn: Any, pid: str) -> dict[str, Any]:
     row = conn.execute("SELECT configuration FROM project WHERE pid = %s", (pid,)).fetchone()
     if row is None:
         raise errors.NotFoundError(f"Project {pid} not found")
-    return row["configuration"]  # type: ignore[no-any-return]
+    return row["configuration"]
 
 
 def _user_meta(meta: dict[str, Any], keep_from: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -118,7 +119,7 @@ def _readonly(row: dict[str, Any]) -> bool:
 # ---------------------------------------------------------------- user edits
 
 
-def _user_fields(new: EventNew, known: dict[str, Any], previous_labels: list[str] = ()) -> dict[str, Any]:
+def _user_fields(new: EventNew, known: dict[str, Any], previous_labels: Sequence[str] = ()) -> dict[str, Any]:
     """A client's event, checked: known labels only, no system labels added, no reserved meta, an anchor."""
     label_rules.check_user_labels(new.labels, known, previous_labels)
     fields = new.model_dump()

@@ -160,7 +160,7 @@ def complete_coordinates(
                 es[i], ns[i] = e, n
     except geodesy.GeodesyError as exc:
         raise RejectError(str(exc)) from exc
-    return es, ns, lons, lats  # type: ignore[return-value]
+    return es, ns, lons, lats
 
 
 def _chunks(records: Iterable[Any]) -> Iterator[list[Any]]:
@@ -357,6 +357,8 @@ def _ingest_object(bucket: str, key: str, etag: str, size: int | None, created_o
     from chalicelib import parsers
 
     log = logger()
+    pid: str | None
+    kind: str | None
     try:
         pid, kind, file_name = parse_key(key)
         key_error = None
@@ -368,7 +370,7 @@ def _ingest_object(bucket: str, key: str, etag: str, size: int | None, created_o
         if upload["status"] != "pending":
             log.info("already handled", extra={"key": key, "status": upload["status"]})
             return Outcome(upload["status"], upload["message"], upload["records"], upload["sequence"])
-        if key_error is not None:
+        if key_error is not None or pid is None or kind is None:
             db_files.finish_upload(conn, upload["id"], status="rejected", message=key_error, size=size)
             return Outcome("rejected", key_error)
         project = conn.execute("SELECT configuration, archived FROM project WHERE pid = %s", (pid,)).fetchone()

@@ -8,6 +8,7 @@ The Seis+JSON mapping says which line-log entry each label becomes.
 from __future__ import annotations
 
 import copy
+from collections.abc import Sequence
 from typing import Any
 
 from chalicelib import errors
@@ -75,7 +76,7 @@ def as_list(labels: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
     return [{"name": name, "data": data} for name, data in labels.items()]
 
 
-def check_user_labels(labels: list[str], known: dict[str, dict[str, Any]], previous: list[str] = ()) -> None:
+def check_user_labels(labels: list[str], known: dict[str, dict[str, Any]], previous: Sequence[str] = ()) -> None:
     """400 for an unknown label, or a system label a user tries to add."""
     for name in labels:
         data = known.get(name)

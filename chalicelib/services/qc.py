@@ -396,7 +396,7 @@ def enqueue(pid: str, sequences: list[int] | None, reason: str) -> None:
     from chalicelib.settings import get_settings
 
     url = aws.queue_url(get_settings().qc_queue)
-    bodies = (
+    bodies: list[dict[str, Any]] = (
         [{"pid": pid, "reason": reason}]
         if sequences is None
         else [{"pid": pid, "sequence": s, "reason": reason} for s in sequences]
