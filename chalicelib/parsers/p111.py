@@ -48,7 +48,7 @@ _CRS_COMPOUND = 7
 
 
 def _unescape(text: str) -> str:
-    """Undo ``\\uXXXX`` escapes, applied by writers to reserved characters in text fields."""
+    """Undo the ``\\u`` + four-hex-digit escapes writers apply to reserved characters in text fields."""
     if "\\" not in text:
         return text
     return _ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), text)
