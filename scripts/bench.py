@@ -131,7 +131,7 @@ def run(url: str) -> None:
 
 
 def run_figures(conn: Any, env: dict[str, str], work: Path) -> None:
-    from chalicelib import simulator as sim
+    from dougal_sim import simulator as sim
 
     print(f"Dougal benchmark — {os.cpu_count()} cores — {datetime.now(UTC):%Y-%m-%d %H:%M} UTC\n", flush=True)
 

@@ -30,7 +30,7 @@ DEMO_CONFIGURATION = {
 
 def demo_files() -> list[tuple[str, str]]:
     """(object key, content) of a small North Sea survey: a preplot and five sequences."""
-    from chalicelib import simulator as sim
+    from dougal_sim import simulator as sim
 
     survey = sim.Survey(num_lines=8, points_per_line=300, first_point=1000, seed=7)
     start = datetime(2021, 10, 8, 19, 30, tzinfo=UTC)

@@ -80,7 +80,7 @@ def validator(spec, name):
 @pytest.fixture
 def survey_project(aws):
     from chalicelib import aws as clients
-    from chalicelib import simulator as sim
+    from dougal_sim import simulator as sim
     from tests.integration.factories import make_project
     from tests.integration.ingest_support import CONFIGURATION, upload
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalicelib import simulator as sim
+from dougal_sim import simulator as sim
 from scripts.demo import DEMO_CONFIGURATION
 
 BUCKET = "dougal-uploads"

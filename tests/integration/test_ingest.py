@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from chalicelib import simulator as sim
+from dougal_sim import simulator as sim
 from tests.integration.factories import as_role, make_project
 from tests.integration.ingest_support import CONFIGURATION, count, files, survey, upload
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from chalicelib import simulator as sim
+from dougal_sim import simulator as sim
 from tests.integration.factories import make_project
 from tests.integration.ingest_support import CONFIGURATION, count, deliver_all, files, survey, upload
 

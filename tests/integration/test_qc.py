@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from chalicelib import simulator as sim
-from chalicelib.simulator import Fault
+from dougal_sim import simulator as sim
+from dougal_sim.simulator import Fault
 from tests.integration.factories import as_role, make_project
 from tests.integration.ingest_support import CONFIGURATION, count, run_qc, survey, upload
 

@@ -13,7 +13,7 @@ import jsonschema
 import pytest
 import yaml
 
-from chalicelib import simulator as sim
+from dougal_sim import simulator as sim
 from tests.contract.test_contract import SPEC_PATH, _jsonschema
 from tests.integration.factories import as_role, make_project
 from tests.integration.ingest_support import CONFIGURATION, survey, upload
