@@ -53,6 +53,47 @@ class PreplotRecord:
     lat: float | None
 
 
+@dataclass(slots=True, frozen=True)
+class ReceiverRecord:
+    """One receiver position: an ocean-bottom node, a seismometer or a receiver group.
+
+    From P1/11 ``R1``, P1/90 ``R`` and SPS ``R`` records. ``node`` is the receiver's
+    identity as the file writes it (P1/11 object name or OBJREF and receiver number,
+    P1/90 group number and streamer id, SPS point code); ``line``/``point`` are the
+    receiver line and station when the format has them. ``tstamp`` is the time of
+    the fix when the file gives one (P1/90 ``R`` records take their shot's time).
+    """
+
+    lineno: int
+    line: int | None
+    point: int | None
+    node: str
+    objref: int | None
+    tstamp: datetime | None
+    easting: float | None
+    northing: float | None
+    lon: float | None
+    lat: float | None
+    depth: float | None
+
+
+@dataclass(slots=True, frozen=True)
+class Transformation:
+    """A datum transformation a file's header states, from its geographic CRS to WGS 84.
+
+    ``epsg`` is the EPSG code of the coordinate operation when the header names one
+    (P1/11 ``HC,1,7,0``/``HC,1,8,0``). ``towgs84`` is seven Helmert parameters in
+    PROJ's ``+towgs84`` convention (position vector: dx, dy, dz in metres, rx, ry, rz
+    in arc-seconds, ds in ppm), already converted by the parser from whatever
+    convention the file used (coordinate frame rotations change sign); ``None`` when
+    only a code or name is given.
+    """
+
+    epsg: int | None = None
+    name: str = ""
+    towgs84: tuple[float, float, float, float, float, float, float] | None = None
+
+
 @dataclass(slots=True)
 class FileHeader:
     """What a file says about itself.
@@ -72,7 +113,15 @@ class FileHeader:
     grid_epsg: int | None = None
     """EPSG code of the projected CRS the grid coordinates are in, if the file declares one."""
     geographic_epsg: int | None = None
-    """EPSG code of the geographic CRS of ``lat``/``lon``, if the file declares one."""
+    """EPSG code of the geographic CRS of ``lat``/``lon`` as written (ED50 4230, NAD27 4267, WGS 84 4326…).
+
+    The readers yield lat/lon in this CRS; the ingest transforms them to WGS 84."""
+    transformation: Transformation | None = None
+    """The datum transformation to WGS 84 the header gives, if any."""
+    grid_unit: str | None = None
+    """Linear unit of the grid coordinates when the file says (``metre``, ``foot``, ``US survey foot``)."""
+    grid_unit_metres: float | None = None
+    """Metres per grid unit when the file says (0.3048 for feet, 1200/3937 for US survey feet)."""
     leap_seconds: int | None = None
     """GPS - UTC seconds declared by the file (P1/11 time reference)."""
     year: int | None = None
