@@ -28,12 +28,16 @@ class ShotRecord:
     line_name: str
     line: int
     point: int
-    objref: int
+    objref: int | None
+    """The source that fired: P1/11 OBJREF; P1/90 the number in column 18, or the
+    position of its letter in the header's source list, else ``None``."""
     tstamp: datetime
     easting: float | None
     northing: float | None
     lon: float | None
     lat: float | None
+    source_id: str | None = None
+    """The source id exactly as the file writes it (P1/90 column 18), when it is text."""
 
 
 @dataclass(slots=True, frozen=True)
@@ -51,6 +55,12 @@ class PreplotRecord:
     northing: float | None
     lon: float | None
     lat: float | None
+    index: int = 1
+    """SPS point index (column 24): 1, or 2-9 for a re-shot or alternative point at the same line/point."""
+    exact_line: float | None = None
+    """The line number as written when it is not a whole number (SPS rev 2.1 allows it); ``line`` is it rounded."""
+    exact_point: float | None = None
+    """The point number as written when it is not a whole number; ``point`` is it rounded."""
 
 
 @dataclass(slots=True, frozen=True)
