@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from datetime import date, datetime
 from typing import Any
 
 from chalice import Blueprint, Response
@@ -9,7 +11,7 @@ from chalice import Blueprint, Response
 from chalicelib import errors
 from chalicelib.api import http
 from chalicelib.api.http import route
-from chalicelib.models.events import EventNew, event_body
+from chalicelib.models.events import DEFAULT_PAGE, MAX_PAGE, EventListQuery, EventNew, event_body
 from chalicelib.services import events, events_csv, seis
 
 bp = Blueprint(__name__)
@@ -26,15 +28,60 @@ def _author() -> str:
     return http.identity(bp.current_request).name
 
 
+def parse_sequences(text: str | None) -> list[int] | None:
+    """``sequence=1;3`` (any of ``;``, ``,`` or blanks between); None when absent or empty."""
+    if text is None or text.strip() == "":
+        return None
+    try:
+        return [int(x) for x in re.split(r"[;,\s]+", text.strip()) if x]
+    except ValueError as exc:
+        raise errors.BadRequestError(f"sequence: {text!r} is not a list of sequence numbers") from exc
+
+
+def parse_date(text: str | None, name: str) -> date | None:
+    if text is None or text == "":
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError as exc:
+        raise errors.BadRequestError(f"{name}: {text!r} is not a date (YYYY-MM-DD)") from exc
+
+
+def parse_since(text: str) -> datetime:
+    """The ``{since}`` of ``changes/{since}``: an ISO 8601 time with its zone (``+`` may arrive as a blank)."""
+    from urllib.parse import unquote
+
+    text = unquote(text)
+    try:
+        since = datetime.fromisoformat(text.replace("Z", "+00:00").replace(" ", "+"))
+    except ValueError as exc:
+        raise errors.BadRequestError(f"since: {text!r} is not an ISO-8601 time") from exc
+    if since.tzinfo is None:
+        raise errors.BadRequestError("since: give a time zone (e.g. Z for UTC)")
+    return since
+
+
+def list_query(query: dict[str, str]) -> EventListQuery:
+    """The event list's query string; 400 naming the first bad parameter."""
+    return EventListQuery(
+        sequences=parse_sequences(query.get("sequence")),
+        date0=parse_date(query.get("date0"), "date0"),
+        date1=parse_date(query.get("date1"), "date1"),
+        label=query.get("label") or None,
+        limit=http.int_param(query.get("limit"), "limit", default=DEFAULT_PAGE, minimum=1, maximum=MAX_PAGE),
+        offset=http.int_param(query.get("offset"), "offset", default=0, minimum=0),
+    )
+
+
 @route(bp, "/project/{project}/event")
 def list_events(project: str) -> Any:
     request = bp.current_request
     representation = http.negotiate(request, REPRESENTATIONS)
     query = http.query_params(request)
     if representation == seis.MEDIA_TYPE:
-        document = seis.export(project, events.parse_sequences(query.get("sequence")))
+        document = seis.export(project, parse_sequences(query.get("sequence")))
         return http.json_response(document, headers={"Content-Type": seis.MEDIA_TYPE})
-    rows, total = events.list_events(project, query)
+    rows, total = events.list_events(project, list_query(query))
     bodies = [event_body(r) for r in rows]
     headers = {"X-Total-Count": str(total)}
     if representation == GEOJSON:
@@ -95,14 +142,14 @@ def update_event(project: str, id: str) -> Any:
 
 @route(bp, "/project/{project}/event/{id}", methods=("DELETE",))
 def delete_event(project: str, id: str) -> Any:
-    events.delete_event(project, _event_id(id))
+    events.delete_event(project, _event_id(id), _author())
     return http.empty_response()
 
 
 @route(bp, "/project/{project}/changes/{since}")
 def list_changes(project: str, since: str) -> Any:
     query = http.query_params(bp.current_request)
-    found, until = events.changes(project, events.parse_since(since), "unique" in query)
+    found, until = events.changes(project, parse_since(since), "unique" in query)
     return http.json_response(found, headers={"X-Changes-Until": until.isoformat()})
 
 

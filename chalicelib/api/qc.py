@@ -6,8 +6,10 @@ from typing import Any
 
 from chalice import Blueprint
 
+from chalicelib import errors
 from chalicelib.api import http
 from chalicelib.api.http import route
+from chalicelib.models.qc import QcAcceptanceChanged, QcEventIds
 from chalicelib.services import qc
 
 bp = Blueprint(__name__)
@@ -35,15 +37,26 @@ def delete_sequence_results(project: str, sequence: str) -> Any:
     return http.empty_response()
 
 
+def _event_ids() -> list[int]:
+    """The body: a non-empty JSON array of event ids (integers, not booleans)."""
+    body = http.json_body(bp.current_request)
+    if not isinstance(body, list) or not body or any(isinstance(i, bool) for i in body):
+        raise errors.BadRequestError("The body must be a non-empty array of event ids")
+    try:
+        return QcEventIds.model_validate(body).root
+    except ValueError as exc:  # pydantic's ValidationError is a ValueError
+        raise errors.BadRequestError("The body must be a non-empty array of event ids") from exc
+
+
 @route(bp, "/project/{project}/qc/results/accept", methods=("POST",))
 def accept_qc_results(project: str) -> Any:
     author = http.identity(bp.current_request).name
-    changed = qc.set_accepted(project, http.json_body(bp.current_request), True, author)
-    return http.json_response({"changed": changed})
+    changed = qc.set_accepted(project, _event_ids(), True, author)
+    return http.json_response(QcAcceptanceChanged(changed=changed))
 
 
 @route(bp, "/project/{project}/qc/results/unaccept", methods=("POST",))
 def unaccept_qc_results(project: str) -> Any:
     author = http.identity(bp.current_request).name
-    changed = qc.set_accepted(project, http.json_body(bp.current_request), False, author)
-    return http.json_response({"changed": changed})
+    changed = qc.set_accepted(project, _event_ids(), False, author)
+    return http.json_response(QcAcceptanceChanged(changed=changed))

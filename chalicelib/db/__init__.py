@@ -12,12 +12,17 @@ import contextlib
 import json
 import threading
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from chalicelib import errors
 
 if TYPE_CHECKING:
     import psycopg
+
+# The connection every layer passes around (rows as dicts). A string alias, so that naming the type
+# costs no psycopg import on the Lambda path and the layers above db/ never import psycopg themselves.
+Connection: TypeAlias = "psycopg.Connection[dict[str, Any]]"
+Row: TypeAlias = dict[str, Any]
 
 _local = threading.local()
 

@@ -7,13 +7,13 @@ from typing import Any
 
 from psycopg.types.json import Jsonb
 
-from chalicelib.db import cursor
+from chalicelib.db import Connection, cursor
 from chalicelib.db.queries import queries
 
 Q = queries("events")
 
 
-def tick(conn: Any, pid: str) -> datetime:
+def tick(conn: Connection, pid: str) -> datetime:
     """Lock the project's event log for this transaction; a change time later than any before."""
     row = conn.execute(Q.tick, {"pid": pid}).fetchone()
     assert row is not None
@@ -21,7 +21,7 @@ def tick(conn: Any, pid: str) -> datetime:
 
 
 def insert_event(
-    conn: Any,
+    conn: Connection,
     pid: str,
     at: datetime,
     fields: dict[str, Any],
@@ -50,15 +50,15 @@ def insert_event(
     return dict(row)
 
 
-def current_instance(conn: Any, pid: str, event_id: int) -> dict[str, Any] | None:
+def current_instance(conn: Connection, pid: str, event_id: int) -> dict[str, Any] | None:
     return conn.execute(Q.current_instance, {"pid": pid, "id": event_id}).fetchone()
 
 
-def latest_instance(conn: Any, pid: str, event_id: int) -> dict[str, Any] | None:
+def latest_instance(conn: Connection, pid: str, event_id: int) -> dict[str, Any] | None:
     return conn.execute(Q.latest_instance, {"pid": pid, "id": event_id}).fetchone()
 
 
-def close_instance(conn: Any, uid: int, at: datetime, deleted: bool = False) -> None:
+def close_instance(conn: Connection, uid: int, at: datetime, deleted: bool = False) -> None:
     """End an instance's validity: replaced by an edit, or (``deleted``) removed."""
     conn.execute(Q.close_instance, {"uid": uid, "at": at, "deleted": deleted})
 
@@ -97,23 +97,29 @@ def changes_since(pid: str, since: datetime) -> list[dict[str, Any]]:
         return conn.execute(Q.changes_since, {"pid": pid, "since": since}).fetchall()
 
 
-def others_with_label(conn: Any, pid: str, sequence: int, label: str, event_id: int) -> list[dict[str, Any]]:
+def others_with_label(conn: Connection, pid: str, sequence: int, label: str, event_id: int) -> list[dict[str, Any]]:
     return conn.execute(
         Q.current_in_sequence_with_label, {"pid": pid, "sequence": sequence, "label": label, "id": event_id}
     ).fetchall()
 
 
-def system_events_of_sequence(conn: Any, pid: str, sequence: int) -> list[dict[str, Any]]:
+def system_events_of_sequence(conn: Connection, pid: str, sequence: int) -> list[dict[str, Any]]:
     return conn.execute(Q.system_events_of_sequence, {"pid": pid, "sequence": sequence}).fetchall()
 
 
-def sequence_anchor_shots(conn: Any, pid: str, sequence: int, kind: str) -> list[dict[str, Any]]:
+def sequence_anchor_shots(conn: Connection, pid: str, sequence: int, kind: str) -> list[dict[str, Any]]:
     return conn.execute(Q.sequence_anchor_shots, {"pid": pid, "sequence": sequence, "kind": kind}).fetchall()
 
 
-def events_waiting_for_shots(conn: Any, pid: str, sequence: int) -> list[dict[str, Any]]:
+def events_waiting_for_shots(conn: Connection, pid: str, sequence: int) -> list[dict[str, Any]]:
     return conn.execute(Q.events_waiting_for_shots, {"pid": pid, "sequence": sequence}).fetchall()
 
 
-def shot_at(conn: Any, pid: str, sequence: int, point: int) -> dict[str, Any] | None:
+def shot_at(conn: Connection, pid: str, sequence: int, point: int) -> dict[str, Any] | None:
     return conn.execute(Q.shot_at, {"pid": pid, "sequence": sequence, "point": point}).fetchone()
+
+
+def sequence_shot_kind(conn: Connection, pid: str, sequence: int) -> str | None:
+    """``final`` once the sequence is processed, ``raw`` before, None when there is no such sequence."""
+    row = conn.execute(Q.sequence_shot_kind, {"pid": pid, "sequence": sequence}).fetchone()
+    return str(row["kind"]) if row else None

@@ -6,7 +6,7 @@ from typing import Any
 
 from psycopg.types.json import Jsonb
 
-from chalicelib.db import cursor
+from chalicelib.db import Connection, Row, cursor
 from chalicelib.db.queries import queries
 
 Q = queries("projects")
@@ -17,9 +17,12 @@ def list_projects(pids: list[str] | None) -> list[dict[str, Any]]:
         return conn.execute(Q.list_projects, {"pids": pids}).fetchall()
 
 
-def get_project(pid: str) -> dict[str, Any] | None:
-    with cursor() as conn:
+def get_project(pid: str, conn: Connection | None = None) -> Row | None:
+    """The project, read on ``conn`` when given (inside a caller's transaction)."""
+    if conn is not None:
         return conn.execute(Q.get_project, {"pid": pid}).fetchone()
+    with cursor() as own:
+        return own.execute(Q.get_project, {"pid": pid}).fetchone()
 
 
 def create_project(

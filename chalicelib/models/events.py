@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, field_validator
 
 # Meta keys only the system writes: a client cannot forge a read-only or system event.
 RESERVED_META = ("readonly", "system", "qc")
+# What an instance says; the rest (id, uid, validity, author) is the history's.
+EVENT_FIELDS = ("tstamp", "sequence", "point", "remarks", "labels", "meta")
 
 
 class EventNew(BaseModel):
@@ -34,6 +36,29 @@ class EventNew(BaseModel):
     @classmethod
     def _unique(cls, value: list[str]) -> list[str]:
         return list(dict.fromkeys(value))
+
+
+# A page of the event list: Lambda answers at most 6 MB, so the list is paged (X-Total-Count says how many).
+DEFAULT_PAGE = 1000
+MAX_PAGE = 10000
+
+
+class EventListQuery(BaseModel):
+    """The query string of ``GET …/event``, parsed at the API edge (``api/events.py``)."""
+
+    sequences: list[int] | None = None
+    date0: date | None = None
+    date1: date | None = None
+    label: str | None = None
+    limit: int = DEFAULT_PAGE
+    offset: int = 0
+
+
+def point_geometry(lon: float | None, lat: float | None) -> dict[str, Any] | None:
+    """A GeoJSON Point (WGS 84), or None when the position is not known."""
+    if lon is None or lat is None:
+        return None
+    return {"type": "Point", "coordinates": [lon, lat]}
 
 
 def iso(value: datetime | None) -> str | None:

@@ -6,6 +6,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
+from chalicelib.models.events import point_geometry
 from chalicelib.models.projects import Duration
 
 
@@ -78,11 +79,7 @@ def sequence_body(row: dict[str, Any]) -> dict[str, Any]:
 
 
 def shotpoint_body(row: dict[str, Any]) -> dict[str, Any]:
-    geometry = (
-        {"type": "Point", "coordinates": [row["lon"], row["lat"]]}
-        if row["lon"] is not None and row["lat"] is not None
-        else None
-    )
+    geometry = point_geometry(row["lon"], row["lat"])
     return {
         "sequence": row["sequence"],
         "line": row["line"],

@@ -16,31 +16,81 @@ never one twice. Changes made by one transaction share one time.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import datetime
 from itertools import pairwise
 from typing import Any
 
 from chalicelib import db, errors
+from chalicelib.db import Connection, Row
 from chalicelib.db import events as db_events
-from chalicelib.models.events import RESERVED_META, EventNew, event_body, instance_body
+from chalicelib.models.events import (
+    EVENT_FIELDS,
+    RESERVED_META,
+    EventListQuery,
+    EventNew,
+    event_body,
+    instance_body,
+    point_geometry,
+)
 from chalicelib.services import labels as label_rules
+from chalicelib.services.lookup import get_project
 
 SYSTEM = "system"
-# A page of the event list: Lambda answers at most 6 MB, so the list is paged (X-Total-Count says how many).
-DEFAULT_PAGE = 1000
-MAX_PAGE = 10000
+
+
+# ---------------------------------------------------------------- the one writer of event instances
+
+
+class EventWriter:
+    """Every write to the event log goes through here: user edits, system events, QC findings, and any
+    later writer. A change to the history model is made in this class only.
+
+    One writer per transaction and project. The project's event clock is taken on the first write
+    (never when nothing is written), so all of the transaction's changes share one change time, later
+    than any before, and concurrent writers of the project are serialised from then on.
+    """
+
+    def __init__(self, conn: Connection, pid: str, author: str) -> None:
+        self.conn = conn
+        self.pid = pid
+        self.author = author
+        self._at: datetime | None = None
+
+    @property
+    def at(self) -> datetime:
+        """This transaction's change time (ticks the clock once)."""
+        if self._at is None:
+            self._at = db_events.tick(self.conn, self.pid)
+        return self._at
+
+    def create(self, fields: dict[str, Any], *, event_id: int | None = None) -> Row:
+        """A new event; with ``event_id``, a new instance of an event whose instances are all closed
+        (it comes back, with its history)."""
+        return db_events.insert_event(
+            self.conn, self.pid, self.at, fields, event_id=event_id, edited=event_id is not None, author=self.author
+        )
+
+    def replace(self, current: Row, fields: dict[str, Any]) -> Row:
+        """A new instance of ``current``'s event; ``current`` is closed first unless it already was."""
+        at = self.at
+        if current["validity"].upper is None:
+            db_events.close_instance(self.conn, current["uid"], at)
+        return db_events.insert_event(
+            self.conn, self.pid, at, fields, event_id=current["id"], edited=True, author=self.author
+        )
+
+    def delete(self, current: Row) -> None:
+        """Close the current instance: the event is deleted (and stays in the history)."""
+        db_events.close_instance(self.conn, current["uid"], self.at, deleted=True)
 
 
 # ---------------------------------------------------------------- helpers
 
 
-def _configuration(conn: Any, pid: str) -> dict[str, Any]:
-    row = conn.execute("SELECT configuration FROM project WHERE pid = %s", (pid,)).fetchone()
-    if row is None:
-        raise errors.NotFoundError(f"Project {pid} not found")
-    return row["configuration"]
+def _configuration(pid: str) -> dict[str, Any]:
+    configuration: dict[str, Any] = get_project(pid)["configuration"]
+    return configuration
 
 
 def _user_meta(meta: dict[str, Any], keep_from: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -50,18 +100,12 @@ def _user_meta(meta: dict[str, Any], keep_from: dict[str, Any] | None = None) ->
     return clean
 
 
-def _geometry(lon: float | None, lat: float | None) -> dict[str, Any] | None:
-    if lon is None or lat is None:
-        return None
-    return {"type": "Point", "coordinates": [lon, lat]}
-
-
 def _check_anchor(fields: dict[str, Any]) -> None:
     if fields.get("tstamp") is None and (fields.get("sequence") is None or fields.get("point") is None):
         raise errors.BadRequestError("Either tstamp, or both sequence and point, are required")
 
 
-def _fill_from_shot(conn: Any, pid: str, fields: dict[str, Any]) -> None:
+def _fill_from_shot(conn: Connection, pid: str, fields: dict[str, Any]) -> None:
     """Take the time (when missing) and the position (when not given) from the shot, if it exists yet."""
     if fields.get("sequence") is None or fields.get("point") is None:
         return
@@ -72,41 +116,27 @@ def _fill_from_shot(conn: Any, pid: str, fields: dict[str, Any]) -> None:
         return
     if fields.get("tstamp") is None:
         fields["tstamp"] = shot["tstamp"]
-    geometry = _geometry(shot["lon"], shot["lat"])
+    geometry = point_geometry(shot["lon"], shot["lat"])
     if geometry and "geometry" not in fields["meta"]:
         fields["meta"] = {**fields["meta"], "geometry": geometry}
 
 
-def _fields(row: dict[str, Any]) -> dict[str, Any]:
-    return {k: row[k] for k in ("tstamp", "sequence", "point", "remarks", "labels", "meta")}
+def _fields(row: Row) -> dict[str, Any]:
+    return {k: row[k] for k in EVENT_FIELDS}
 
 
-def _replace(
-    conn: Any, pid: str, current: dict[str, Any], fields: dict[str, Any], at: datetime, author: str
-) -> dict[str, Any]:
-    if upper_open(current):
-        db_events.close_instance(conn, current["uid"], at)
-    return db_events.insert_event(conn, pid, at, fields, event_id=current["id"], edited=True, author=author)
-
-
-def upper_open(row: dict[str, Any]) -> bool:
-    return row["validity"].upper is None
-
-
-def _apply_single_labels(
-    conn: Any, pid: str, fields: dict[str, Any], event_id: int, known: dict[str, Any], at: datetime, author: str
-) -> None:
+def _apply_single_labels(writer: EventWriter, fields: dict[str, Any], event_id: int, known: dict[str, Any]) -> None:
     """A ``multiple: false`` label moves: the other event of the sequence that had it loses it."""
     if fields.get("sequence") is None:
         return
     for name in label_rules.single_per_sequence(list(fields.get("labels") or []), known):
-        for other in db_events.others_with_label(conn, pid, fields["sequence"], name, event_id):
+        for other in db_events.others_with_label(writer.conn, writer.pid, fields["sequence"], name, event_id):
             changed = _fields(other)
             changed["labels"] = [x for x in other["labels"] if x != name]
-            _replace(conn, pid, other, changed, at, author)
+            writer.replace(other, changed)
 
 
-def _current_row(conn: Any, pid: str, event_id: int) -> dict[str, Any]:
+def _current_row(conn: Connection, pid: str, event_id: int) -> Row:
     row = db_events.current_instance(conn, pid, event_id)
     assert row is not None
     return row
@@ -136,63 +166,62 @@ def _editable(row: dict[str, Any] | None, event_id: int, what: str = "not found"
     return row
 
 
-def _write(
-    conn: Any, pid: str, old: dict[str, Any] | None, fields: dict[str, Any], known: dict[str, Any], author: str
-) -> dict[str, Any]:
+def _write(writer: EventWriter, old: Row | None, fields: dict[str, Any], known: dict[str, Any]) -> dict[str, Any]:
     """New event (``old`` None) or a new instance of ``old``; the label rules applied; the current event."""
-    at = db_events.tick(conn, pid)
-    _fill_from_shot(conn, pid, fields)
+    writer.at  # noqa: B018 - the clock first: this write's time and the project's writers serialised
+    _fill_from_shot(writer.conn, writer.pid, fields)
     if old is None:
-        event_id = db_events.insert_event(conn, pid, at, fields, author=author)["id"]
+        event_id = writer.create(fields)["id"]
     else:
-        event_id = _replace(conn, pid, old, fields, at, author)["id"]
-    _apply_single_labels(conn, pid, fields, event_id, known, at, author)
-    return event_body(_current_row(conn, pid, event_id))
+        event_id = writer.replace(old, fields)["id"]
+    _apply_single_labels(writer, fields, event_id, known)
+    return event_body(_current_row(writer.conn, writer.pid, event_id))
 
 
 def create_event(pid: str, new: EventNew, author: str) -> dict[str, Any]:
     with db.transaction() as conn:
-        known = label_rules.catalogue(_configuration(conn, pid))
-        return _write(conn, pid, None, _user_fields(new, known), known, author)
+        known = label_rules.catalogue(_configuration(pid))
+        return _write(EventWriter(conn, pid, author), None, _user_fields(new, known), known)
 
 
 def create_events(pid: str, rows: list[tuple[int, EventNew]], author: str) -> list[int]:
     """A line log imported in bulk: every row or none (the first bad row is named by its number)."""
     with db.transaction() as conn:
-        known = label_rules.catalogue(_configuration(conn, pid))
+        known = label_rules.catalogue(_configuration(pid))
+        writer = EventWriter(conn, pid, author)
         ids = []
         for number, new in rows:
             try:
                 fields = _user_fields(new, known)
             except errors.BadRequestError as exc:
                 raise errors.BadRequestError(f"row {number}: {exc.message}") from exc
-            ids.append(_write(conn, pid, None, fields, known, author)["id"])
+            ids.append(_write(writer, None, fields, known)["id"])
         return ids
 
 
 def replace_event(pid: str, event_id: int, new: EventNew, author: str) -> dict[str, Any]:
     """PUT: every attribute replaced; on a deleted event this undeletes it."""
     with db.transaction() as conn:
-        known = label_rules.catalogue(_configuration(conn, pid))
+        known = label_rules.catalogue(_configuration(pid))
         latest = _editable(db_events.latest_instance(conn, pid, event_id), event_id)
-        return _write(conn, pid, latest, _user_fields(new, known, latest["labels"]), known, author)
+        return _write(EventWriter(conn, pid, author), latest, _user_fields(new, known, latest["labels"]), known)
 
 
 def update_event(pid: str, event_id: int, changes: dict[str, Any], author: str) -> dict[str, Any]:
     """PATCH: only the attributes given change."""
     with db.transaction() as conn:
-        known = label_rules.catalogue(_configuration(conn, pid))
+        known = label_rules.catalogue(_configuration(pid))
         current = _editable(db_events.current_instance(conn, pid, event_id), event_id, "not found (or deleted)")
         merged = EventNew.model_validate({**_fields(current), **changes})
         fields = _user_fields(merged, known, current["labels"])
         if "meta" not in changes:
             fields["meta"] = current["meta"]
-        return _write(conn, pid, current, fields, known, author)
+        return _write(EventWriter(conn, pid, author), current, fields, known)
 
 
-def delete_event(pid: str, event_id: int) -> None:
+def delete_event(pid: str, event_id: int, author: str) -> None:
     with db.transaction() as conn:
-        _configuration(conn, pid)
+        get_project(pid)
         current = db_events.current_instance(conn, pid, event_id)
         if current is None:
             if db_events.latest_instance(conn, pid, event_id) is None:
@@ -200,15 +229,13 @@ def delete_event(pid: str, event_id: int) -> None:
             return  # already deleted: nothing to do
         if _readonly(current):
             raise errors.ForbiddenError(f"Event {event_id} is read-only")
-        db_events.close_instance(conn, current["uid"], db_events.tick(conn, pid), deleted=True)
+        EventWriter(conn, pid, author).delete(current)
 
 
 # ---------------------------------------------------------------- reads
 
 
 def history(pid: str, event_id: int) -> list[dict[str, Any]]:
-    from chalicelib.services.projects import get_project
-
     get_project(pid)
     rows = db_events.event_history(pid, event_id)
     if not rows:
@@ -216,59 +243,13 @@ def history(pid: str, event_id: int) -> list[dict[str, Any]]:
     return [instance_body(r) for r in rows]
 
 
-def parse_sequences(text: str | None) -> list[int] | None:
-    if text is None or text.strip() == "":
-        return None
-    try:
-        return [int(x) for x in re.split(r"[;,\s]+", text.strip()) if x]
-    except ValueError as exc:
-        raise errors.BadRequestError(f"sequence: {text!r} is not a list of sequence numbers") from exc
-
-
-def parse_date(text: str | None, name: str) -> date | None:
-    if text is None or text == "":
-        return None
-    try:
-        return date.fromisoformat(text)
-    except ValueError as exc:
-        raise errors.BadRequestError(f"{name}: {text!r} is not a date (YYYY-MM-DD)") from exc
-
-
-def list_events(pid: str, query: dict[str, str], paged: bool = True) -> tuple[list[dict[str, Any]], int]:
-    from chalicelib.api.http import int_param
-    from chalicelib.services.projects import get_project
-
+def list_events(pid: str, query: EventListQuery) -> tuple[list[Row], int]:
+    """One page of the project's current events and how many there are in all."""
     get_project(pid)
-    limit = int_param(query.get("limit"), "limit", default=DEFAULT_PAGE, minimum=1, maximum=MAX_PAGE)
-    offset = int_param(query.get("offset"), "offset", default=0, minimum=0)
-    rows, total = db_events.list_events(
-        pid,
-        parse_sequences(query.get("sequence")),
-        parse_date(query.get("date0"), "date0"),
-        parse_date(query.get("date1"), "date1"),
-        query.get("label") or None,
-        limit if paged else None,
-        offset if paged else 0,
-    )
-    return rows, total
-
-
-def parse_since(text: str) -> datetime:
-    from urllib.parse import unquote
-
-    text = unquote(text)
-    try:
-        since = datetime.fromisoformat(text.replace("Z", "+00:00").replace(" ", "+"))
-    except ValueError as exc:
-        raise errors.BadRequestError(f"since: {text!r} is not an ISO-8601 time") from exc
-    if since.tzinfo is None:
-        raise errors.BadRequestError("since: give a time zone (e.g. Z for UTC)")
-    return since
+    return db_events.list_events(pid, query.sequences, query.date0, query.date1, query.label, query.limit, query.offset)
 
 
 def changes(pid: str, since: datetime, unique: bool) -> tuple[list[dict[str, Any]], datetime]:
-    from chalicelib.services.projects import get_project
-
     get_project(pid)
     rows = db_events.changes_since(pid, since)
     if unique:
@@ -291,8 +272,7 @@ def changes(pid: str, since: datetime, unique: bool) -> tuple[list[dict[str, Any
 
 
 def project_labels(pid: str) -> list[dict[str, Any]]:
-    with db.cursor() as conn:
-        return label_rules.as_list(label_rules.catalogue(_configuration(conn, pid)))
+    return label_rules.as_list(label_rules.catalogue(_configuration(pid)))
 
 
 # ---------------------------------------------------------------- system events
@@ -301,22 +281,19 @@ def project_labels(pid: str) -> list[dict[str, Any]]:
 SYSTEM_REMARKS = {"FSP": "Start of line recording", "LSP": "End of line recording"}
 
 
-def sync_sequence_events(conn: Any, pid: str, sequence: int) -> None:
+def sync_sequence_events(conn: Connection, pid: str, sequence: int) -> None:
     """FSP/LSP at the sequence's first and last shot and an LDSP/FDSP pair at each UTC midnight it crosses;
     then events that waited for their shot get its time and position. Called in the import transaction:
     a re-import makes new instances of what changed and never duplicates."""
-    row = conn.execute(
-        "SELECT final_upload_id FROM sequence WHERE pid = %s AND sequence = %s", (pid, sequence)
-    ).fetchone()
-    if row is None:
+    kind = db_events.sequence_shot_kind(conn, pid, sequence)
+    if kind is None:
         return
-    kind = "final" if row["final_upload_id"] is not None else "raw"
     days = db_events.sequence_anchor_shots(conn, pid, sequence, kind)
     desired: dict[str, dict[str, Any]] = {}
 
     def anchor(key: str, label: str, point: int, tstamp: datetime, lon: Any, lat: Any, remarks: str) -> None:
         meta: dict[str, Any] = {"readonly": True, "system": key}
-        geometry = _geometry(lon, lat)
+        geometry = point_geometry(lon, lat)
         if geometry:
             meta["geometry"] = geometry
         desired[key] = {
@@ -372,18 +349,19 @@ def sync_sequence_events(conn: Any, pid: str, sequence: int) -> None:
     waiting = db_events.events_waiting_for_shots(conn, pid, sequence)
     if not desired and not existing and not waiting:
         return
-    at = db_events.tick(conn, pid)
+    writer = EventWriter(conn, pid, SYSTEM)
+    writer.at  # noqa: B018 - the clock first, as for every write
     for key, fields in desired.items():
         old = existing.pop(key, None)
         if old is None:
-            db_events.insert_event(conn, pid, at, fields, author=SYSTEM)
+            writer.create(fields)
         elif _fields(old) != fields:
-            _replace(conn, pid, old, fields, at, SYSTEM)
+            writer.replace(old, fields)
     for old in existing.values():  # e.g. a re-import that no longer crosses midnight
-        db_events.close_instance(conn, old["uid"], at, deleted=True)
+        writer.delete(old)
     for event in waiting:
         fields = _fields(event)
         fields["meta"] = dict(fields["meta"])
         _fill_from_shot(conn, pid, fields)
         if fields["tstamp"] is not None:
-            _replace(conn, pid, event, fields, at, SYSTEM)
+            writer.replace(event, fields)

@@ -6,7 +6,7 @@ from typing import Any
 
 from chalicelib.db import files as db
 from chalicelib.models.files import file_body
-from chalicelib.services.projects import get_project
+from chalicelib.services.lookup import get_project
 
 
 def list_files(pid: str, limit: int, offset: int) -> tuple[list[dict[str, Any]], int]:

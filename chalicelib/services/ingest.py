@@ -35,6 +35,7 @@ from typing import IO, Any
 from chalicelib import aws, db
 from chalicelib.db import files as db_files
 from chalicelib.db import preplots as db_preplots
+from chalicelib.db import projects as db_projects
 from chalicelib.db import sequences as db_sequences
 from chalicelib.observability import logger
 
@@ -373,7 +374,7 @@ def _ingest_object(bucket: str, key: str, etag: str, size: int | None, created_o
         if key_error is not None or pid is None or kind is None:
             db_files.finish_upload(conn, upload["id"], status="rejected", message=key_error, size=size)
             return Outcome("rejected", key_error)
-        project = conn.execute("SELECT configuration, archived FROM project WHERE pid = %s", (pid,)).fetchone()
+        project = db_projects.get_project(pid, conn)
         if project is None:
             message = f"no project {pid!r}; nothing imported"
             db_files.finish_upload(conn, upload["id"], status="rejected", message=message, kind=kind, size=size)

@@ -7,7 +7,7 @@ from typing import Any
 from chalicelib import errors
 from chalicelib.db import preplots as db
 from chalicelib.models.preplots import LineUpdate, PreplotLine
-from chalicelib.services.projects import get_project
+from chalicelib.services.lookup import get_project
 
 
 def list_lines(pid: str) -> list[PreplotLine]:

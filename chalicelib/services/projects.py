@@ -8,6 +8,8 @@ from chalicelib import errors
 from chalicelib.db import projects as db
 from chalicelib.models.auth import Identity
 from chalicelib.models.projects import ProjectCreate, ProjectListItem
+from chalicelib.services.lookup import get_project
+from chalicelib.services.qc import queue as qc_queue
 
 _MISSING = object()
 
@@ -15,13 +17,6 @@ _MISSING = object()
 def list_projects(identity: Identity) -> list[ProjectListItem]:
     pids = list(identity.projects) if identity.projects is not None else None
     return [ProjectListItem(schema_=row.pop("schema"), **row) for row in db.list_projects(pids)]
-
-
-def get_project(pid: str) -> dict[str, Any]:
-    row = db.get_project(pid)
-    if row is None:
-        raise errors.NotFoundError(f"Project {pid} not found")
-    return row
 
 
 def create_project(new: ProjectCreate) -> ProjectListItem:
@@ -42,9 +37,7 @@ def replace_configuration(pid: str, configuration: Any) -> None:
     if not db.replace_configuration(pid, configuration):
         raise errors.NotFoundError(f"Project {pid} not found")
     if (before["configuration"] or {}).get("qc") != configuration.get("qc") and not before["archived"]:
-        from chalicelib.services import qc
-
-        qc.enqueue(pid, None, "configuration changed")
+        qc_queue.enqueue(pid, None, "configuration changed")
 
 
 def archive_project(pid: str) -> None:

@@ -11,9 +11,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from chalicelib import db, errors
+from chalicelib.db import seis as db_seis
 from chalicelib.models.sequences import sequence_body
 from chalicelib.services.labels import SEIS_ENTRIES
+from chalicelib.services.lookup import get_project
 
 MEDIA_TYPE = "application/vnd.seis+json"
 
@@ -66,19 +67,8 @@ def _entry(label: str, event: dict[str, Any], sequence: dict[str, Any], qc: list
 
 
 def export(pid: str, sequences: list[int] | None) -> dict[str, Any]:
-    with db.cursor() as conn:
-        if conn.execute("SELECT 1 FROM project WHERE pid = %s", (pid,)).fetchone() is None:
-            raise errors.NotFoundError(f"Project {pid} not found")
-        rows = conn.execute(
-            "SELECT * FROM sequence WHERE pid = %(pid)s"
-            " AND (%(seqs)s::integer[] IS NULL OR sequence = ANY (%(seqs)s::integer[])) ORDER BY sequence",
-            {"pid": pid, "seqs": sequences},
-        ).fetchall()
-        events = conn.execute(
-            "SELECT * FROM event WHERE pid = %(pid)s AND upper_inf(validity) AND sequence = ANY (%(seqs)s::integer[])"
-            " AND tstamp IS NOT NULL AND point IS NOT NULL ORDER BY sequence, tstamp, point, id",
-            {"pid": pid, "seqs": [r["sequence"] for r in rows]},
-        ).fetchall()
+    get_project(pid)
+    rows, events = db_seis.sequences_with_events(pid, sequences)
     by_sequence: dict[int, list[dict[str, Any]]] = {}
     for event in events:
         by_sequence.setdefault(event["sequence"], []).append(event)

@@ -8,7 +8,7 @@ from typing import Any
 from chalicelib import errors
 from chalicelib.db import sequences as db
 from chalicelib.models.sequences import SequenceUpdate, sequence_body, shotpoint_body
-from chalicelib.services.projects import get_project
+from chalicelib.services.lookup import get_project, get_sequence_row
 
 SHOTPOINT_ATTRIBUTES = ("sequence", "line", "point", "objref", "tstamp", "hash", "geometry", "meta")
 _SEPARATORS = re.compile(r"[\s,;:]+")
@@ -17,14 +17,6 @@ _SEPARATORS = re.compile(r"[\s,;:]+")
 def list_sequences(pid: str) -> list[dict[str, Any]]:
     get_project(pid)
     return [sequence_body(row) for row in db.list_sequences(pid)]
-
-
-def get_sequence_row(pid: str, sequence: int) -> dict[str, Any]:
-    get_project(pid)
-    row = db.get_sequence(pid, sequence)
-    if row is None:
-        raise errors.NotFoundError(f"Sequence {sequence} not found in project {pid}")
-    return row
 
 
 def get_sequence(pid: str, sequence: int) -> dict[str, Any]:

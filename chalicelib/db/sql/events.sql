@@ -94,3 +94,8 @@ SELECT tstamp, lon, lat FROM shot
 WHERE pid = %(pid)s AND sequence = %(sequence)s AND point = %(point)s
 ORDER BY (kind = 'final') DESC, tstamp, objref
 LIMIT 1;
+
+-- name: sequence_shot_kind
+-- The kind of shots a sequence's events are anchored on: final once processed, else raw.
+SELECT CASE WHEN final_upload_id IS NOT NULL THEN 'final' ELSE 'raw' END AS kind
+FROM sequence WHERE pid = %(pid)s AND sequence = %(sequence)s;

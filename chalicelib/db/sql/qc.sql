@@ -79,3 +79,23 @@ LIMIT %(limit)s;
 
 -- name: project_sequences
 SELECT sequence FROM sequence WHERE pid = %(pid)s ORDER BY sequence;
+
+-- name: summary
+-- The project info key ``qc``: checked sequences, current findings, those not accepted, the latest run.
+SELECT count(DISTINCT r.sequence) AS sequences, count(e.uid) AS findings,
+       count(e.uid) FILTER (WHERE NOT coalesce((e.meta -> 'qc' ->> 'accepted')::boolean, false)) AS open,
+       max(r.ran_on) AS updated_on
+FROM qc_run r
+LEFT JOIN event e ON e.pid = r.pid AND e.sequence = r.sequence AND upper_inf(e.validity) AND e.meta ? 'qc'
+WHERE r.pid = %(pid)s;
+
+-- name: store_summary
+INSERT INTO project_info (pid, key, value) VALUES (%(pid)s, 'qc', %(value)s)
+ON CONFLICT (pid, key) DO UPDATE SET value = excluded.value, updated_on = now();
+
+-- name: lock_current_findings
+-- Every current finding of the project (or of one sequence), locked: they are about to be closed.
+SELECT * FROM event
+WHERE pid = %(pid)s AND upper_inf(validity) AND meta ? 'qc'
+  AND (%(sequence)s::integer IS NULL OR sequence = %(sequence)s)
+FOR UPDATE;

@@ -1,0 +1,58 @@
+"""Spec tag "qc": the results tree, the acceptance bodies and the summary kept in the info store.
+
+Times are ISO 8601 strings as ``datetime.isoformat`` writes them (``+00:00``),
+the same spelling as the event log's.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, RootModel, StrictInt
+
+
+class QcFinding(BaseModel):
+    """One current finding of a test on a sequence (an event labelled ``QC``)."""
+
+    id: int
+    point: int | None
+    tstamp: str | None
+    value: Any
+    limit: Any
+    message: str
+    accepted: bool
+
+
+class QcSequenceResult(BaseModel):
+    """``fail`` while the test has an unaccepted finding and is not of severity ``info``."""
+
+    status: Literal["pass", "fail"]
+    findings: list[QcFinding]
+
+
+class QcTestResult(BaseModel):
+    name: str
+    severity: str
+    parameters: dict[str, Any]
+    sequences: dict[str, QcSequenceResult]
+
+
+class QcResults(RootModel[dict[str, QcTestResult]]):
+    """``GET …/qc/results``: test → its definition and, per checked sequence, status and findings."""
+
+
+class QcEventIds(RootModel[list[StrictInt]]):
+    """The body of ``POST …/qc/results/accept|unaccept``: event ids of findings."""
+
+
+class QcAcceptanceChanged(BaseModel):
+    changed: int
+
+
+class QcSummary(BaseModel):
+    """The info key ``qc``: what the office reads without walking the tree."""
+
+    sequences: int
+    findings: int
+    open: int
+    updated_on: str | None

@@ -1,0 +1,89 @@
+"""What the office does with QC results: read the tree, accept or unaccept findings, delete them."""
+
+from __future__ import annotations
+
+from chalicelib import db, errors
+from chalicelib.db import qc as db_qc
+from chalicelib.models.events import EVENT_FIELDS
+from chalicelib.models.qc import QcFinding, QcResults, QcSequenceResult, QcTestResult
+from chalicelib.services.events import EventWriter
+from chalicelib.services.lookup import get_project, get_sequence_row
+from chalicelib.services.qc.catalogue import tests_for
+from chalicelib.services.qc.queue import enqueue
+from chalicelib.services.qc.runner import store_summary
+
+
+def results(pid: str, sequence: int | None) -> QcResults:
+    """Every enabled test with, per checked sequence (or the one asked for), its status and findings."""
+    project = get_project(pid)
+    tests = tests_for(project["configuration"] or {})
+    rows = db_qc.results(pid, sequence)
+    if sequence is not None and not rows:
+        get_sequence_row(pid, sequence)
+    checked = sorted({r["sequence"] for r in rows})
+    tree: dict[str, QcTestResult] = {}
+    for test, spec in tests.items():
+        sequences: dict[str, QcSequenceResult] = {}
+        for number in checked:
+            findings = [
+                QcFinding(
+                    id=r["id"],
+                    point=r["point"],
+                    tstamp=r["tstamp"].isoformat() if r["tstamp"] else None,
+                    value=r["meta"]["qc"]["value"],
+                    limit=r["meta"]["qc"]["limit"],
+                    message=r["meta"]["qc"]["message"],
+                    accepted=bool(r["meta"]["qc"]["accepted"]),
+                )
+                for r in rows
+                if r["sequence"] == number and r["id"] is not None and r["meta"]["qc"]["test"] == test
+            ]
+            failing = spec["severity"] != "info" and any(not f.accepted for f in findings)
+            sequences[str(number)] = QcSequenceResult(status="fail" if failing else "pass", findings=findings)
+        tree[test] = QcTestResult(
+            name=spec["name"], severity=spec["severity"], parameters=spec["parameters"], sequences=sequences
+        )
+    return QcResults(tree)
+
+
+def set_accepted(pid: str, ids: list[int], accepted: bool, author: str) -> int:
+    """Accept or unaccept findings by event id; any unknown or non-QC id → 400 and nothing changes.
+
+    Acceptance is stored per (sequence, test, point), so it survives regeneration; the finding's event
+    gets a new instance saying so.
+    """
+    get_project(pid)
+    with db.transaction() as conn:
+        by_id = {r["id"]: r for r in db_qc.findings_by_id(conn, pid, ids)}
+        bad = [i for i in ids if i not in by_id or "qc" not in (by_id[i]["meta"] or {})]
+        if bad:
+            raise errors.BadRequestError(f"Not QC findings of project {pid}: {', '.join(map(str, bad))}")
+        writer = EventWriter(conn, pid, author)
+        writer.at  # noqa: B018 - the clock first: acceptances of one project are serialised
+        changed = 0
+        for row in by_id.values():
+            qc = row["meta"]["qc"]
+            db_qc.set_acceptance(conn, pid, row["sequence"], qc["test"], row["point"], author, accepted)
+            if bool(qc.get("accepted")) == accepted:
+                continue
+            fields = {k: row[k] for k in EVENT_FIELDS}
+            fields["meta"] = {**row["meta"], "qc": {**qc, "accepted": accepted}}
+            writer.replace(row, fields)
+            changed += 1
+        store_summary(conn, pid)
+        return changed
+
+
+def delete_results(pid: str, sequence: int | None) -> None:
+    """Remove the findings (closed, never erased) and ask for regeneration (not for archived projects)."""
+    project = get_project(pid)
+    with db.transaction() as conn:
+        if sequence is not None:
+            get_sequence_row(pid, sequence)
+        writer = EventWriter(conn, pid, "qc")
+        for row in db_qc.lock_current_findings(conn, pid, sequence):
+            writer.delete(row)
+        db_qc.forget_runs(conn, pid, sequence)
+        store_summary(conn, pid)
+    if not project["archived"]:
+        enqueue(pid, [sequence] if sequence is not None else None, "results deleted")
