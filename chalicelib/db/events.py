@@ -17,7 +17,8 @@ def tick(conn: Connection, pid: str) -> datetime:
     """Lock the project's event log for this transaction; a change time later than any before."""
     row = conn.execute(Q.tick, {"pid": pid}).fetchone()
     assert row is not None
-    return row["at"]
+    at: datetime = row["at"]
+    return at
 
 
 def insert_event(

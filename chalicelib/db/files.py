@@ -5,14 +5,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from chalicelib.db import cursor
+from chalicelib.db import Connection, cursor
 from chalicelib.db.queries import queries
 
 Q = queries("files")
 
 
 def claim_upload(
-    conn: Any, pid: str | None, bucket: str, key: str, etag: str, size: int | None, created_on: datetime | None
+    conn: Connection, pid: str | None, bucket: str, key: str, etag: str, size: int | None, created_on: datetime | None
 ) -> dict[str, Any]:
     """Insert the upload row if new, and lock it for this transaction.
 
@@ -26,15 +26,15 @@ def claim_upload(
     return dict(row)
 
 
-def lock_content(conn: Any, pid: str, sha256: str) -> None:
+def lock_content(conn: Connection, pid: str, sha256: str) -> None:
     conn.execute(Q.lock_content, {"pid": pid, "sha256": sha256})
 
 
-def find_imported_content(conn: Any, pid: str, sha256: str) -> dict[str, Any] | None:
+def find_imported_content(conn: Connection, pid: str, sha256: str) -> dict[str, Any] | None:
     return conn.execute(Q.find_imported_content, {"pid": pid, "sha256": sha256}).fetchone()
 
 
-def finish_upload(conn: Any, upload_id: int, **fields: Any) -> None:
+def finish_upload(conn: Connection, upload_id: int, **fields: Any) -> None:
     params = {
         "id": upload_id,
         "kind": None,
@@ -50,7 +50,7 @@ def finish_upload(conn: Any, upload_id: int, **fields: Any) -> None:
     conn.execute(Q.finish_upload, params)
 
 
-def supersede_upload(conn: Any, upload_id: int, message: str) -> None:
+def supersede_upload(conn: Connection, upload_id: int, message: str) -> None:
     conn.execute(Q.supersede_upload, {"id": upload_id, "message": message})
 
 

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any
+
+from chalicelib.db import Connection
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 _FILE = re.compile(r"^(\d{4})_(\w+)\.sql$")
@@ -29,7 +30,7 @@ def available() -> list[tuple[int, str, Path]]:
     return found
 
 
-def migrate(conn: Any) -> list[str]:
+def migrate(conn: Connection) -> list[str]:
     """Apply every pending migration; return the names applied."""
     applied: list[str] = []
     with conn.transaction():

@@ -7,27 +7,27 @@ from typing import Any
 
 from psycopg.types.json import Jsonb
 
-from chalicelib.db import cursor, transaction
+from chalicelib.db import Connection, Row, cursor
 from chalicelib.db.queries import queries
 
 Q = queries("preplots")
 
 
-def copy_staging(conn: Any, rows: Iterable[bytes]) -> None:
+def copy_staging(conn: Connection, rows: Iterable[bytes]) -> None:
     """COPY text rows (line, point, easting, northing, lon, lat) into the staging table."""
     conn.execute(Q.create_staging)
-    with conn.cursor().copy("COPY preplot_staging (line, point, easting, northing, lon, lat) FROM STDIN") as copy:
+    with conn.cursor().copy(Q.copy_staging) as copy:
         for chunk in rows:
             copy.write(chunk)
-    conn.execute("ANALYZE preplot_staging")  # temporary tables are never analysed automatically
+    conn.execute(Q.analyze_staging)  # temporary tables are never analysed automatically
 
 
-def staging_duplicate(conn: Any) -> tuple[int, int] | None:
+def staging_duplicate(conn: Connection) -> tuple[int, int] | None:
     row = conn.execute(Q.staging_duplicates).fetchone()
     return (row["line"], row["point"]) if row else None
 
 
-def merge_staging(conn: Any, pid: str) -> None:
+def merge_staging(conn: Connection, pid: str) -> None:
     """Lines in the file are redefined by it; other lines stay. ntba, remarks, meta are kept."""
     new_lines = [row["line"] for row in conn.execute(Q.new_lines, {"pid": pid})]
     params = {"pid": pid, "new_lines": new_lines}
@@ -36,50 +36,48 @@ def merge_staging(conn: Any, pid: str) -> None:
     conn.execute(Q.remove_points_not_in_staging, params)
     conn.execute(Q.upsert_points, params)
     # Preplot loads are rare and big: fresh statistics keep the figures' queries on good plans.
-    conn.execute("ANALYZE preplot_point")
+    conn.execute(Q.analyze_points)
 
 
-def refresh_line_stats(conn: Any, pid: str, lines: list[int] | None) -> None:
+def refresh_line_stats(conn: Connection, pid: str, lines: list[int] | None) -> None:
     conn.execute(Q.refresh_line_stats, {"pid": pid, "lines": lines})
 
 
-def list_lines(pid: str) -> list[dict[str, Any]]:
+def list_lines(pid: str) -> list[Row]:
     with cursor() as conn:
         return conn.execute(Q.list_lines, {"pid": pid}).fetchall()
 
 
 def update_line(
+    conn: Connection,
     pid: str,
     line: int,
     remarks: str | None,
     meta: dict[str, Any] | None,
     ntba: bool | None,
     incr: bool | None,
-    complete: bool | None,
 ) -> bool:
-    with transaction() as conn:
-        found = conn.execute(
-            Q.update_line,
-            {
-                "pid": pid,
-                "line": line,
-                "remarks": remarks,
-                "meta": Jsonb(meta) if meta is not None else None,
-                "ntba": ntba,
-                "incr": incr,
-            },
-        ).fetchone()
-        if found is None:
-            return False
-        if complete is True:
-            conn.execute(Q.set_virgin_points_ntba, {"pid": pid, "line": line})
-        elif complete is False:
-            conn.execute(Q.clear_points_ntba, {"pid": pid, "line": line})
-        refresh_line_stats(conn, pid, [line])
-        return True
+    """Set the given properties (None: unchanged); False when there is no such line."""
+    params = {
+        "pid": pid,
+        "line": line,
+        "remarks": remarks,
+        "meta": Jsonb(meta) if meta is not None else None,
+        "ntba": ntba,
+        "incr": incr,
+    }
+    return conn.execute(Q.update_line, params).fetchone() is not None
 
 
-def project_point_statistics(conn: Any, pid: str) -> dict[str, Any]:
+def set_virgin_points_ntba(conn: Connection, pid: str, line: int) -> None:
+    conn.execute(Q.set_virgin_points_ntba, {"pid": pid, "line": line})
+
+
+def clear_points_ntba(conn: Connection, pid: str, line: int) -> None:
+    conn.execute(Q.clear_points_ntba, {"pid": pid, "line": line})
+
+
+def project_point_statistics(conn: Connection, pid: str) -> Row:
     row = conn.execute(Q.project_point_statistics, {"pid": pid}).fetchone()
     assert row is not None
     return dict(row)

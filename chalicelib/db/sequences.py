@@ -7,16 +7,19 @@ from typing import Any
 
 from psycopg.types.json import Jsonb
 
-from chalicelib.db import cursor, transaction
-from chalicelib.db.preplots import refresh_line_stats
+from chalicelib.db import Connection, Row, cursor
 from chalicelib.db.queries import queries
 
 Q = queries("sequences")
 
+# The columns of a COPY row, in the order of ``copy_shots`` in sql/sequences.sql (whose text starts with
+# ``COPY shot``, no comment: operators and tests find a running import by it in pg_stat_activity).
 SHOT_COLUMNS = "pid, sequence, kind, line, point, objref, tstamp, easting, northing, lon, lat, upload_id"
 
 
-def lock_sequence(conn: Any, pid: str, sequence: int, line: int, attempt: int, line_name: str | None) -> dict[str, Any]:
+def lock_sequence(
+    conn: Connection, pid: str, sequence: int, line: int, attempt: int, line_name: str | None
+) -> dict[str, Any]:
     conn.execute(
         Q.upsert_sequence,
         {"pid": pid, "sequence": sequence, "line": line, "attempt": attempt, "line_name": line_name},
@@ -26,57 +29,55 @@ def lock_sequence(conn: Any, pid: str, sequence: int, line: int, attempt: int, l
     return dict(row)
 
 
-def replace_shots(conn: Any, pid: str, sequence: int, kind: str, rows: Iterable[bytes]) -> list[int]:
+def replace_shots(conn: Connection, pid: str, sequence: int, kind: str, rows: Iterable[bytes]) -> list[int]:
     """Delete the sequence's shots of this kind and COPY the new ones; lines touched (old and new, final)."""
     touched: set[int] = set()
     if kind == "final":
-        touched.update(r["line"] for r in conn.execute(Q.shot_lines, {"pid": pid, "sequence": sequence}))
+        touched.update(shot_lines(conn, pid, sequence))
     conn.execute(Q.delete_shots, {"pid": pid, "sequence": sequence, "kind": kind})
-    with conn.cursor().copy(f"COPY shot ({SHOT_COLUMNS}) FROM STDIN") as copy:
+    with conn.cursor().copy(Q.copy_shots) as copy:
         for chunk in rows:
             copy.write(chunk)
     if kind == "final":
-        touched.update(r["line"] for r in conn.execute(Q.shot_lines, {"pid": pid, "sequence": sequence}))
+        touched.update(shot_lines(conn, pid, sequence))
     return sorted(touched)
 
 
-def set_upload(conn: Any, pid: str, sequence: int, kind: str, upload_id: int) -> None:
+def set_upload(conn: Connection, pid: str, sequence: int, kind: str, upload_id: int) -> None:
     query = Q.set_final_upload if kind == "final" else Q.set_raw_upload
     conn.execute(query, {"pid": pid, "sequence": sequence, "upload_id": upload_id})
 
 
-def refresh_sequence_stats(conn: Any, pid: str, sequences: list[int] | None) -> None:
+def refresh_sequence_stats(conn: Connection, pid: str, sequences: list[int] | None) -> None:
     conn.execute(Q.refresh_sequence_stats, {"pid": pid, "sequences": sequences})
 
 
-def list_sequences(pid: str) -> list[dict[str, Any]]:
+def list_sequences(pid: str) -> list[Row]:
     with cursor() as conn:
         return conn.execute(Q.list_sequences, {"pid": pid}).fetchall()
 
 
-def get_sequence(pid: str, sequence: int) -> dict[str, Any] | None:
+def get_sequence(pid: str, sequence: int) -> Row | None:
     with cursor() as conn:
         return conn.execute(Q.get_sequence, {"pid": pid, "sequence": sequence}).fetchone()
 
 
-def update_sequence(pid: str, sequence: int, changes: dict[str, Any]) -> bool:
+def update_sequence(conn: Connection, pid: str, sequence: int, changes: dict[str, Any]) -> bool:
+    """Set the given properties (None: unchanged); False when there is no such sequence."""
     params = {"pid": pid, "sequence": sequence}
     for name in ("remarks", "remarks_final", "ntbp"):
         params[name] = changes.get(name)
     for name in ("meta", "meta_final"):
         params[name] = Jsonb(changes[name]) if changes.get(name) is not None else None
-    with transaction() as conn:
-        row = conn.execute(Q.update_sequence, params).fetchone()
-        if row is None:
-            return False
-        if changes.get("ntbp") is not None:
-            lines = [r["line"] for r in conn.execute(Q.shot_lines, {"pid": pid, "sequence": sequence})]
-            if lines:
-                refresh_line_stats(conn, pid, lines)
-        return True
+    return conn.execute(Q.update_sequence, params).fetchone() is not None
 
 
-def get_shot(pid: str, sequence: int, kind: str, point: int) -> dict[str, Any] | None:
+def shot_lines(conn: Connection, pid: str, sequence: int) -> list[int]:
+    """The preplot lines the sequence's final shots lie on."""
+    return [r["line"] for r in conn.execute(Q.shot_lines, {"pid": pid, "sequence": sequence})]
+
+
+def get_shot(pid: str, sequence: int, kind: str, point: int) -> Row | None:
     with cursor() as conn:
         return conn.execute(Q.get_shot, {"pid": pid, "sequence": sequence, "kind": kind, "point": point}).fetchone()
 

@@ -33,6 +33,7 @@ from pathlib import PurePosixPath
 from typing import IO, Any
 
 from chalicelib import aws, db
+from chalicelib.db import Connection
 from chalicelib.db import files as db_files
 from chalicelib.db import preplots as db_preplots
 from chalicelib.db import projects as db_projects
@@ -244,7 +245,7 @@ def _p190_year(configuration: dict[str, Any]) -> int | None:
 
 
 def import_shots(
-    conn: Any,
+    conn: Connection,
     spool: IO[bytes],
     fmt: str,
     pid: str,
@@ -309,7 +310,7 @@ def _prepend(first: Any, rest: Iterator[Any]) -> Iterator[Any]:
     yield from rest
 
 
-def import_preplot(conn: Any, spool: IO[bytes], fmt: str, pid: str, configuration: dict[str, Any]) -> Outcome:
+def import_preplot(conn: Connection, spool: IO[bytes], fmt: str, pid: str, configuration: dict[str, Any]) -> Outcome:
     from chalicelib import parsers
 
     reader = parsers.preplot_reader(fmt, parsers.decode_lines(spool))

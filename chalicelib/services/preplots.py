@@ -6,6 +6,7 @@ from typing import Any
 
 from chalicelib import errors
 from chalicelib.db import preplots as db
+from chalicelib.db import transaction
 from chalicelib.models.preplots import LineUpdate, PreplotLine
 from chalicelib.services.lookup import get_project
 
@@ -16,9 +17,17 @@ def list_lines(pid: str) -> list[PreplotLine]:
 
 
 def update_line(pid: str, line: int, changes: LineUpdate) -> None:
+    """The office's edit of a line. ``complete: true`` marks the line's virgin points NTBA (it is done
+    as far as the office is concerned), ``false`` clears the points' NTBA; the line's figures follow."""
     get_project(pid)
-    if not db.update_line(pid, line, changes.remarks, changes.meta, changes.ntba, changes.incr, changes.complete):
-        raise errors.NotFoundError(f"Line {line} not found in project {pid}")
+    with transaction() as conn:
+        if not db.update_line(conn, pid, line, changes.remarks, changes.meta, changes.ntba, changes.incr):
+            raise errors.NotFoundError(f"Line {line} not found in project {pid}")
+        if changes.complete is True:
+            db.set_virgin_points_ntba(conn, pid, line)
+        elif changes.complete is False:
+            db.clear_points_ntba(conn, pid, line)
+        db.refresh_line_stats(conn, pid, [line])
 
 
 def as_json(lines: list[PreplotLine]) -> list[dict[str, Any]]:

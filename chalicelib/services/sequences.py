@@ -6,7 +6,9 @@ import re
 from typing import Any
 
 from chalicelib import errors
+from chalicelib.db import preplots as db_preplots
 from chalicelib.db import sequences as db
+from chalicelib.db import transaction
 from chalicelib.models.sequences import SequenceUpdate, sequence_body, shotpoint_body
 from chalicelib.services.lookup import get_project, get_sequence_row
 
@@ -24,9 +26,17 @@ def get_sequence(pid: str, sequence: int) -> dict[str, Any]:
 
 
 def update_sequence(pid: str, sequence: int, changes: SequenceUpdate) -> None:
+    """PATCH a sequence. An NTBP change changes which points count as acquired, so the figures of the
+    lines it shot are refreshed in the same transaction."""
     get_project(pid)
-    if not db.update_sequence(pid, sequence, changes.model_dump(exclude_unset=True)):
-        raise errors.NotFoundError(f"Sequence {sequence} not found in project {pid}")
+    given = changes.model_dump(exclude_unset=True)
+    with transaction() as conn:
+        if not db.update_sequence(conn, pid, sequence, given):
+            raise errors.NotFoundError(f"Sequence {sequence} not found in project {pid}")
+        if given.get("ntbp") is not None:
+            lines = db.shot_lines(conn, pid, sequence)
+            if lines:
+                db_preplots.refresh_line_stats(conn, pid, lines)
 
 
 def projection(text: str | None) -> list[str] | None:

@@ -4,11 +4,6 @@ FROM preplot_line
 WHERE pid = %(pid)s
 ORDER BY line;
 
--- name: get_line
-SELECT line, fsp, lsp, num_points, na, tba, length, azimuth, incr, remarks, ntba, meta
-FROM preplot_line
-WHERE pid = %(pid)s AND line = %(line)s;
-
 -- name: update_line
 UPDATE preplot_line
 SET remarks = coalesce(%(remarks)s, remarks),
@@ -113,3 +108,12 @@ SELECT count(*) AS lines,
        coalesce(sum(tba), 0) AS remaining
 FROM preplot_line
 WHERE pid = %(pid)s;
+
+-- name: copy_staging
+COPY preplot_staging (line, point, easting, northing, lon, lat) FROM STDIN;
+
+-- name: analyze_staging
+ANALYZE preplot_staging;
+
+-- name: analyze_points
+ANALYZE preplot_point;

@@ -133,3 +133,6 @@ SELECT count(*) FILTER (WHERE raw_upload_id IS NOT NULL) AS seq_raw,
        sum(num_points_final - 1) FILTER (WHERE final_upload_id IS NOT NULL) AS intervals
 FROM sequence
 WHERE pid = %(pid)s;
+
+-- name: copy_shots
+COPY shot (pid, sequence, kind, line, point, objref, tstamp, easting, northing, lon, lat, upload_id) FROM STDIN;
