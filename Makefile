@@ -34,6 +34,7 @@ lint: setup
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	$(PY) -m mypy chalicelib
+	$(VENV)/bin/lint-imports
 
 fmt: setup
 	$(PY) -m ruff format .

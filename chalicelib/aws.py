@@ -59,7 +59,7 @@ def secret_string(secret_id: str) -> str:
     cached = _secret_cache.get(secret_id)
     if cached and now - cached[0] < SECRET_MAX_AGE_SECONDS:
         return cached[1]
-    value = secrets().get_secret_value(SecretId=secret_id)["SecretString"]
+    value = str(secrets().get_secret_value(SecretId=secret_id)["SecretString"])
     _secret_cache[secret_id] = (now, value)
     return value
 

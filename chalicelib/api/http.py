@@ -136,7 +136,7 @@ def query_params(request: Any) -> dict[str, str]:
 def identity(request: Any) -> Identity:
     """The caller, as the auth middleware established it."""
     found = getattr(request, "dougal_identity", None)
-    if found is None:
+    if not isinstance(found, Identity):
         raise errors.UnauthorizedError()
     return found
 

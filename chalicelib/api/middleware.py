@@ -68,7 +68,7 @@ def request_token(request: Any) -> str | None:
         scheme, _, value = header.strip().partition(" ")
         if scheme.lower() != "bearer" or not value.strip():
             raise errors.UnauthorizedError("Malformed Authorization header")
-        return value.strip()
+        return str(value).strip()
     cookie_header = headers.get("cookie")
     if cookie_header:
         jar: SimpleCookie = SimpleCookie()
@@ -78,12 +78,13 @@ def request_token(request: Any) -> str | None:
             return None
         morsel = jar.get(COOKIE_NAME)
         if morsel is not None and morsel.value:
-            return morsel.value
+            return str(morsel.value)
     return None
 
 
 def source_ip(request: Any) -> str | None:
-    return (request.context or {}).get("identity", {}).get("sourceIp")
+    found = (request.context or {}).get("identity", {}).get("sourceIp")
+    return str(found) if found is not None else None
 
 
 def _allowed_methods(path: str) -> bool:

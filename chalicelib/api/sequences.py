@@ -27,7 +27,7 @@ def get_sequence(project: str, sequence: str) -> Any:
 
     number = http.int_param(sequence, "sequence")
     if http.negotiate(bp.current_request, [JSON, seis.MEDIA_TYPE]) == seis.MEDIA_TYPE:
-        sequences.get_sequence_row(project, number)
+        sequences.get_sequence(project, number)  # 404 for an unknown project or sequence
         return http.json_response(seis.export(project, [number]), headers={"Content-Type": seis.MEDIA_TYPE})
     return http.json_response(sequences.get_sequence(project, number))
 

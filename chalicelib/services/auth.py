@@ -137,7 +137,7 @@ def decode_token(token: str) -> tuple[Identity, dict[str, Any]]:
 def needs_refresh(claims: dict[str, Any], now: float | None = None) -> bool:
     """True once a token is past half its life."""
     now = now if now is not None else time.time()
-    return now >= (claims["iat"] + claims["exp"]) / 2
+    return bool(now >= (claims["iat"] + claims["exp"]) / 2)
 
 
 def refreshed_identity(identity: Identity) -> Identity | None:

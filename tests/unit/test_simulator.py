@@ -9,8 +9,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from chalicelib import geodesy
-from dougal_sim import simulator
 from chalicelib.parsers import PreplotRecord, ShotRecord, detect_format, p111, p190, sps
+from dougal_sim import simulator
 from dougal_sim.simulator import Fault, SequenceTruth, Survey
 
 ONLINE_NAME = re.compile(r"^.*(10|20)([0-9]{4})([0-9])([0-9]{3})S00000$", re.IGNORECASE)
