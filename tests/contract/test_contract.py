@@ -28,8 +28,12 @@ PENDING_OPERATIONS: set[str] = set()
 
 @pytest.fixture(scope="module")
 def spec():
+    # A missing contract is a failure, never a skip: a contract test that cannot run must not pass.
     if not SPEC_PATH.exists():
-        pytest.skip(f"contract not found at {SPEC_PATH}")
+        pytest.fail(
+            f"The API contract dougal-api.yaml should be at {SPEC_PATH} (../shared/spec/dougal-api.yaml beside "
+            "this checkout); without it the app cannot be checked against the contract."
+        )
     return yaml.safe_load(SPEC_PATH.read_text())
 
 
