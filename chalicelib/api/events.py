@@ -11,7 +11,7 @@ from chalice import Blueprint, Response
 from chalicelib import errors
 from chalicelib.api import http
 from chalicelib.api.http import route
-from chalicelib.models.events import DEFAULT_PAGE, MAX_PAGE, EventListQuery, EventNew, event_body
+from chalicelib.models.events import DEFAULT_PAGE, MAX_PAGE, CsvOptions, Event, EventListQuery, EventNew
 from chalicelib.services import events, events_csv, seis
 
 bp = Blueprint(__name__)
@@ -61,6 +61,20 @@ def parse_since(text: str) -> datetime:
     return since
 
 
+def csv_options(query: dict[str, str]) -> CsvOptions:
+    """``delimiter`` (one character; ``\\t`` or ``tab`` for a tab), ``fields`` (comma-separated), ``header``."""
+    delimiter = query.get("delimiter", ",")
+    if delimiter in ("\\t", "tab", "TAB"):
+        delimiter = "\t"
+    if len(delimiter) != 1 or delimiter in ('"', "\r", "\n"):
+        raise errors.BadRequestError("delimiter must be one character (not a quote or a line break)")
+    fields = None
+    if query.get("fields"):
+        fields = [f.strip() for f in query["fields"].split(",") if f.strip()]
+    header = query.get("header", "true").strip().lower() in ("true", "1")
+    return CsvOptions(delimiter=delimiter, fields=fields, header=header)
+
+
 def list_query(query: dict[str, str]) -> EventListQuery:
     """The event list's query string; 400 naming the first bad parameter."""
     return EventListQuery(
@@ -82,7 +96,7 @@ def list_events(project: str) -> Any:
         document = seis.export(project, parse_sequences(query.get("sequence")))
         return http.json_response(document, headers={"Content-Type": seis.MEDIA_TYPE})
     rows, total = events.list_events(project, list_query(query))
-    bodies = [event_body(r) for r in rows]
+    bodies = [Event.from_row(r).model_dump(mode="json") for r in rows]
     headers = {"X-Total-Count": str(total)}
     if representation == GEOJSON:
         features = [
@@ -100,7 +114,7 @@ def list_events(project: str) -> Any:
             {"type": "FeatureCollection", "features": features}, headers={**headers, "Content-Type": GEOJSON}
         )
     if representation == CSV:
-        text = events_csv.export(bodies, query)
+        text = events_csv.export(bodies, csv_options(query))
         return Response(body=text, status_code=200, headers={**headers, "Content-Type": "text/csv; charset=utf-8"})
     return http.json_response(bodies, headers=headers)
 
@@ -111,11 +125,13 @@ def create_event(project: str) -> Any:
     content_type = (request.headers.get("content-type") or JSON).split(";")[0].strip().lower()
     if content_type == CSV:
         raw = request.raw_body or b""
-        rows = events_csv.parse(raw if isinstance(raw, bytes) else raw.encode(), http.query_params(request))
+        rows = events_csv.parse(
+            raw if isinstance(raw, bytes) else raw.encode(), csv_options(http.query_params(request))
+        )
         ids = events.create_events(project, rows, _author())
         return http.json_response({"created": len(ids), "ids": ids}, status=201)
     created = events.create_event(project, http.parse_body(request, EventNew), _author())
-    return http.json_response(created, status=201, headers={"Location": f"/project/{project}/event/{created['id']}"})
+    return http.json_response(created, status=201, headers={"Location": f"/project/{project}/event/{created.id}"})
 
 
 @route(bp, "/project/{project}/event/{id}")

@@ -84,9 +84,17 @@ def error_response(exc: errors.DougalError) -> Response:
     return json_response({"message": exc.message}, status=exc.status)
 
 
-def json_response(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+def jsonable(body: Any) -> Any:
+    """A response body as JSON values: pydantic models (alone or in a list) dumped by their aliases."""
     if isinstance(body, BaseModel):
-        body = body.model_dump(mode="json", by_alias=True)
+        return body.model_dump(mode="json", by_alias=True)
+    if isinstance(body, list):
+        return [jsonable(item) for item in body]
+    return body
+
+
+def json_response(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    body = jsonable(body)
     return Response(
         body=json.dumps(body, separators=(",", ":"), default=str),
         status_code=status,

@@ -18,7 +18,7 @@ bp = Blueprint(__name__)
 @route(bp, "/project")
 def list_projects() -> Any:
     found = projects.list_projects(http.identity(bp.current_request))
-    return http.json_response([p.model_dump(mode="json", by_alias=True) for p in found])
+    return http.json_response(found)
 
 
 @route(bp, "/project", methods=("POST",), role=MASTER)

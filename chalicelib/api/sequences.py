@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from chalice import Blueprint
@@ -12,6 +13,32 @@ from chalicelib.models.sequences import SequenceUpdate
 from chalicelib.services import sequences
 
 bp = Blueprint(__name__)
+
+SHOTPOINT_ATTRIBUTES = ("sequence", "line", "point", "objref", "tstamp", "hash", "geometry", "meta")
+_SEPARATORS = re.compile(r"[\s,;:]+")
+
+
+def projection(text: str | None) -> list[str] | None:
+    """Attribute names from ``project=``: any of space, comma, colon, semicolon between; cut at a dot.
+
+    Only known attribute names survive (they are looked up, never passed on).
+    """
+    if text is None:
+        return None
+    names = [name.split(".", 1)[0] for name in _SEPARATORS.split(text.strip()) if name]
+    return [a for a in SHOTPOINT_ATTRIBUTES if a in names]
+
+
+def project_attributes(body: dict[str, Any], attributes: list[str] | None) -> dict[str, Any]:
+    if attributes is None:
+        return body
+    return {name: body[name] for name in attributes}
+
+
+def as_feature(body: dict[str, Any]) -> dict[str, Any]:
+    properties = {k: v for k, v in body.items() if k != "geometry"}
+    return {"type": "Feature", "geometry": body.get("geometry"), "properties": properties}
+
 
 JSON, GEOJSON = "application/json", "application/geo+json"
 
@@ -44,10 +71,10 @@ def get_shotpoint(project: str, sequence: str, shot: str) -> Any:
     request = bp.current_request
     representation = http.negotiate(request, [JSON, GEOJSON])
     query = http.query_params(request)
-    body = sequences.get_shotpoint(
+    shotpoint = sequences.get_shotpoint(
         project, http.int_param(sequence, "sequence"), http.int_param(shot, "shot"), query.get("kind")
     )
-    body = sequences.project_attributes(body, sequences.projection(query.get("project")))
+    body = project_attributes(shotpoint.model_dump(mode="json"), projection(query.get("project")))
     if representation == GEOJSON:
-        return http.json_response(sequences.as_feature(body), headers={"Content-Type": GEOJSON})
+        return http.json_response(as_feature(body), headers={"Content-Type": GEOJSON})
     return http.json_response(body)

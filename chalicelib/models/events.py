@@ -54,6 +54,14 @@ class EventListQuery(BaseModel):
     offset: int = 0
 
 
+class CsvOptions(BaseModel):
+    """The query string of the CSV representation (out and in), parsed at the API edge."""
+
+    delimiter: str = ","
+    fields: list[str] | None = None
+    header: bool = True
+
+
 def point_geometry(lon: float | None, lat: float | None) -> dict[str, Any] | None:
     """A GeoJSON Point (WGS 84), or None when the position is not known."""
     if lon is None or lat is None:
@@ -65,29 +73,51 @@ def iso(value: datetime | None) -> str | None:
     return value.isoformat() if value is not None else None
 
 
-def event_body(row: dict[str, Any]) -> dict[str, Any]:
-    """The spec's Event (a current instance)."""
-    return {
-        "id": row["id"],
-        "uid": row["uid"],
-        "tstamp": iso(row["tstamp"]),
-        "sequence": row["sequence"],
-        "point": row["point"],
-        "remarks": row["remarks"],
-        "labels": list(row["labels"]),
-        "meta": row["meta"],
-        "has_edits": row["edited"],
-    }
+class Event(BaseModel):
+    """The spec's Event: an event's current instance."""
+
+    id: int
+    uid: int
+    tstamp: str | None
+    sequence: int | None
+    point: int | None
+    remarks: str
+    labels: list[str]
+    meta: dict[str, Any]
+    has_edits: bool
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> Event:
+        return cls(
+            id=row["id"],
+            uid=row["uid"],
+            tstamp=iso(row["tstamp"]),
+            sequence=row["sequence"],
+            point=row["point"],
+            remarks=row["remarks"],
+            labels=list(row["labels"]),
+            meta=row["meta"],
+            has_edits=row["edited"],
+        )
 
 
-def validity(row: dict[str, Any]) -> list[str | None]:
-    span = row["validity"]
-    return ["[", iso(span.lower), iso(span.upper), ")"]
+class EventInstance(BaseModel):
+    """The spec's EventUniqueEdit: any instance of an event, with its validity ``[from, to)``."""
 
+    id: int
+    uid: int
+    tstamp: str | None
+    sequence: int | None
+    point: int | None
+    remarks: str
+    labels: list[str]
+    meta: dict[str, Any]
+    validity: list[str | None]
 
-def instance_body(row: dict[str, Any]) -> dict[str, Any]:
-    """The spec's EventUniqueEdit (any instance, with its validity)."""
-    body = event_body(row)
-    body.pop("has_edits")
-    body["validity"] = validity(row)
-    return body
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> EventInstance:
+        span = row["validity"]
+        return cls(
+            **Event.from_row(row).model_dump(exclude={"has_edits"}),
+            validity=["[", iso(span.lower), iso(span.upper), ")"],
+        )

@@ -4,18 +4,36 @@ from __future__ import annotations
 
 from typing import Any
 
+from pydantic import BaseModel
 
-def file_body(row: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "key": row["key"],
-        "kind": row["kind"],
-        "format": row["format"],
-        "size": row["size"],
-        "sha256": row["sha256"],
-        "status": row["status"],
-        "message": row["message"],
-        "records": row["records"],
-        "sequence": row["sequence"],
-        "received_on": row["received_on"].isoformat() if row["received_on"] else None,
-        "imported_on": row["imported_on"].isoformat() if row["imported_on"] else None,
-    }
+
+class UploadedFile(BaseModel):
+    """One uploaded object and what became of it."""
+
+    key: str
+    kind: str | None
+    format: str | None
+    size: int | None
+    sha256: str | None
+    status: str
+    message: str | None
+    records: int | None
+    sequence: int | None
+    received_on: str | None
+    imported_on: str | None
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> UploadedFile:
+        return cls(
+            key=row["key"],
+            kind=row["kind"],
+            format=row["format"],
+            size=row["size"],
+            sha256=row["sha256"],
+            status=row["status"],
+            message=row["message"],
+            records=row["records"],
+            sequence=row["sequence"],
+            received_on=row["received_on"].isoformat() if row["received_on"] else None,
+            imported_on=row["imported_on"].isoformat() if row["imported_on"] else None,
+        )

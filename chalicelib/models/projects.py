@@ -42,3 +42,28 @@ class Duration(BaseModel):
         hours, rest = divmod(int(whole_seconds), 3600)
         minutes, seconds = divmod(rest, 60)
         return cls(hours=hours, minutes=minutes, seconds=seconds, milliseconds=round(ms, 3))
+
+
+class ProjectSummary(BaseModel):
+    """The spec's ProjectSummary, from the figures kept up to date at import (no scan of points or shots).
+
+    ``fsp``/``lsp`` are the project's earliest and latest final shots (``Shotpoint`` bodies).
+    """
+
+    pid: str
+    name: str
+    schema_: str = Field(serialization_alias="schema")
+    lines: int
+    total: int
+    virgin: int
+    prime: int
+    other: int
+    ntba: int
+    remaining: int
+    fsp: dict[str, Any] | None
+    lsp: dict[str, Any] | None
+    seq_raw: int
+    seq_final: int
+    prod_duration: Duration | None
+    prod_distance: float
+    shooting_rate: float | None

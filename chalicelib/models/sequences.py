@@ -40,53 +40,91 @@ def _iso(value: Any) -> str | None:
     return value.isoformat() if value is not None else None
 
 
-def sequence_body(row: dict[str, Any]) -> dict[str, Any]:
-    """The spec's Sequence from a stored row: a sequence's shots are its final ones once processed."""
-    final = row["final_upload_id"] is not None
-    # A sequence processed before (or without) its raw file: its first and last shots are the final ones.
-    raw = row["raw_upload_id"] is not None
-    has_both_final = row["fsp_final"] is not None and row["lsp_final"] is not None
-    duration = Duration.from_seconds(
-        _seconds(row["ts0"], row["ts1"]) if raw else _seconds(row["ts0_final"], row["ts1_final"])
-    )
-    duration_final = Duration.from_seconds(_seconds(row["ts0_final"], row["ts1_final"]))
-    return {
-        "sequence": row["sequence"],
-        "line": row["line"],
-        "fsp": row["fsp"] if raw else row["fsp_final"],
-        "lsp": row["lsp"] if raw else row["lsp_final"],
-        "fsp_final": row["fsp_final"],
-        "lsp_final": row["lsp_final"],
-        "ts0": _iso(row["ts0"] if raw else row["ts0_final"]),
-        "ts1": _iso(row["ts1"] if raw else row["ts1_final"]),
-        "ts0_final": row["ts0_final"].isoformat() if row["ts0_final"] else None,
-        "ts1_final": row["ts1_final"].isoformat() if row["ts1_final"] else None,
-        "duration": duration.model_dump() if duration else None,
-        "duration_final": duration_final.model_dump() if duration_final else None,
-        "num_points": row["num_points_final"] if final else row["num_points_raw"],
-        "num_preplots": row["num_preplots_final"] if final else row["num_preplots_raw"],
-        "missing_shots": row["missing_final"] if final else row["missing_raw"],
-        "length": row["length_final"] if has_both_final else row["length_raw"],
-        "azimuth": row["azimuth_final"] if has_both_final else row["azimuth_raw"],
-        "remarks": row["remarks"],
-        "remarks_final": row["remarks_final"] if final else None,
-        "meta": row["meta"],
-        "meta_final": row["meta_final"] if final else None,
-        "status": sequence_status(row),
-        "attempt": row["attempt"],
-        "line_name": row["line_name"],
-    }
+class Sequence(BaseModel):
+    """The spec's Sequence. A sequence's shots are its final ones once processed; one processed before
+    (or without) its raw file shows its final first and last shots."""
+
+    sequence: int
+    line: int | None
+    fsp: int | None
+    lsp: int | None
+    fsp_final: int | None
+    lsp_final: int | None
+    ts0: str | None
+    ts1: str | None
+    ts0_final: str | None
+    ts1_final: str | None
+    duration: Duration | None
+    duration_final: Duration | None
+    num_points: int | None
+    num_preplots: int | None
+    missing_shots: int | None
+    length: float | None
+    azimuth: float | None
+    remarks: str | None
+    remarks_final: str | None
+    meta: dict[str, Any] | None
+    meta_final: dict[str, Any] | None
+    status: str
+    attempt: int | None
+    line_name: str | None
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> Sequence:
+        final = row["final_upload_id"] is not None
+        raw = row["raw_upload_id"] is not None
+        has_both_final = row["fsp_final"] is not None and row["lsp_final"] is not None
+        return cls(
+            sequence=row["sequence"],
+            line=row["line"],
+            fsp=row["fsp"] if raw else row["fsp_final"],
+            lsp=row["lsp"] if raw else row["lsp_final"],
+            fsp_final=row["fsp_final"],
+            lsp_final=row["lsp_final"],
+            ts0=_iso(row["ts0"] if raw else row["ts0_final"]),
+            ts1=_iso(row["ts1"] if raw else row["ts1_final"]),
+            ts0_final=_iso(row["ts0_final"]),
+            ts1_final=_iso(row["ts1_final"]),
+            duration=Duration.from_seconds(
+                _seconds(row["ts0"], row["ts1"]) if raw else _seconds(row["ts0_final"], row["ts1_final"])
+            ),
+            duration_final=Duration.from_seconds(_seconds(row["ts0_final"], row["ts1_final"])),
+            num_points=row["num_points_final"] if final else row["num_points_raw"],
+            num_preplots=row["num_preplots_final"] if final else row["num_preplots_raw"],
+            missing_shots=row["missing_final"] if final else row["missing_raw"],
+            length=row["length_final"] if has_both_final else row["length_raw"],
+            azimuth=row["azimuth_final"] if has_both_final else row["azimuth_raw"],
+            remarks=row["remarks"],
+            remarks_final=row["remarks_final"] if final else None,
+            meta=row["meta"],
+            meta_final=row["meta_final"] if final else None,
+            status=sequence_status(row),
+            attempt=row["attempt"],
+            line_name=row["line_name"],
+        )
 
 
-def shotpoint_body(row: dict[str, Any]) -> dict[str, Any]:
-    geometry = point_geometry(row["lon"], row["lat"])
-    return {
-        "sequence": row["sequence"],
-        "line": row["line"],
-        "point": row["point"],
-        "objref": row["objref"],
-        "tstamp": row["tstamp"].isoformat(),
-        "hash": row["hash"],
-        "geometry": geometry,
-        "meta": row["meta"] or {},
-    }
+class Shotpoint(BaseModel):
+    """The spec's Shotpoint: one shot, at its WGS 84 position."""
+
+    sequence: int
+    line: int
+    point: int
+    objref: int
+    tstamp: str
+    hash: str | None
+    geometry: dict[str, Any] | None
+    meta: dict[str, Any]
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> Shotpoint:
+        return cls(
+            sequence=row["sequence"],
+            line=row["line"],
+            point=row["point"],
+            objref=row["objref"],
+            tstamp=row["tstamp"].isoformat(),
+            hash=row["hash"],
+            geometry=point_geometry(row["lon"], row["lat"]),
+            meta=row["meta"] or {},
+        )

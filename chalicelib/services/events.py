@@ -27,10 +27,10 @@ from chalicelib.db import events as db_events
 from chalicelib.models.events import (
     EVENT_FIELDS,
     RESERVED_META,
+    Event,
+    EventInstance,
     EventListQuery,
     EventNew,
-    event_body,
-    instance_body,
     point_geometry,
 )
 from chalicelib.services import labels as label_rules
@@ -166,7 +166,7 @@ def _editable(row: dict[str, Any] | None, event_id: int, what: str = "not found"
     return row
 
 
-def _write(writer: EventWriter, old: Row | None, fields: dict[str, Any], known: dict[str, Any]) -> dict[str, Any]:
+def _write(writer: EventWriter, old: Row | None, fields: dict[str, Any], known: dict[str, Any]) -> Event:
     """New event (``old`` None) or a new instance of ``old``; the label rules applied; the current event."""
     writer.at  # noqa: B018 - the clock first: this write's time and the project's writers serialised
     _fill_from_shot(writer.conn, writer.pid, fields)
@@ -175,10 +175,10 @@ def _write(writer: EventWriter, old: Row | None, fields: dict[str, Any], known: 
     else:
         event_id = writer.replace(old, fields)["id"]
     _apply_single_labels(writer, fields, event_id, known)
-    return event_body(_current_row(writer.conn, writer.pid, event_id))
+    return Event.from_row(_current_row(writer.conn, writer.pid, event_id))
 
 
-def create_event(pid: str, new: EventNew, author: str) -> dict[str, Any]:
+def create_event(pid: str, new: EventNew, author: str) -> Event:
     with db.transaction() as conn:
         known = label_rules.catalogue(_configuration(pid))
         return _write(EventWriter(conn, pid, author), None, _user_fields(new, known), known)
@@ -195,11 +195,11 @@ def create_events(pid: str, rows: list[tuple[int, EventNew]], author: str) -> li
                 fields = _user_fields(new, known)
             except errors.BadRequestError as exc:
                 raise errors.BadRequestError(f"row {number}: {exc.message}") from exc
-            ids.append(_write(writer, None, fields, known)["id"])
+            ids.append(_write(writer, None, fields, known).id)
         return ids
 
 
-def replace_event(pid: str, event_id: int, new: EventNew, author: str) -> dict[str, Any]:
+def replace_event(pid: str, event_id: int, new: EventNew, author: str) -> Event:
     """PUT: every attribute replaced; on a deleted event this undeletes it."""
     with db.transaction() as conn:
         known = label_rules.catalogue(_configuration(pid))
@@ -207,7 +207,7 @@ def replace_event(pid: str, event_id: int, new: EventNew, author: str) -> dict[s
         return _write(EventWriter(conn, pid, author), latest, _user_fields(new, known, latest["labels"]), known)
 
 
-def update_event(pid: str, event_id: int, changes: dict[str, Any], author: str) -> dict[str, Any]:
+def update_event(pid: str, event_id: int, changes: dict[str, Any], author: str) -> Event:
     """PATCH: only the attributes given change."""
     with db.transaction() as conn:
         known = label_rules.catalogue(_configuration(pid))
@@ -235,12 +235,12 @@ def delete_event(pid: str, event_id: int, author: str) -> None:
 # ---------------------------------------------------------------- reads
 
 
-def history(pid: str, event_id: int) -> list[dict[str, Any]]:
+def history(pid: str, event_id: int) -> list[EventInstance]:
     get_project(pid)
     rows = db_events.event_history(pid, event_id)
     if not rows:
         raise errors.NotFoundError(f"Event {event_id} not found")
-    return [instance_body(r) for r in rows]
+    return [EventInstance.from_row(r) for r in rows]
 
 
 def list_events(pid: str, query: EventListQuery) -> tuple[list[Row], int]:
@@ -262,8 +262,7 @@ def changes(pid: str, since: datetime, unique: bool) -> tuple[list[dict[str, Any
         if row["change"] == "deleted":
             body: dict[str, Any] = {"id": row["id"], "uid": row["uid"], "is_deleted": True}
         else:
-            body = event_body(row)
-            body.pop("has_edits")
+            body = Event.from_row(row).model_dump(exclude={"has_edits"})
             body["is_deleted"] = False
         body["changed_on"] = row["changed_on"].isoformat()
         out.append(body)

@@ -10,26 +10,13 @@ from typing import Any
 from pydantic import ValidationError
 
 from chalicelib import errors
-from chalicelib.models.events import EventNew
+from chalicelib.models.events import CsvOptions, EventNew
 
 DEFAULT_FIELDS = ["tstamp", "sequence", "point", "remarks", "labels"]
 ALIASES = {"timestamp": "tstamp", "text": "remarks"}
 EXPORTABLE = ("id", "uid", "tstamp", "sequence", "point", "remarks", "labels", "has_edits")
 IMPORTABLE = ("tstamp", "sequence", "point", "remarks", "labels")
 LABEL_SEPARATOR = ";"
-
-
-def options(query: dict[str, str]) -> tuple[str, list[str] | None, bool]:
-    delimiter = query.get("delimiter", ",")
-    if delimiter in ("\\t", "tab", "TAB"):
-        delimiter = "\t"
-    if len(delimiter) != 1 or delimiter in ('"', "\r", "\n"):
-        raise errors.BadRequestError("delimiter must be one character (not a quote or a line break)")
-    fields = None
-    if query.get("fields"):
-        fields = [field_name(f.strip()) for f in query["fields"].split(",") if f.strip()]
-    header = query.get("header", "true").strip().lower() in ("true", "1")
-    return delimiter, fields, header
 
 
 def field_name(name: str) -> str:
@@ -46,9 +33,10 @@ def _cell(value: Any) -> str:
     return str(value)
 
 
-def export(events: list[dict[str, Any]], query: dict[str, str]) -> str:
-    delimiter, fields, header = options(query)
-    fields = fields or DEFAULT_FIELDS
+def export(events: list[dict[str, Any]], options: CsvOptions) -> str:
+    """The events (as JSON bodies) as RFC 4180 text, CRLF line ends, the given fields in order."""
+    delimiter, header = options.delimiter, options.header
+    fields = [field_name(f) for f in options.fields or DEFAULT_FIELDS]
     unknown = [f for f in fields if f not in EXPORTABLE]
     if unknown:
         raise errors.BadRequestError(f"fields: unknown field {unknown[0]!r}; available: {', '.join(EXPORTABLE)}")
@@ -61,9 +49,10 @@ def export(events: list[dict[str, Any]], query: dict[str, str]) -> str:
     return out.getvalue()
 
 
-def parse(body: bytes, query: dict[str, str]) -> list[tuple[int, EventNew]]:
+def parse(body: bytes, options: CsvOptions) -> list[tuple[int, EventNew]]:
     """(row number in the file, event) for each row of a line log; 400 naming the row for the first bad one."""
-    delimiter, fields, header = options(query)
+    delimiter, header = options.delimiter, options.header
+    fields = [field_name(f) for f in options.fields] if options.fields else None
     try:
         text = body.decode("utf-8-sig")
     except UnicodeDecodeError as exc:

@@ -7,7 +7,7 @@ from typing import Any
 from chalicelib import errors
 from chalicelib.db import projects as db
 from chalicelib.models.auth import Identity
-from chalicelib.models.projects import ProjectCreate, ProjectListItem
+from chalicelib.models.projects import Duration, ProjectCreate, ProjectListItem, ProjectSummary
 from chalicelib.services.lookup import get_project
 from chalicelib.services.qc import queue as qc_queue
 
@@ -94,33 +94,31 @@ def delete_info(pid: str, key: str) -> None:
     db.delete_info(pid, key)
 
 
-def project_summary(pid: str) -> dict[str, Any]:
+def project_summary(pid: str) -> ProjectSummary:
     """The ProjectSummary, from the figures kept up to date at import (no scan of points or shots)."""
     from chalicelib.db import sequences as db_sequences
-    from chalicelib.models.projects import Duration
-    from chalicelib.models.sequences import shotpoint_body
+    from chalicelib.models.sequences import Shotpoint
 
     row = get_project(pid)
     figures = db_sequences.project_statistics(pid)
     seconds = float(figures["prod_seconds"]) if figures.get("prod_seconds") is not None else None
     intervals = figures.get("intervals")
-    duration = Duration.from_seconds(seconds)
-    return {
-        "pid": row["pid"],
-        "name": row["name"],
-        "schema": row["schema"],
-        "lines": int(figures["lines"]),
-        "total": int(figures["total"]),
-        "virgin": int(figures["virgin"]),
-        "prime": int(figures["prime"]),
-        "other": int(figures["other"]),
-        "ntba": int(figures["ntba"]),
-        "remaining": int(figures["remaining"]),
-        "fsp": shotpoint_body(figures["fsp"]) if figures["fsp"] else None,
-        "lsp": shotpoint_body(figures["lsp"]) if figures["lsp"] else None,
-        "seq_raw": int(figures["seq_raw"] or 0),
-        "seq_final": int(figures["seq_final"] or 0),
-        "prod_duration": duration.model_dump() if duration else None,
-        "prod_distance": float(figures["prod_distance"] or 0.0),
-        "shooting_rate": (seconds / float(intervals)) if seconds is not None and intervals else None,
-    }
+    return ProjectSummary(
+        pid=row["pid"],
+        name=row["name"],
+        schema_=row["schema"],
+        lines=int(figures["lines"]),
+        total=int(figures["total"]),
+        virgin=int(figures["virgin"]),
+        prime=int(figures["prime"]),
+        other=int(figures["other"]),
+        ntba=int(figures["ntba"]),
+        remaining=int(figures["remaining"]),
+        fsp=Shotpoint.from_row(figures["fsp"]).model_dump(mode="json") if figures["fsp"] else None,
+        lsp=Shotpoint.from_row(figures["lsp"]).model_dump(mode="json") if figures["lsp"] else None,
+        seq_raw=int(figures["seq_raw"] or 0),
+        seq_final=int(figures["seq_final"] or 0),
+        prod_duration=Duration.from_seconds(seconds),
+        prod_distance=float(figures["prod_distance"] or 0.0),
+        shooting_rate=(seconds / float(intervals)) if seconds is not None and intervals else None,
+    )

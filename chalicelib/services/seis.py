@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from chalicelib.db import seis as db_seis
-from chalicelib.models.sequences import sequence_body
+from chalicelib.models.sequences import Sequence
 from chalicelib.services.labels import SEIS_ENTRIES
 from chalicelib.services.lookup import get_project
 
@@ -74,7 +74,7 @@ def export(pid: str, sequences: list[int] | None) -> dict[str, Any]:
         by_sequence.setdefault(event["sequence"], []).append(event)
     out = []
     for row in rows:
-        sequence = sequence_body(row)
+        sequence = Sequence.from_row(row).model_dump()
         sequence["meta"] = row["meta"]
         sequence["attempt"] = row["attempt"]
         sequence["has_final"] = row["final_upload_id"] is not None

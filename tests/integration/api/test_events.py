@@ -170,7 +170,7 @@ def test_polling_with_the_last_change_time_loses_and_repeats_nothing(client, pro
         try:
             for i in range(15):
                 event = events.create_event("alpha", EventNew(tstamp=T0, remarks=f"{n}-{i}"), "writer")
-                events.update_event("alpha", event["id"], {"remarks": f"{n}-{i}+"}, "writer")
+                events.update_event("alpha", event.id, {"remarks": f"{n}-{i}+"}, "writer")
         except Exception as exc:  # noqa: BLE001
             errors.append(exc)
         finally:
