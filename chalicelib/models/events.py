@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, field_validator
 
@@ -52,6 +52,37 @@ class EventListQuery(BaseModel):
     label: str | None = None
     limit: int = DEFAULT_PAGE
     offset: int = 0
+
+
+class Label(BaseModel):
+    """One label of ``GET …/label``: its name and ``{view, model}`` (the catalogue merged with the project's)."""
+
+    name: str
+    data: dict[str, Any]
+
+
+class EventChanged(BaseModel):
+    """A change of ``GET …/changes/{since}`` that created an instance: the instance, and when."""
+
+    id: int
+    uid: int
+    tstamp: str | None
+    sequence: int | None
+    point: int | None
+    remarks: str
+    labels: list[str]
+    meta: dict[str, Any]
+    is_deleted: Literal[False] = False
+    changed_on: str
+
+
+class EventDeleted(BaseModel):
+    """A change of ``GET …/changes/{since}`` that deleted an event: which one, and when."""
+
+    id: int
+    uid: int
+    is_deleted: Literal[True] = True
+    changed_on: str
 
 
 class CsvOptions(BaseModel):

@@ -28,9 +28,12 @@ from chalicelib.models.events import (
     EVENT_FIELDS,
     RESERVED_META,
     Event,
+    EventChanged,
+    EventDeleted,
     EventInstance,
     EventListQuery,
     EventNew,
+    Label,
     point_geometry,
 )
 from chalicelib.services import labels as label_rules
@@ -249,7 +252,9 @@ def list_events(pid: str, query: EventListQuery) -> tuple[list[Row], int]:
     return db_events.list_events(pid, query.sequences, query.date0, query.date1, query.label, query.limit, query.offset)
 
 
-def changes(pid: str, since: datetime, unique: bool) -> tuple[list[dict[str, Any]], datetime]:
+def changes(pid: str, since: datetime, unique: bool) -> tuple[list[EventChanged | EventDeleted], datetime]:
+    """Changes strictly after ``since`` in change order (``unique``: the latest per event), and the latest
+    change time (``since`` when there is none): the client's next ``since``."""
     get_project(pid)
     rows = db_events.changes_since(pid, since)
     if unique:
@@ -257,20 +262,19 @@ def changes(pid: str, since: datetime, unique: bool) -> tuple[list[dict[str, Any
         for row in rows:  # ordered by change time
             latest[row["id"]] = row
         rows = sorted(latest.values(), key=lambda r: (r["changed_on"], r["uid"]))
-    out = []
+    out: list[EventChanged | EventDeleted] = []
     for row in rows:
+        changed_on = row["changed_on"].isoformat()
         if row["change"] == "deleted":
-            body: dict[str, Any] = {"id": row["id"], "uid": row["uid"], "is_deleted": True}
+            out.append(EventDeleted(id=row["id"], uid=row["uid"], changed_on=changed_on))
         else:
             body = Event.from_row(row).model_dump(exclude={"has_edits"})
-            body["is_deleted"] = False
-        body["changed_on"] = row["changed_on"].isoformat()
-        out.append(body)
+            out.append(EventChanged(**body, changed_on=changed_on))
     until = max((r["changed_on"] for r in rows), default=since)
     return out, until
 
 
-def project_labels(pid: str) -> list[dict[str, Any]]:
+def project_labels(pid: str) -> list[Label]:
     return label_rules.as_list(label_rules.catalogue(_configuration(pid)))
 
 

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from chalicelib import errors
+from chalicelib.models.events import Label
 
 
 def _label(colour: str, description: str, user: bool, multiple: bool) -> dict[str, Any]:
@@ -72,8 +73,8 @@ def catalogue(configuration: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return labels
 
 
-def as_list(labels: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
-    return [{"name": name, "data": data} for name, data in labels.items()]
+def as_list(labels: dict[str, dict[str, Any]]) -> list[Label]:
+    return [Label(name=name, data=data) for name, data in labels.items()]
 
 
 def check_user_labels(labels: list[str], known: dict[str, dict[str, Any]], previous: Sequence[str] = ()) -> None:
