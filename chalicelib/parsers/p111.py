@@ -900,9 +900,10 @@ class ShotReader:
             name = f[2]
             if name != last_name:
                 last_name = name
-                if name not in seen_names:
-                    seen_names.add(name)
-                    header.line_names.append(_unescape(name.strip()))
+                clean = _unescape(name.strip())
+                if clean not in seen_names:
+                    seen_names.add(clean)
+                    header.line_names.append(clean)
             try:
                 ie = plan.easting
                 ilat = plan.lat

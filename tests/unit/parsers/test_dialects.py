@@ -218,3 +218,149 @@ def test_sps_relation_record_is_checked() -> None:
     bad = [*lines("sps21_receivers_relations.sps")[:3], "X  1001   8287311   5210.00   25x6.001    1  4351\n"]
     with pytest.raises(ParseError, match=r"^line 4: bad source point '25x6.00' in columns 28-37$"):
         list(sps.read_preplot(bad))
+
+
+# --------------------------------------------------------------------------- numbers as writers write them
+
+
+def test_p111_trinav_decimals_crlf() -> None:
+    reader = p111.read_shots(lines("p111_trinav_decimals.p111"))
+    shots = list(reader)
+    assert reader.header.leap_seconds == 18
+    # GPS seconds 1317724695.000 since 1980-01-06, less the 18 leap seconds the header writes as 18.0.
+    expected = datetime(1980, 1, 6, tzinfo=UTC).timestamp() + 1317724695.0 - 18
+    assert shots[0].tstamp.timestamp() == expected
+    assert [(s.point, s.objref) for s in shots] == [(2576, 2), (2577, 3), (2578, 2)]
+    assert reader.header.comments[0].endswith("counts as 3.000, CRLF")
+
+
+def test_p111_dropped_trailing_fields_plus_signs_escapes_bom() -> None:
+    from chalicelib.parsers import decode_lines
+
+    raw = (DIALECTS / "p111_dropped_fields.p111").read_bytes()
+    reader = p111.read_shots(decode_lines(raw.splitlines(keepends=True)))
+    shots = list(reader)
+    assert [(s.line_name, s.line, s.point, s.objref) for s in shots] == [
+        ("1052101055S00000", 5210, 2576, 2),
+        ("1052101055S00000", 5210, 2577, 3),
+        ("1052101055S00000", 5210, 2578, 2),
+    ]
+    assert reader.header.line_names == ["1052101055S00000"]
+    assert (shots[1].easting, shots[1].lat) == (470270.54, 59.182951026)
+    assert reader.header.version == "1.1"
+
+
+def test_p111_fractional_leap_seconds_rejected() -> None:
+    with pytest.raises(ParseError) as caught:
+        list(p111.read_shots(lines("p111_leap_fraction.p111")))
+    assert caught.value.lineno == 8
+    assert caught.value.reason == "bad leap-second count '18.5' in field 8 (want a whole number)"
+
+
+def test_p111_record_stopping_before_its_coordinates_rejected() -> None:
+    text = lines("p111_dropped_fields.p111")
+    cut = [line if not line.startswith("S1,0,1052101055S00000,5210,2578") else line[:60] + "\n" for line in text]
+    lineno = next(i for i, line in enumerate(cut, 1) if line.startswith("S1,0,1052101055S00000,5210,2578"))
+    with pytest.raises(
+        ParseError, match=rf"^line {lineno}: S1 record truncated: 11 fields, position record type 1 needs at least 17$"
+    ):
+        list(p111.read_shots(cut))
+
+
+# --------------------------------------------------------------------------- dog-leg preplot lines
+
+
+def test_p111_dogleg_points_follow_each_segment() -> None:
+    points = {p.point: p for p in p111.read_preplot(lines("p111_dogleg.p111"))}
+    assert sorted(points) == list(range(1000, 1011))
+    # North leg: easting constant; east leg: northing constant; last leg north-east.
+    assert [points[p].easting for p in (1001, 1002, 1003)] == [470000.0, 470000.0, 470000.0]
+    assert [points[p].northing for p in (1001, 1002, 1003)] == pytest.approx([6560025.0, 6560050.0, 6560075.0])
+    assert [points[p].easting for p in (1005, 1006, 1007)] == pytest.approx([470025.0, 470050.0, 470075.0])
+    assert {points[p].northing for p in (1005, 1006, 1007)} == {6560100.0}
+    assert (points[1009].easting, points[1009].northing) == pytest.approx((470117.6775, 6560117.6775))
+    # The corner points are the segments' shared ends, given once with their lat/lon.
+    assert (points[1004].lineno, points[1004].lat) == (points[1003].lineno, 59.178981506)
+    assert points[1008].lat == 59.17898856
+
+
+# --------------------------------------------------------------------------- P1/90 year, sources, grid only
+
+
+def test_p190_span_puts_each_day_in_its_year() -> None:
+    reader = p190.read_shots(lines("p190_span_year.p190"))
+    shots = list(reader)
+    assert [s.tstamp for s in shots] == [
+        datetime(2021, 1, 10, 10, 37, 57, tzinfo=UTC),
+        datetime(2021, 1, 10, 10, 38, 7, tzinfo=UTC),
+        datetime(2020, 12, 17, 22, 0, 0, tzinfo=UTC),
+    ]
+    assert reader.header.warnings == []
+
+
+def test_p190_configured_year_only_without_a_header_year() -> None:
+    reader = p190.read_shots(lines("p190_source_letters.p190"), year=2020)
+    shots = list(reader)
+    assert shots[0].tstamp.year == 2021
+    assert reader.header.warnings == [
+        "the header dates the survey in 2021 (H0200) but 2020 is configured; 2021 from the header is used"
+    ]
+    no_date = [line for line in lines("p190_source_letters.p190") if not line.startswith("H0200")]
+    assert next(iter(p190.read_shots(no_date, year=2020))).tstamp.year == 2020
+
+
+def test_p190_source_letters_and_blank() -> None:
+    shots = list(p190.read_shots(lines("p190_source_letters.p190")))
+    assert [(s.source_id, s.objref) for s in shots] == [("A", 1), ("B", 2), (None, None), ("C", None)]
+
+
+def test_p190_grid_only_detected_and_read() -> None:
+    from chalicelib.parsers import detect_format
+
+    assert detect_format((DIALECTS / "p190_grid_only.p190").read_bytes()) == "p190"
+    reader = p190.read_shots(lines("p190_grid_only.p190"))
+    shots = list(reader)
+    assert [(s.easting, s.northing, s.lat, s.lon) for s in shots] == [
+        (470246.1, 6560527.5, None, None),
+        (470270.5, 6560539.9, None, None),
+    ]
+    assert reader.header.grid_epsg == 32631
+
+
+# --------------------------------------------------------------------------- SPS
+
+
+def test_sps21_integers_without_h00_by_columns() -> None:
+    from chalicelib.parsers import detect_format
+
+    assert detect_format((DIALECTS / "sps21_integers_no_h00.sps").read_bytes()) == "sps21"
+    reader = sps.read_preplot(lines("sps21_integers_no_h00.sps"))
+    assert [(p.line, p.point, p.easting) for p in reader] == [(5210, 2576, 470246.1), (5210, 2577, 470270.5)]
+    assert reader.header.format == "sps21"
+
+
+def test_sps_wrong_columns_named() -> None:
+    with pytest.raises(ParseError) as caught:
+        list(sps.read_preplot(lines("sps_unreadable_columns.sps")))
+    assert caught.value.lineno == 1
+    assert "rev 2.1 columns (line 2-11, point 12-21" in caught.value.reason
+    assert "rev 1 columns (line 2-17, point 18-25" in caught.value.reason
+
+
+def test_sps_point_index_gives_separate_points() -> None:
+    points = list(sps.read_preplot(lines("sps21_point_index.sps")))
+    assert [(p.point, p.index, p.easting) for p in points] == [
+        (2576, 1, 470246.1),
+        (2577, 1, 470270.5),
+        (2577, 2, 470272.5),
+        (2578, 1, 470295.0),
+    ]
+
+
+def test_sps_points_rounding_together_rejected_naming_both_lines() -> None:
+    with pytest.raises(ParseError) as caught:
+        list(sps.read_preplot(lines("sps21_rounding_collision.sps")))
+    assert (caught.value.lineno, caught.value.reason) == (
+        4,
+        "point 2576.4 of line 5210 (index 1) is point 2576 again: lines 3 and 4 of the file round to the same point",
+    )
