@@ -273,8 +273,8 @@ class PreplotReader:
             if other is not None:
                 raise ParseError(
                     lineno,
-                    f"point {point_value:g} of line {line_value:g} (index {index}) is point {point} again:"
-                    f" lines {other} and {lineno} of the file round to the same point",
+                    f"point {point} of line {line_no} (index {index}) is given twice: file line {other} and"
+                    f" file line {lineno} ({point_value:g}) round to the same point",
                 )
             taken[key] = lineno
             yield PreplotRecord(lineno, line_no, point, easting, northing, None, None, index, exact_line, exact_point)
