@@ -993,6 +993,7 @@ class _PreplotLine:
 
 
 _SEGMENT_FIELDS = 21  # N1 sub-type 2 up to the end point's second tuple (field 21)
+_SEGMENT_MIN_FIELDS = 17  # through the end point's northing
 
 
 class PreplotReader:
@@ -1057,7 +1058,12 @@ class PreplotReader:
             if subtype != "2":
                 raise ParseError(lineno, f"N1 sub-type {subtype!r} not supported (0 line header, 2 straight segment)")
             if len(f) < _SEGMENT_FIELDS:
-                raise ParseError(lineno, f"N1 segment record has {len(f)} fields, needs {_SEGMENT_FIELDS}")
+                # Writers drop trailing empty fields; the end point's grid (field 17) must be there.
+                if len(f) < _SEGMENT_MIN_FIELDS:
+                    raise ParseError(
+                        lineno, f"N1 segment record has {len(f)} fields, needs at least {_SEGMENT_MIN_FIELDS}"
+                    )
+                f += [""] * (_SEGMENT_FIELDS - len(f))
             index = _int(f, 2, lineno, "line index")
             pline = lines.get(index)
             if pline is None:

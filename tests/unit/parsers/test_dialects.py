@@ -362,5 +362,6 @@ def test_sps_points_rounding_together_rejected_naming_both_lines() -> None:
         list(sps.read_preplot(lines("sps21_rounding_collision.sps")))
     assert (caught.value.lineno, caught.value.reason) == (
         4,
-        "point 2576 of line 5210 (index 1) is given twice: file line 3 and file line 4 (2576.4) round to the same point",
+        "point 2576 of line 5210 (index 1) is given twice:"
+        " file line 3 and file line 4 (2576.4) round to the same point",
     )
