@@ -185,6 +185,10 @@ def detect_format(head: bytes) -> str:
             return P190
         if p190_header and (_is_p190_grid_data(line) or _is_p190_receivers(line)):
             return P190
+        if p190_header and line[0].upper() in _P190_IDS and not _is_sps21_data(line):
+            # P1/90 headers (H0100…) and no SPS version record: a P1/90 file whose
+            # records are malformed, for the P1/90 reader to reject with the line.
+            return P190
         if _is_sps21_data(line):
             return SPS21
         if _is_sps1_data(line):

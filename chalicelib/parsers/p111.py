@@ -51,6 +51,8 @@ WGS84_GEOGRAPHIC = frozenset(
     {4326, 4979, 7657, 7659, 7661, 7663, 7665, 9053, 9054, 9055, 9056, 9057, 9754, 9755, 10605, 10606}
 )
 _WGS84_GEOGRAPHIC = WGS84_GEOGRAPHIC
+# Comments that name an EPSG code of something other than a CRS (SeaPro lists them all).
+_NOT_A_CRS = re.compile(r"DATUM|PROJECTION|ELLIPSOID|METHOD|TRANSFORMATION|MERIDIAN|UNIT", re.IGNORECASE)
 _COMMENT_EPSG = re.compile(r"\bEPSG\s*(?:code|CRS)?\s*[:#=]?\s*(\d{4,5})\b", re.IGNORECASE)
 # Metres per unit for the linear units grids are written in, by the names writers use.
 _LENGTH_UNITS = {
@@ -245,6 +247,7 @@ class _HeaderState:
         self.transformation_epsg: int | None = None
         self.transformation_name = ""
         self.transformation_method: int | None = None
+        self.transformation_inverse = False  # the parameters go from WGS 84 to the file's datum
         self.helmert: dict[int, float] = {}  # EPSG parameter code → value in PROJ's units
         self._handlers: dict[str, Callable[[list[str], int], None]] = {
             "HC,1,1,0": self._unit,
@@ -255,7 +258,6 @@ class _HeaderState:
             "HC,1,6,0": self._coordinate_system,
             "HC,1,6,1": self._axis,
             "HC,1,7,0": self._transformation,
-            "HC,1,8,0": self._transformation_method,
             "HC,2,3,0": self._object,
             "H1,0,0,0": self._content,
             "H1,0,2,0": self._parameter,
@@ -281,7 +283,8 @@ class _HeaderState:
                 comment = _unescape(",".join(fields[4:]).strip().rstrip(","))
                 self.header.comments.append(comment)
                 # SeaPro and others name the CRS in a comment (``CRS EPSG Code 32621``).
-                self.comment_epsg.extend(int(m.group(1)) for m in _COMMENT_EPSG.finditer(comment))
+                if not _NOT_A_CRS.search(comment):
+                    self.comment_epsg.extend(int(m.group(1)) for m in _COMMENT_EPSG.finditer(comment))
             return
         if rid in ("HC", "H1"):
             if len(fields) < 5:
@@ -291,7 +294,7 @@ class _HeaderState:
             if handler is not None:
                 handler(fields, lineno)
             elif key.startswith("HC,1,8,"):
-                self._transformation_parameter(fields, lineno)
+                self._transformation_detail(fields, lineno)
             values = ",".join(f.strip() for f in fields[5:]).rstrip(",")
             self.header.records.setdefault(key, _unescape(values))
             return
@@ -382,8 +385,25 @@ class _HeaderState:
             self.transformation_epsg = _opt_int(f, 6, lineno, "transformation EPSG code")
             self.transformation_name = _unescape(_field(f, 7))
 
+    def _transformation_detail(self, f: list[str], lineno: int) -> None:
+        """``HC,1,8,x`` records, told apart by their description as writers number them differently.
+
+        Seen (SeaPro): ``,8,0`` number/EPSG code/name, ``,8,1`` source and target
+        CRS, ``,8,2`` method, ``,8,4`` one parameter each.
+        """
+        description = _field(f, 4).lower()
+        if "method" in description:
+            self._transformation_method(f, lineno)
+        elif "source" in description or "target" in description:
+            source, target = _opt_int(f, 7, lineno, "EPSG code"), _opt_int(f, 10, lineno, "EPSG code")
+            self.transformation_inverse = source in WGS84_GEOGRAPHIC and target not in WGS84_GEOGRAPHIC
+        elif _field(f, 3) == "0" and ("name" in description or "code" in description):
+            self._transformation(f, lineno)
+        else:
+            self._transformation_parameter(f, lineno)
+
     def _transformation_method(self, f: list[str], lineno: int) -> None:
-        """``HC,1,8,0``: TRANSREF, EPSG method code, method name (position vector, coordinate frame…)."""
+        """The method record: TRANSREF, EPSG method code, method name (position vector, coordinate frame…)."""
         code = _opt_int(f, 6, lineno, "transformation method code")
         name = _field(f, 7).lower()
         if code is None and "frame" in name:
@@ -392,8 +412,6 @@ class _HeaderState:
             code = 9606
         if self.transformation_method is None:
             self.transformation_method = code
-        if not self.transformation_name:
-            self.transformation_name = _unescape(_field(f, 7))
 
     def _transformation_parameter(self, f: list[str], lineno: int) -> None:
         """``HC,1,8,x``: TRANSREF, EPSG parameter code, value, UNITREF, unit; the name is the description."""
@@ -588,7 +606,7 @@ class _HeaderState:
             if self.transformation_method in _COORDINATE_FRAME_METHODS:
                 values[3:6] = [-v for v in values[3:6]]
             towgs84 = (values[0], values[1], values[2], values[3], values[4], values[5], values[6])
-            if _name_targets_other_datum(self.transformation_name):
+            if self.transformation_inverse or _name_targets_other_datum(self.transformation_name):
                 towgs84 = (-values[0], -values[1], -values[2], -values[3], -values[4], -values[5], -values[6])
         return Transformation(epsg=self.transformation_epsg, name=self.transformation_name, towgs84=towgs84)
 

@@ -50,6 +50,8 @@ _ONLINE_NAME = re.compile(r"(10|20)(\d{4})(\d)(\d{3})(S\d{0,5})?")
 _YEAR = re.compile(r"\d+")
 _UTM = re.compile(r"(\d{1,2})\s*([NS])?", re.IGNORECASE)
 _EPSG = re.compile(r"\bEPSG\s*(?:code|CRS)?\s*[:#=]?\s*(\d{4,5})\b", re.IGNORECASE)
+# Header text naming the EPSG code of something other than a CRS (OMNI lists them all in H2600).
+_NOT_A_CRS = re.compile(r"DATUM|PROJECTION|ELLIPSOID|METHOD|TRANSFORMATION|MERIDIAN|UNIT", re.IGNORECASE)
 _NUMBER = re.compile(r"[-+]?\d+(?:\.\d*)?|[-+]?\.\d+")
 _RECEIVER_GROUP = 26  # columns per receiver group in an R record (I4, F9.1, F9.1, F4.1)
 
@@ -201,6 +203,7 @@ def _clean(raw: str, lineno: int) -> str:
 _MONTHS = ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC")
 _DATE = re.compile(
     r"(\d{1,2})[\s./-]*(" + "|".join(_MONTHS) + r")[A-Z]*[\s./-]*(\d{4})"
+    r"|(" + "|".join(_MONTHS) + r")[A-Z]*\.?\s+(\d{1,2}),?\s+(\d{4})"
     r"|(\d{1,2})[./-](\d{1,2})[./-](\d{4})"
     r"|(\d{4})[./-](\d{1,2})[./-](\d{1,2})",
     re.IGNORECASE,
@@ -208,16 +211,18 @@ _DATE = re.compile(
 
 
 def _dates(text: str) -> list[datetime]:
-    """Dates written in a header's data (``15 DEC 2020``, ``15.12.2020``, ``2020-12-15``)."""
+    """Dates written in a header's data (``15 DEC 2020``, ``Feb 1, 2026``, ``15.12.2020``, ``2020-12-15``)."""
     found = []
     for m in _DATE.finditer(text):
         try:
             if m.group(1):
                 day, month, year = int(m.group(1)), _MONTHS.index(m.group(2)[:3].upper()) + 1, int(m.group(3))
             elif m.group(4):
-                day, month, year = int(m.group(4)), int(m.group(5)), int(m.group(6))
+                month, day, year = _MONTHS.index(m.group(4)[:3].upper()) + 1, int(m.group(5)), int(m.group(6))
+            elif m.group(7):
+                day, month, year = int(m.group(7)), int(m.group(8)), int(m.group(9))
             else:
-                year, month, day = int(m.group(7)), int(m.group(8)), int(m.group(9))
+                year, month, day = int(m.group(10)), int(m.group(11)), int(m.group(12))
             found.append(datetime(year, month, day, tzinfo=UTC))
         except ValueError:
             continue
@@ -314,7 +319,9 @@ def _describe_crs(header: FileHeader) -> None:
             if base is not None:
                 grid = base + int(match.group(1))
     if grid is None:
-        for text in (records.get("H2600", ""), records.get("H1800", ""), records.get("H1900", "")):
+        texts = (records.get("H2600", ""), records.get("H1800", ""), records.get("H1900", ""))
+        lines = [line for text in texts for line in text.split("\n") if not _NOT_A_CRS.search(line)]
+        for text in lines:
             for m in _EPSG.finditer(text):
                 code = int(m.group(1))
                 if 4000 <= code <= 4999 or code in _GEOGRAPHIC_CODES:

@@ -365,3 +365,37 @@ def test_sps_points_rounding_together_rejected_naming_both_lines() -> None:
         "point 2576 of line 5210 (index 1) is given twice:"
         " file line 3 and file line 4 (2576.4) round to the same point",
     )
+
+
+# --------------------------------------------------------------------------- traps seen in contractors' files
+
+
+def test_p111_realisation_through_a_compound_crs() -> None:
+    reader = p111.read_shots(lines("p111_trinav_compound_g2296.p111"))
+    (shot,) = list(reader)
+    assert (reader.header.geographic_epsg, reader.header.grid_epsg) == (10606, 32631)
+    assert (shot.lat, shot.lon) == (59.0, 2.5)
+
+
+def test_datum_and_projection_codes_in_comments_are_not_taken_for_the_crs() -> None:
+    p111_reader = p111.read_preplot(lines("p111_seapro_comment_epsg.p111"))
+    list(p111_reader)
+    p190_reader = p190.read_preplot(lines("p190_trinav_comment_epsg.p190"))
+    list(p190_reader)
+    assert p111_reader.header.grid_epsg == p190_reader.header.grid_epsg == 32621
+
+
+def test_p190_month_first_survey_date() -> None:
+    reader = p190.read_shots(lines("p190_month_first_date.p190"))
+    shots = list(reader)
+    assert reader.header.year == 2021
+    assert shots[0].tstamp == datetime(2021, 10, 8, 10, 37, 57, tzinfo=UTC)
+
+
+def test_p190_decimal_degrees_detected_as_p190_and_rejected_with_the_line() -> None:
+    from chalicelib.parsers import detect_format
+
+    assert detect_format((DIALECTS / "p190_decimal_degrees.p190").read_bytes()) == "p190"
+    with pytest.raises(ParseError) as caught:
+        list(p190.read_preplot(lines("p190_decimal_degrees.p190")))
+    assert caught.value.lineno == 3
