@@ -41,6 +41,7 @@ SPS1 = "sps1"
 _NEED = 65  # through the northing
 _EPSG = re.compile(r"EPSG\s*(?:code|CRS)?\s*[:#=]?\s*(\d{4,5})", re.IGNORECASE)
 _GEOGRAPHIC_EXTRA = frozenset({9057, 9755, 10606, 9053, 9054, 9055, 9056})
+_INDEXES = {" ": 1, **{str(i): i for i in range(10)}}  # point index column: blank is 1
 _COLUMNS = {SPS21: ("2-11", "12-21", "24"), SPS1: ("2-17", "18-25", "26")}
 
 
@@ -195,6 +196,7 @@ class PreplotReader:
         last_line: int | None = None
         # (rounded point x 10 + index) → file line, for the line being read.
         taken: dict[int, int] = {}
+        indexes = _INDEXES
 
         for lineno, raw in enumerate(self._lines, 1):
             line = raw.rstrip("\r\n")
@@ -240,14 +242,17 @@ class PreplotReader:
                     line_value, point_value = float(line[1:17]), float(line[17:25])
                     index_text = line[25]
                 easting, northing = float(line[46:55]), float(line[55:65])
-                index = 1 if index_text == " " else int(index_text)
-                if not (math.isfinite(line_value) and math.isfinite(point_value)):
+                index = indexes[index_text]
+                if line_value.is_integer() and point_value.is_integer():
+                    line_no, point = int(line_value), int(point_value)
+                    exact_line = exact_point = None
+                else:
                     raise ValueError
-            except ValueError:
+            except (ValueError, KeyError, OverflowError):
                 line_value, point_value, index, easting, northing = _slow(line, revision, lineno)
-            line_no, point = _round(line_value), _round(point_value)
-            exact_line = line_value if line_value != line_no else None
-            exact_point = point_value if point_value != point else None
+                line_no, point = _round(line_value), _round(point_value)
+                exact_line = line_value if line_value != line_no else None
+                exact_point = point_value if point_value != point else None
 
             if rid == "R":
                 node = (
@@ -269,14 +274,13 @@ class PreplotReader:
                     seen.add(line_no)
                     header.line_names.append(str(line_no))
             key = point * 10 + index
-            other = taken.get(key)
-            if other is not None:
+            other = taken.setdefault(key, lineno)
+            if other != lineno:
                 raise ParseError(
                     lineno,
                     f"point {point} of line {line_no} (index {index}) is given twice: file line {other} and"
                     f" file line {lineno} ({point_value:g}) round to the same point",
                 )
-            taken[key] = lineno
             yield PreplotRecord(lineno, line_no, point, easting, northing, None, None, index, exact_line, exact_point)
 
     @staticmethod
