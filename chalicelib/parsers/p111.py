@@ -244,6 +244,7 @@ class _HeaderState:
         self.preplot_types: dict[int, _PreplotType] = {}
         self.data_started = False
         self.comment_epsg: list[int] = []  # EPSG codes written in CC comments, in order
+        self.streamer_objrefs: set[str] = set()  # OBJREFs (as text) of streamers: their R1 groups are skipped
         self.transformation_epsg: int | None = None
         self.transformation_name = ""
         self.transformation_method: int | None = None
@@ -440,6 +441,8 @@ class _HeaderState:
         objtype = _field(f, 7)
         if objtype == "1" and header.vessel_objref is None:
             header.vessel_objref = objref
+        elif objtype == "2":
+            self.streamer_objrefs.add(str(objref))
         elif objtype == "4" and objref not in header.source_objrefs:
             header.source_objrefs.append(objref)
 
@@ -785,6 +788,18 @@ def _fit(f: list[str], plan: _Plan, lineno: int, rid: str) -> list[str]:
     return f
 
 
+def _is_streamer_group(state: _HeaderState, line: str) -> bool:
+    """Whether an ``R1`` record is a streamer's receiver group (OBJREF of object type 2).
+
+    Streamer groups are thousands per shot and belong to the shot, not to the
+    project's receiver points (nodes), so they are not kept.
+    """
+    if not state.streamer_objrefs:
+        return False
+    fields = line.split(",", 9)
+    return len(fields) > 8 and fields[8].strip() in state.streamer_objrefs
+
+
 def _receiver(state: _HeaderState, plans: dict[str, _Plan], line: str, lineno: int) -> ReceiverRecord:
     """One ``R1`` record: a node or receiver group position.
 
@@ -896,7 +911,8 @@ class ShotReader:
             if not line.startswith("S1,"):
                 if line.startswith("R1,"):
                     state.data_started = True
-                    receivers.append(_receiver(state, receiver_plans, line, lineno))
+                    if not _is_streamer_group(state, line):
+                        receivers.append(_receiver(state, receiver_plans, line, lineno))
                 else:
                     state.feed(line, lineno)
                 continue
@@ -1054,7 +1070,8 @@ class PreplotReader:
                 continue
             if text.startswith("R1,"):
                 state.data_started = True
-                receivers.append(_receiver(state, receiver_plans, text, lineno))
+                if not _is_streamer_group(state, text):
+                    receivers.append(_receiver(state, receiver_plans, text, lineno))
                 continue
             if not text.startswith("N1,"):
                 state.feed(text, lineno)

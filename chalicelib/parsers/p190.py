@@ -60,7 +60,9 @@ _RECEIVER_GROUP = 26  # columns per receiver group in an R record (I4, F9.1, F9.
 _DATUMS = (
     ("WGS72", 4322),
     ("WGS84", 4326),
+    ("WGS1984", 4326),
     ("WORLDGEODETICSYSTEM1984", 4326),
+    ("ED1950", 4230),
     ("ED50", 4230),
     ("EUROPEANDATUM1950", 4230),
     ("EUROPEAN1950", 4230),
@@ -351,7 +353,12 @@ def _describe_crs(header: FileHeader) -> None:
 
 
 def _receivers(line: str, lineno: int, tstamp: datetime | None) -> Iterator[ReceiverRecord]:
-    """The (up to) three receiver groups of an R record: group, easting, northing, depth; col 80 cable."""
+    """The (up to) three receiver groups of an R record: group, easting, northing, depth; col 80 cable.
+
+    Only files without streamers read them: with ``H0104`` streamer details the R
+    records are the streamers' groups, thousands per shot, which belong to the
+    shot and not to the project's receiver points (nodes).
+    """
     cable = line[79].strip() if len(line) >= 80 else ""
     objref = int(cable) if cable.isdigit() else None
     for start in (1, 27, 53):
@@ -380,7 +387,8 @@ class ShotReader:
     """Iterate the S records of a P1/90 file as ShotRecords (one per source).
 
     ``objref`` is the source id in column 18. Other record types (V, G, Q, A, T, C,
-    E, Z, R) are not shots and are skipped. Times have one-second resolution.
+    E, Z) are not shots and are skipped; ``R`` records are kept in ``receivers`` (see
+    ``_receivers``). Times have one-second resolution.
     """
 
     def __init__(
@@ -419,7 +427,8 @@ class ShotReader:
                 continue
             if rid != "S":
                 if rid == "R":
-                    receivers.extend(_receivers(line, lineno, last_time))
+                    if "H0104" not in header.records:
+                        receivers.extend(_receivers(line, lineno, last_time))
                     continue
                 if rid in _POSITION_IDS or rid == "\x1a":
                     continue
@@ -574,7 +583,8 @@ class PreplotReader:
                 _header_record(header, line, state)
                 continue
             if rid == "R":
-                receivers.extend(_receivers(line, lineno, None))
+                if "H0104" not in header.records:
+                    receivers.extend(_receivers(line, lineno, None))
                 continue
             if rid not in _POSITION_IDS:
                 if rid == "\x1a":

@@ -399,3 +399,14 @@ def test_p190_decimal_degrees_detected_as_p190_and_rejected_with_the_line() -> N
     with pytest.raises(ParseError) as caught:
         list(p190.read_preplot(lines("p190_decimal_degrees.p190")))
     assert caught.value.lineno == 3
+
+
+def test_streamer_groups_are_not_receiver_points() -> None:
+    text = lines("p111_obn_receivers.p111")
+    streamer = [line.replace(",13,Ocean Bottom Node,", ",2,Streamer,") for line in text]
+    reader = p111.read_shots(streamer)
+    assert list(reader) == [] and reader.receivers == []
+    shots = (Path(__file__).parent / "fixtures" / "p190_shots.p190").read_text().splitlines()
+    with_streamers = [shots[0], "H0104STREAMER DETAILS           1 800 CH 12.5 M", *shots[1:]]
+    p190_reader = p190.read_shots(with_streamers)
+    assert len(list(p190_reader)) == 3 and p190_reader.receivers == []
