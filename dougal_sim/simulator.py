@@ -42,6 +42,29 @@ Writers
     object), write it there in chunks and return ``""``. They format with plain
     ``%`` templates in tight loops so the benchmark's million-point SPS preplot and
     ~100 MB P1/11 file take seconds.
+
+Dialects
+    Real navigation systems write the same formats differently. ``dialect=`` makes a
+    writer write the way one of them does (``DIALECTS``):
+
+    * ``trinav``: integers as decimals (leap seconds ``18.0``, a UTC time reference
+      with ``0.0``, counts ``3.000``), CRLF line ends; P1/90 names its grid only by
+      ``H2600CRS EPSG Code …``.
+    * ``seapro``: the grid CRS without EPSG code in the formal records, the code in
+      a ``CC,1,0,0,CRS EPSG Code …`` comment; trailing empty fields dropped; a BOM.
+    * ``spectra``: blank optional quality fields, ``\\u002C`` escapes in text;
+      P1/90 sources by letter in column 18 (listed in ``H0103``) and an ``H0200``
+      date span.
+    * ``ed50-p190``: P1/90 lat/lon and UTM grid on ED50, ``H1400`` WGS 84,
+      ``H1500`` ED50, ``H1600`` the shifts (EPSG 1311's parameters).
+    * ``feet-grid``: the grid unit of a survey in a feet CRS (``feet_survey()``)
+      declared as US survey feet (P1/11 unit and axes, P1/90 ``H2000``, SPS ``H20``).
+    * ``obn``: ocean-bottom node positions as receiver records (P1/11 ``R1``,
+      P1/90 ``R``, SPS ``R`` plus ``X`` relations).
+
+    ``dialect_file()`` writes one file and returns it with its truth: the records
+    and header facts a reader must report for it, coordinates as written (ED50
+    numbers for ``ed50-p190``).
 """
 
 from __future__ import annotations
@@ -57,16 +80,21 @@ from datetime import UTC, datetime, timedelta
 from typing import TextIO
 
 from chalicelib import geodesy
-from chalicelib.parsers.records import PreplotRecord, ShotRecord
+from chalicelib.parsers.records import PreplotRecord, ReceiverRecord, ShotRecord
 
 __all__ = [
+    "DIALECTS",
     "FAULT_KINDS",
+    "DialectFile",
     "Fault",
     "InjectedFault",
     "SequenceTruth",
     "ShotEvent",
     "Survey",
+    "dialect_file",
+    "feet_survey",
     "line_name",
+    "obn_nodes",
     "write_p111",
     "write_p111_preplot",
     "write_p190",
@@ -79,6 +107,11 @@ GPS_EPOCH = datetime(1980, 1, 6, tzinfo=UTC)
 UNIX_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 VESSEL_AHEAD_M = 250.0  # vessel reference point ahead of the sources
 _CHUNK = 20_000  # lines per write
+DIALECTS = ("trinav", "seapro", "spectra", "ed50-p190", "feet-grid", "obn")
+# EPSG 1311, ED50 to WGS 84 (18), position vector: what ``ed50-p190`` files are written with.
+ED50_TOWGS84 = (-89.5, -93.8, -123.1, 0.0, 0.0, -0.156, 1.2)
+US_FOOT = 1200 / 3937
+NODE_OBJREF = 20
 
 
 @contextmanager
@@ -422,10 +455,13 @@ class SequenceTruth:
 class _Sink:
     """Collect lines and flush them in chunks, to a file object or to a string."""
 
-    def __init__(self, out: TextIO | None) -> None:
+    def __init__(self, out: TextIO | None, newline: str = "\n", bom: bool = False) -> None:
         self._out = out if out is not None else io.StringIO()
         self._own = out is None
         self._lines: list[str] = []
+        self._newline = newline
+        if bom:
+            self._out.write("\ufeff")
 
     def add(self, line: str) -> None:
         self._lines.append(line)
@@ -439,13 +475,30 @@ class _Sink:
 
     def flush(self) -> None:
         if self._lines:
-            self._out.write("\n".join(self._lines))
-            self._out.write("\n")
+            self._out.write(self._newline.join(self._lines))
+            self._out.write(self._newline)
             self._lines = []
 
     def result(self) -> str:
         self.flush()
         return self._out.getvalue() if self._own and isinstance(self._out, io.StringIO) else ""
+
+
+class _FixingSink:
+    """A sink that rewrites every data record the way a dialect's writer does."""
+
+    def __init__(self, sink: _Sink, fix: Callable[[str], str]) -> None:
+        self._sink = sink
+        self._fix = fix
+
+    def add(self, line: str) -> None:
+        self._sink.add(self._fix(line))
+
+    def extend(self, lines: Iterable[str]) -> None:
+        self._sink.extend(self._fix(line) for line in lines)
+
+    def result(self) -> str:
+        return self._sink.result()
 
 
 def _pad(description: str) -> str:
@@ -457,8 +510,51 @@ def _hc(key: str, description: str, *values: object) -> str:
     return f"{key},{_pad(description)}," + ",".join("" if v is None else str(v) for v in values)
 
 
-def _p111_crs_header(epsg: int) -> list[str]:
+def _check_dialect(dialect: str | None, allowed: tuple[str, ...], writer: str) -> None:
+    if dialect is not None and dialect not in allowed:
+        raise ValueError(f"{writer} writes no dialect {dialect!r}; it writes {', '.join(allowed)}")
+
+
+def _grid_unit_of(epsg: int) -> str:
+    """'metre', 'foot' or 'US survey foot': the unit of a projected CRS's axes."""
+    from pyproj import CRS
+
+    name = (CRS.from_epsg(epsg).axis_info[0].unit_name or "metre").lower()
+    if "us survey" in name:
+        return "US survey foot"
+    return "foot" if "foot" in name else "metre"
+
+
+def _p111_crs_header(epsg: int, dialect: str | None = None) -> list[str]:
     """Units, CRS and axis records: CRS 1 = WGS 84 (lat, lon), CRS 2 = the grid (E, N)."""
+    lines = _p111_crs_records(epsg)
+    if dialect == "seapro":
+        # The grid CRS by name only; its code goes into a comment.
+        lines = [
+            line.replace(f",2,{epsg},EPSG\\u003A{epsg},", ",2,,UTM grid,").replace(
+                f",2,{epsg},1,projected,EPSG\\u003A{epsg}", ",2,,1,projected,UTM grid"
+            )
+            for line in lines
+        ]
+        lines.insert(0, f"CC,1,0,0,CRS EPSG Code {epsg}")
+    if dialect == "feet-grid":
+        unit = _grid_unit_of(epsg)
+        if unit == "metre":
+            raise ValueError(f"the feet-grid dialect needs a survey in a feet CRS (feet_survey()), not EPSG:{epsg}")
+        a, b = (1200, 3937) if unit == "US survey foot" else (0.3048, 1)
+        lines.insert(3, _hc("HC,1,1,0", "Unit of Measure", 4, unit, "length", 2, 1, 0, a, b, 0, unit, "", "", ""))
+        lines = [
+            line.replace(",1,metre", f",4,{unit}") if line.startswith("HC,1,6,1") and ",2,1,9906," in line else line
+            for line in lines
+        ]
+        lines = [
+            line.replace(",1,metre", f",4,{unit}") if line.startswith("HC,1,6,1") and ",2,2,9907," in line else line
+            for line in lines
+        ]
+    return lines
+
+
+def _p111_crs_records(epsg: int) -> list[str]:
     return [
         _hc("HC,1,1,0", "Unit of Measure", 1, "metre", "length", 2, 1, 0, 1, 1, 0, "metre", 9001, "EPSG", ""),
         _hc("HC,1,1,0", "Unit of Measure", 2, "degree", "angle", 2, 2, 0, 1, 1, 0, "degree", 9122, "EPSG", ""),
@@ -638,11 +734,45 @@ def _preplot_segments(survey: Survey, line: int, index: int, segments: int) -> l
     return records
 
 
+def _numbers_as_decimals(line: str) -> str:
+    """TRINAV's way with header counts and references: ``3`` → ``3.000`` in the summary and PRT."""
+    if line.startswith(("HC,1,0,0", "H1,1,0,0")):
+        fields = line.split(",")
+        decimals = ".000" if line.startswith("HC") else ".0"
+        return ",".join(fields[:5] + [f"{v}{decimals}" if v.isdigit() else v for v in fields[5:]])
+    return line
+
+
+def _p111_time_dialect(header: list[str], dialect: str | None) -> list[str]:
+    if dialect != "trinav":
+        return header
+    out = []
+    for line in header:
+        if line.startswith("HC,1,2,0"):
+            fields = line.split(",")
+            fields[7] = f"{fields[7]}.0"
+            out.append(",".join(fields))
+            out.append(_hc("HC,1,2,0", "Time Reference System", 2, 1, "0.0", "UTC", 1, "1970:01:01", 3))
+        else:
+            out.append(line)
+    return out
+
+
+def _p111_record_dialect(dialect: str | None) -> Callable[[str], str] | None:
+    if dialect == "seapro":
+        return lambda record: record.rstrip(",")
+    if dialect == "spectra":
+        return lambda record: record.replace(_QUALITY, ",,,,")
+    return None
+
+
 def write_p111(
     truth: SequenceTruth,
     *,
     kind: str = "final",
     time_system: str = "gps",
+    dialect: str | None = None,
+    nodes: Sequence[ReceiverRecord] | None = None,
     out: TextIO | None = None,
 ) -> str:
     """The sequence as a P1/11 post-plot (see the module docstring for ``out``).
@@ -654,74 +784,84 @@ def write_p111(
     """
     if kind not in ("raw", "final"):
         raise ValueError("kind is 'raw' or 'final'")
+    _check_dialect(dialect, ("trinav", "seapro", "spectra", "feet-grid", "obn"), "write_p111")
     survey = truth.survey
     first = truth.events[0].tstamp if truth.events else datetime(2021, 1, 1, tzinfo=UTC)
     time_header, fmt_time = _time_writer(time_system, truth.leap_seconds)
+    time_header = _p111_time_dialect(time_header, dialect)
     names = _object_names(truth)
-    sink = _Sink(out)
+    fix = _p111_record_dialect(dialect)
+    sink = _Sink(out, "\r\n" if dialect == "trinav" else "\n", bom=dialect == "seapro")
     sink.add(_p111_id(f"{truth.sequence:03d}.{truth.line_name}.p111", first))
-    sink.extend(
-        [
-            _hc("HC,0,1,0", "Project Name", "SIM", "Simulated survey", f"{first:%Y:%m:%d}", ""),
-            _hc("HC,0,2,0", "Survey Description", "3D", f"1 vessel {len(truth.sources)} sources", "North Sea"),
-            _hc("HC,0,4,0", "Client", "Equinor"),
-            _hc("HC,0,5,0", "Geophysical Contractor", "Dougal simulator"),
-            _hc("HC,1,0,0", "Reference Systems Summary", 4, 1, 2, 0),
-            *_p111_crs_header(survey.grid_epsg),
-            *time_header,
-            _hc("HC,2,0,0", "Survey Configuration", 1, 1, len(names), 1, "metre"),
+    project = "Simulated survey\\u002C North Sea" if dialect == "spectra" else "Simulated survey"
+    header = [
+        _hc("HC,0,1,0", "Project Name", "SIM", project, f"{first:%Y:%m:%d}", ""),
+        _hc("HC,0,2,0", "Survey Description", "3D", f"1 vessel {len(truth.sources)} sources", "North Sea"),
+        _hc("HC,0,4,0", "Client", "Equinor"),
+        _hc("HC,0,5,0", "Geophysical Contractor", "Dougal simulator"),
+        _hc("HC,1,0,0", "Reference Systems Summary", 4, 1, 2, 0),
+        *_p111_crs_header(survey.grid_epsg, dialect),
+        *time_header,
+        _hc("HC,2,0,0", "Survey Configuration", 1, 1, len(names), 1, "metre"),
+        *(_node_object() if dialect == "obn" else []),
+        _hc(
+            "HC,2,3,0",
+            "Vessel",
+            truth.vessel_objref,
+            "VESSEL",
+            1,
+            "Vessel",
+            "",
+            "",
+            "",
+            0,
+            0,
+            0,
+            "CRP",
+            "",
+        ),
+        *(
             _hc(
                 "HC,2,3,0",
-                "Vessel",
+                f"Gun Array {i + 1}",
+                objref,
+                names[objref],
+                4,
+                "Air Gun Array",
+                "",
+                "",
                 truth.vessel_objref,
-                "VESSEL",
-                1,
-                "Vessel",
-                "",
-                "",
-                "",
                 0,
-                0,
-                0,
-                "CRP",
+                -VESSEL_AHEAD_M,
+                -6,
+                "Centre of Source",
                 "",
-            ),
-            *(
-                _hc(
-                    "HC,2,3,0",
-                    f"Gun Array {i + 1}",
-                    objref,
-                    names[objref],
-                    4,
-                    "Air Gun Array",
-                    "",
-                    "",
-                    truth.vessel_objref,
-                    0,
-                    -VESSEL_AHEAD_M,
-                    -6,
-                    "Centre of Source",
-                    "",
-                )
-                for i, objref in enumerate(truth.sources)
-            ),
-            _hc(
-                "H1,0,0,0",
-                "File Contents Description",
-                "Final Positions" if kind == "final" else "Raw Positions",
-                "Dougal simulator",
-            ),
-            _hc("H1,0,2,0", "Sequence(s) in P1/11 file", 1, truth.sequence, "", ""),
-            _hc("H1,1,0,0", "Position Record Type Definition", 1, 2, 1, 1, 1, 1, 0, ""),
-            _hc("H1,1,0,1", "Position Record Quality Definition", 1, 95, "Absolute Error Ellipses", 1, 2, ""),
-            _hc("H1,4,0,0", "Preplot Record Type Definition", 1, "", "", "", "Sail line", 2, 1, ""),
-            _hc("H1,5,0,0", "Survey Perimeter Definition", 1, "Full fold", 2, 1, "", "", ""),
-            f"CC,1,0,0,LINENAME = {truth.line_name}",
-            f"CC,1,0,0,LINE SEQUENCE NUMBER = {truth.sequence}",
-        ]
-    )
+            )
+            for i, objref in enumerate(truth.sources)
+        ),
+        _hc(
+            "H1,0,0,0",
+            "File Contents Description",
+            "Final Positions" if kind == "final" else "Raw Positions",
+            "Dougal simulator",
+        ),
+        _hc("H1,0,2,0", "Sequence(s) in P1/11 file", 1, truth.sequence, "", ""),
+        _hc("H1,1,0,0", "Position Record Type Definition", 1, 2, 1, 1, 1, 1, 0, ""),
+        _hc("H1,1,0,1", "Position Record Quality Definition", 1, 95, "Absolute Error Ellipses", 1, 2, ""),
+        _hc("H1,4,0,0", "Preplot Record Type Definition", 1, "", "", "", "Sail line", 2, 1, ""),
+        _hc("H1,5,0,0", "Survey Perimeter Definition", 1, "Full fold", 2, 1, "", "", ""),
+        f"CC,1,0,0,LINENAME = {truth.line_name}",
+        f"CC,1,0,0,LINE SEQUENCE NUMBER = {truth.sequence}",
+    ]
+    if dialect == "trinav":
+        header = [_numbers_as_decimals(h) for h in header]
+    sink.extend(header)
+    if dialect == "obn":
+        sink.extend(_p111_node_records(obn_nodes(survey) if nodes is None else nodes))
     name, line = truth.line_name, truth.line
     vessel = truth.vessel_objref
+    if fix is not None:
+        sink = _FixingSink(sink, fix)  # type: ignore[assignment]
     for event in truth.events:
         time = fmt_time(event.tstamp)
         point = event.point
@@ -750,6 +890,52 @@ def write_p111(
     return sink.result()
 
 
+def feet_survey(**kwargs: object) -> Survey:
+    """A Gulf of Mexico survey on NAD27 / Texas South Central, a grid in US survey feet (for ``feet-grid``).
+
+    Distances are in the grid's unit: 82 ft between points (25 m), 164 ft between lines.
+    """
+    settings: dict[str, object] = {
+        "grid_epsg": 32040,
+        "origin": (3284562.3, 264371.0),
+        "point_interval": 82.0,
+        "line_spacing": 164.0,
+    }
+    settings.update(kwargs)
+    return Survey(**settings)  # type: ignore[arg-type]
+
+
+def obn_nodes(survey: Survey, *, lines: int = 2, per_line: int = 5, depth: float = 95.0) -> list[ReceiverRecord]:
+    """Ocean-bottom nodes laid across the survey: receiver lines 9001, 9003… at every tenth preplot point.
+
+    Each node lies half a line spacing to the right of a source line; its name is
+    ``N<line><point>``; positions are rounded to what the formats write (0.1 m).
+    """
+    records = []
+    grid = []
+    for k in range(lines):
+        for i in range(per_line):
+            point = survey.first_point + i * 10
+            e, n = survey.position(survey.first_line, point, crossline=(k + 0.5) * survey.line_spacing)
+            grid.append((9001 + 2 * k, 101 + i, round(e, 1), round(n, 1)))
+    lons, lats = geodesy.grid_to_wgs84(survey.grid_epsg, [g[2] for g in grid], [g[3] for g in grid])
+    for (line, point, e, n), lon, lat in zip(grid, lons, lats, strict=True):
+        records.append(ReceiverRecord(0, line, point, f"N{line}{point:04d}", NODE_OBJREF, None, e, n, lon, lat, depth))
+    return records
+
+
+def _node_object() -> list[str]:
+    return [_hc("HC,2,3,0", "Ocean Bottom Node", NODE_OBJREF, "NODE", 13, "Node", "", "", "", 0, 0, 0, "Node", "")]
+
+
+def _p111_node_records(nodes: Sequence[ReceiverRecord]) -> list[str]:
+    return [
+        f"R1,0,R{r.line},{r.line},{r.point},{r.point},1,,{NODE_OBJREF},NODE,1,{r.node},"
+        f"{r.easting:.2f},{r.northing:.2f},{r.depth:.1f},{r.lat:.9f},{r.lon:.9f},,,,,{_QUALITY},"
+        for r in nodes
+    ]
+
+
 def _perimeter(survey: Survey) -> list[str]:
     lines = survey.lines
     corners = [
@@ -767,7 +953,14 @@ def _perimeter(survey: Survey) -> list[str]:
     ]
 
 
-def write_p111_preplot(survey: Survey, *, segments_per_line: int = 1, out: TextIO | None = None) -> str:
+def write_p111_preplot(
+    survey: Survey,
+    *,
+    segments_per_line: int = 1,
+    dialect: str | None = None,
+    nodes: Sequence[ReceiverRecord] | None = None,
+    out: TextIO | None = None,
+) -> str:
     """The survey's preplot as P1/11 N1 records: one line header and straight segments per line.
 
     With ``segments_per_line`` > 1 a line is cut into collinear segments that share
@@ -775,20 +968,33 @@ def write_p111_preplot(survey: Survey, *, segments_per_line: int = 1, out: TextI
     """
     if segments_per_line < 1 or segments_per_line >= survey.points_per_line:
         raise ValueError("segments_per_line must be between 1 and points_per_line - 1")
-    sink = _Sink(out)
+    _check_dialect(dialect, ("trinav", "seapro", "spectra", "feet-grid", "obn"), "write_p111_preplot")
+    sink = _Sink(out, "\r\n" if dialect == "trinav" else "\n", bom=dialect == "seapro")
     sink.add(_p111_id("preplot.p111", datetime(2021, 1, 1, tzinfo=UTC)))
-    sink.extend(
-        [
-            _hc("HC,0,1,0", "Project Name", "SIM", "Simulated survey", "", ""),
-            _hc("HC,1,0,0", "Reference Systems Summary", 3, 0, 2, 0),
-            *_p111_crs_header(survey.grid_epsg),
-            _hc("H1,0,0,0", "File Contents Description", "Preplots", "Dougal simulator"),
-            _hc("H1,4,0,0", "Preplot Record Type Definition", 1, "", "", "", "Sail line", 2, 1, ""),
+    project = "Simulated survey\\u002C North Sea" if dialect == "spectra" else "Simulated survey"
+    header = [
+        _hc("HC,0,1,0", "Project Name", "SIM", project, "", ""),
+        _hc("HC,1,0,0", "Reference Systems Summary", 3, 0, 2, 0),
+        *_p111_crs_header(survey.grid_epsg, dialect),
+        _hc("H1,0,0,0", "File Contents Description", "Preplots", "Dougal simulator"),
+        _hc("H1,4,0,0", "Preplot Record Type Definition", 1, "", "", "", "Sail line", 2, 1, ""),
+    ]
+    if dialect == "obn":
+        header += [
+            _hc("HC,1,2,0", "Time Reference System", 1, 1, 0, "UTC", 1, "1970:01:01", 3),
+            *_node_object(),
+            _hc("H1,1,0,0", "Position Record Type Definition", 1, 2, 1, 1, 1, 1, 0, ""),
         ]
-    )
+    if dialect == "trinav":
+        header = [_numbers_as_decimals(h) for h in header]
+    sink.extend(header)
+    if dialect == "obn":
+        sink.extend(_p111_node_records(obn_nodes(survey) if nodes is None else nodes))
+    fix = _p111_record_dialect(dialect)
+    target = _FixingSink(sink, fix) if fix is not None else sink
     for index, line in enumerate(survey.lines, 1):
-        sink.extend(_preplot_segments(survey, line, index, segments_per_line))
-    return sink.result()
+        target.extend(_preplot_segments(survey, line, index, segments_per_line))
+    return target.result()
 
 
 # --------------------------------------------------------------------------- P1/90
@@ -804,33 +1010,84 @@ def _dms(value: float, positive: str, negative: str, degree_digits: int) -> str:
     )
 
 
-def _p190_header(survey: Survey, date: datetime | None, sources: int) -> list[str]:
+def _p190_header(
+    survey: Survey,
+    date: datetime | None,
+    sources: int,
+    dialect: str | None = None,
+    end: datetime | None = None,
+    letters: Sequence[str] = (),
+) -> list[str]:
     def h(code: str, description: str, data: str) -> str:
         return f"H{code}{description:<27.27}{data:<48.48}"
 
     epsg = survey.grid_epsg
+    source_text = "  ".join(f"{letter} ARRAY{i + 1}" for i, letter in enumerate(letters))
     records = [
         h("0100", "SURVEY AREA", "NORTH SEA SIMULATED SURVEY"),
         h("0102", "VESSEL DETAILS", "DOUGAL SIMULATOR 1"),
-        h("0103", "SOURCE DETAILS", f"{sources} AIR GUN ARRAYS"),
+        h("0103", "SOURCE DETAILS", source_text or f"{sources} AIR GUN ARRAYS"),
     ]
     if date is not None:
-        records.append(h("0200", "DATE OF SURVEY", f"{date:%d.%m.%Y}"))
+        if dialect == "spectra" and end is not None:
+            span = f"{date:%d %b %Y} - {end + timedelta(days=1):%d %b %Y}".upper()
+            records.append(h("0200", "DATE OF SURVEY", span))
+        else:
+            records.append(h("0200", "DATE OF SURVEY", f"{date:%d.%m.%Y}"))
+    wgs84 = "WGS84       WGS 84       6378137.000 298.2572236"
+    plotted = "ED50        INTL 1924    6378388.000 297.0000000" if dialect == "ed50-p190" else wgs84
     records += [
         h("0300", "CLIENT", "EQUINOR"),
         h("0400", "GEOPHYSICAL CONTRACTOR", "DOUGAL SIMULATOR"),
         h("1000", "CLOCK TIME", "GMT"),
-        h("1400", "GEODETIC DATUM AS SURVEYED", "WGS84       WGS 84       6378137.000 298.2572236"),
-        h("1500", "GEODETIC DATUM AS PLOTTED", "WGS84       WGS 84       6378137.000 298.2572236"),
+        h("1400", "GEODETIC DATUM AS SURVEYED", wgs84),
+        h("1500", "GEODETIC DATUM AS PLOTTED", plotted),
     ]
-    if 32601 <= epsg <= 32660 or 32701 <= epsg <= 32760:
+    if dialect == "ed50-p190":
+        shifts = " ".join(f"{-v:.3f}" for v in ED50_TOWGS84)
+        records.append(h("1600", "DATUM SHIFTS 1400-1500", shifts))
+    utm = 32601 <= epsg <= 32660 or 32701 <= epsg <= 32760
+    if dialect == "trinav":
+        records.append(h("1800", "PROJECTION", "TRANSVERSE MERCATOR"))
+    elif utm:
         records += [
             h("1800", "PROJECTION", "UNIVERSAL TRANSVERSE MERCATOR"),
             h("1900", "ZONE", f"{epsg % 100} {'N' if epsg < 32700 else 'S'}"),
         ]
     else:
         records.append(h("1800", "PROJECTION", f"EPSG {epsg}"))
-    records.append(h("2000", "GRID UNITS", "METRES"))
+    unit = _grid_unit_of(epsg) if dialect == "feet-grid" else "metre"
+    records.append(h("2000", "GRID UNITS", {"metre": "METRES", "foot": "FEET"}.get(unit, "US SURVEY FEET")))
+    if dialect == "trinav":
+        records.append(f"H2600CRS EPSG Code {epsg}")
+    return records
+
+
+def _ed50(survey: Survey, lons: Sequence[float], lats: Sequence[float]) -> tuple[list[float], ...]:
+    """WGS 84 lon/lat → ED50 lat, lon, UTM easting, northing (EPSG 1311 inverted, the survey's UTM zone)."""
+    from pyproj import CRS, Transformer
+
+    zone = survey.grid_epsg % 100
+    if not (32628 <= survey.grid_epsg <= 32638):
+        raise ValueError(
+            f"the ed50-p190 dialect needs a survey on WGS 84 / UTM zones 28N-38N, not EPSG:{survey.grid_epsg}"
+        )
+    towgs84 = ",".join(str(v) for v in ED50_TOWGS84)
+    ed50 = CRS.from_proj4(f"+proj=longlat +ellps=intl +towgs84={towgs84} +no_defs")
+    utm = CRS.from_proj4(f"+proj=utm +zone={zone} +ellps=intl +towgs84={towgs84} +no_defs")
+    to_ed50 = Transformer.from_crs("EPSG:4326", ed50, always_xy=True)
+    to_grid = Transformer.from_crs(ed50, utm, always_xy=True)
+    lon_ed, lat_ed = to_ed50.transform(list(lons), list(lats))
+    e_ed, n_ed = to_grid.transform(lon_ed, lat_ed)
+    return list(lat_ed), list(lon_ed), list(e_ed), list(n_ed)
+
+
+def _p190_receivers(nodes: Sequence[ReceiverRecord]) -> list[str]:
+    """P1/90 ``R`` records, three nodes a record: group (the node's point), easting, northing, depth; cable 1."""
+    records = []
+    for k in range(0, len(nodes), 3):
+        body = "".join(f"{r.point:4d}{r.easting:9.1f}{r.northing:9.1f}{r.depth:4.1f}" for r in nodes[k : k + 3])
+        records.append(f"R{body:<78}1")
     return records
 
 
@@ -854,7 +1111,13 @@ def _p190_position(
     )
 
 
-def write_p190(truth: SequenceTruth, *, out: TextIO | None = None) -> str:
+def write_p190(
+    truth: SequenceTruth,
+    *,
+    dialect: str | None = None,
+    nodes: Sequence[ReceiverRecord] | None = None,
+    out: TextIO | None = None,
+) -> str:
     """The sequence as an 80-column P1/90 post-plot.
 
     Per shot an S record per fired source (source id = objref in column 18) and a V
@@ -862,13 +1125,30 @@ def write_p190(truth: SequenceTruth, *, out: TextIO | None = None) -> str:
     columns; ``H0200`` carries the date of the first shot; times are cut to the
     second (P1/90 has no fractions).
     """
+    _check_dialect(dialect, ("trinav", "spectra", "ed50-p190", "feet-grid", "obn"), "write_p190")
     for objref in truth.sources:
         if not 0 <= objref <= 9:
             raise ValueError(f"objref {objref} does not fit P1/90's one-column source id")
-    sink = _Sink(out)
+    sink = _Sink(out, "\r\n" if dialect == "trinav" else "\n")
     first = truth.events[0].tstamp if truth.events else None
-    sink.extend(_p190_header(truth.survey, first, len(truth.sources)))
+    last = truth.events[-1].tstamp if truth.events else None
+    letters = _source_letters(truth) if dialect == "spectra" else {}
+    sink.extend(
+        _p190_header(
+            truth.survey,
+            first,
+            len(truth.sources),
+            dialect,
+            last,
+            [letters[o] for o in truth.sources] if letters else [],
+        )
+    )
+    if dialect == "obn":
+        sink.extend(_p190_receivers(obn_nodes(truth.survey) if nodes is None else nodes))
     name = truth.line_name[:12]
+    if dialect == "ed50-p190":
+        _write_p190_ed50(truth, sink, name)
+        return sink.result()
     for event in truth.events:
         t = event.tstamp
         when = f"{t.timetuple().tm_yday:3d}{t.hour:02d}{t.minute:02d}{t.second:02d} "
@@ -879,7 +1159,7 @@ def write_p190(truth: SequenceTruth, *, out: TextIO | None = None) -> str:
                     "S",
                     name,
                     "1",
-                    str(s.objref),
+                    letters.get(s.objref, str(s.objref)),
                     s.point,
                     s.lat or 0.0,
                     s.lon or 0.0,
@@ -893,13 +1173,61 @@ def write_p190(truth: SequenceTruth, *, out: TextIO | None = None) -> str:
     return sink.result()
 
 
-def write_p190_preplot(survey: Survey, *, endpoints_only: bool = True, out: TextIO | None = None) -> str:
+def _source_letters(truth: SequenceTruth) -> dict[int, str]:
+    """Spectra's source letters: A, B, … in the order the sources are listed."""
+    return {objref: "ABCDEFGHIJ"[i] for i, objref in enumerate(truth.sources)}
+
+
+def _write_p190_ed50(truth: SequenceTruth, sink: _Sink, name: str) -> None:
+    """S and V records with ED50 lat/lon and ED50 UTM grid coordinates."""
+    lons: list[float] = []
+    lats: list[float] = []
+    for event in truth.events:
+        for s in event.fired:
+            lons.append(s.lon or 0.0)
+            lats.append(s.lat or 0.0)
+        lons.append(event.vessel[2])
+        lats.append(event.vessel[3])
+    lat_ed, lon_ed, e_ed, n_ed = _ed50(truth.survey, lons, lats)
+    k = 0
+    for event in truth.events:
+        t = event.tstamp
+        when = f"{t.timetuple().tm_yday:3d}{t.hour:02d}{t.minute:02d}{t.second:02d} "
+        for s in event.fired:
+            sink.add(
+                _p190_position(
+                    "S", name, "1", str(s.objref), s.point, lat_ed[k], lon_ed[k], e_ed[k], n_ed[k], "   6.0" + when
+                )
+            )
+            k += 1
+        sink.add(
+            _p190_position("V", name, "1", " ", event.point, lat_ed[k], lon_ed[k], e_ed[k], n_ed[k], "   0.0" + when)
+        )
+        k += 1
+
+
+def write_p190_preplot(
+    survey: Survey,
+    *,
+    endpoints_only: bool = True,
+    dialect: str | None = None,
+    nodes: Sequence[ReceiverRecord] | None = None,
+    out: TextIO | None = None,
+) -> str:
     """The survey's preplot as P1/90 V records: line ends only (as SeaPro does) or every point."""
-    sink = _Sink(out)
-    sink.extend(_p190_header(survey, None, 0))
+    _check_dialect(dialect, ("trinav", "ed50-p190", "feet-grid", "obn"), "write_p190_preplot")
+    sink = _Sink(out, "\r\n" if dialect == "trinav" else "\n")
+    sink.extend(_p190_header(survey, None, 0, dialect))
+    if dialect == "obn":
+        sink.extend(_p190_receivers(obn_nodes(survey) if nodes is None else nodes))
     blank = " " * 16
     for line in survey.lines:
         records = survey.line_ends(line) if endpoints_only else survey.preplot_line(line)
+        if dialect == "ed50-p190":
+            lat_ed, lon_ed, e_ed, n_ed = _ed50(survey, [r.lon or 0.0 for r in records], [r.lat or 0.0 for r in records])
+            records = [
+                PreplotRecord(0, r.line, r.point, e_ed[i], n_ed[i], lon_ed[i], lat_ed[i]) for i, r in enumerate(records)
+            ]
         sink.extend(
             _p190_position(
                 "V",
@@ -937,16 +1265,55 @@ _SPS1_HEADER = [
 ]
 
 
-def write_sps_preplot(survey: Survey, *, rev: str = "2.1", out: TextIO | None = None) -> str:
-    """The survey's source preplot as SPS S records (every point, grid coordinates only)."""
+def write_sps_preplot(
+    survey: Survey,
+    *,
+    rev: str = "2.1",
+    dialect: str | None = None,
+    nodes: Sequence[ReceiverRecord] | None = None,
+    out: TextIO | None = None,
+) -> str:
+    """The survey's source preplot as SPS S records (every point, grid coordinates only).
+
+    ``dialect='feet-grid'`` declares the survey's feet unit (``H20``/``H200`` and a
+    ``H201`` factor to metre); ``'obn'`` adds node ``R`` records and an ``X``
+    relation record per source line tying it to the first receiver line.
+    """
+    _check_dialect(dialect, ("trinav", "feet-grid", "obn"), "write_sps_preplot")
     if rev == "2.1":
         header, template = _SPS21_HEADER, "S%10.2f%10.2f  1A1     6.0       112.4%9.1f%10.1f   0.0"
     elif rev == "1":
         header, template = _SPS1_HEADER, "S%-16d%8d1A1     6.0       112%9.1f%10.1f   0.0"
     else:
         raise ValueError("rev is '2.1' or '1'")
-    sink = _Sink(out)
-    sink.extend(h.format(epsg=survey.grid_epsg) for h in header)
+    if dialect == "trinav":
+        # Integer line and point in the rev 2.1 columns, no version header.
+        header = [h for h in header if not h.startswith("H00")]
+        template = template.replace("%10.2f%10.2f", "%10d%10d")
+    sink = _Sink(out, "\r\n" if dialect == "trinav" else "\n")
+    lines_out = [h.format(epsg=survey.grid_epsg) for h in header]
+    if dialect == "feet-grid":
+        unit = _grid_unit_of(survey.grid_epsg)
+        words = {"metre": "Metres", "foot": "International feet"}.get(unit, "US survey feet")
+        factor = {"metre": 1.0, "foot": 0.3048}.get(unit, US_FOOT)
+        if rev == "2.1":
+            lines_out = [f"H20 Map grid unit               {words};" if h.startswith("H20 ") else h for h in lines_out]
+        else:
+            lines_out = [f"H200Map grid unit               {words};" if h.startswith("H200") else h for h in lines_out]
+            lines_out.append(f"H201Factor to metre             {factor:.9f};")
+    sink.extend(lines_out)
+    if dialect == "obn":
+        node_template = "R%10.2f%10.2f  1N1     0.0       100.0%9.1f%10.1f   0.0" if rev == "2.1" else None
+        if node_template is None:
+            raise ValueError("the obn dialect writes SPS rev 2.1")
+        all_nodes = obn_nodes(survey) if nodes is None else nodes
+        sink.extend(node_template % (r.line, r.point, r.easting, r.northing) for r in all_nodes)
+        first = [r for r in all_nodes if r.line == all_nodes[0].line]
+        for k, line in enumerate(survey.lines):
+            sink.add(
+                f"X{1001:6d}{k + 1:8d}1 {line:10.2f}{survey.first_point:10.2f}1{1:5d}{len(first):5d}1"
+                f"{first[0].line:10.2f}{first[0].point:10.2f}{first[-1].point:10.2f}1"
+            )
     sin, cos = survey._sin, survey._cos
     x0, y0 = survey.origin
     steps = range(survey.points_per_line)
@@ -957,3 +1324,156 @@ def write_sps_preplot(survey: Survey, *, rev: str = "2.1", out: TextIO | None = 
         point0 = survey.first_point
         sink.extend([template % (line, point0 + i, xa + i * interval * sin, ya + i * interval * cos) for i in steps])
     return sink.result()
+
+
+# --------------------------------------------------------------------------- dialect files with their truth
+
+
+# Which writer writes which dialects: ``dialect_file`` kinds.
+DIALECT_KINDS: dict[str, tuple[str, ...]] = {
+    "p111": ("trinav", "seapro", "spectra", "feet-grid", "obn"),
+    "p111-preplot": ("trinav", "seapro", "spectra", "feet-grid", "obn"),
+    "p190": ("trinav", "spectra", "ed50-p190", "feet-grid", "obn"),
+    "p190-preplot": ("trinav", "ed50-p190", "feet-grid", "obn"),
+    "sps": ("trinav", "feet-grid", "obn"),
+}
+
+
+@dataclass(slots=True)
+class DialectFile:
+    """A file written in a dialect and what a reader must report for it.
+
+    ``shots``/``preplot``/``receivers`` hold the records a reader yields (``lineno``
+    0), coordinates as written in the file's own CRS; for preplots every point of
+    the survey with lat/lon, of which readers give lat/lon only where the file
+    states them. ``header`` holds the header facts: ``geographic_epsg``,
+    ``grid_epsg``, ``grid_unit``, ``grid_unit_metres``, ``leap_seconds``,
+    ``towgs84``.
+    """
+
+    kind: str
+    dialect: str
+    text: str
+    shots: list[ShotRecord] = field(default_factory=list)
+    preplot: list[PreplotRecord] = field(default_factory=list)
+    receivers: list[ReceiverRecord] = field(default_factory=list)
+    header: dict[str, object] = field(default_factory=dict)
+
+
+def _header_truth(survey: Survey, kind: str, dialect: str, leap_seconds: int) -> dict[str, object]:
+    unit = _grid_unit_of(survey.grid_epsg) if dialect == "feet-grid" else "metre"
+    metres = {"metre": 1.0, "foot": 0.3048, "US survey foot": US_FOOT}[unit]
+    geographic: int | None = 4326
+    grid = survey.grid_epsg
+    towgs84 = None
+    if dialect == "ed50-p190":
+        geographic, grid, towgs84 = 4230, 23000 + survey.grid_epsg % 100, ED50_TOWGS84
+    if kind == "sps":
+        geographic = None
+    return {
+        "geographic_epsg": geographic,
+        "grid_epsg": grid,
+        "grid_unit": unit,
+        "grid_unit_metres": metres,
+        "leap_seconds": leap_seconds if kind == "p111" else 0 if (kind, dialect) == ("p111-preplot", "obn") else None,
+        "towgs84": towgs84,
+    }
+
+
+def _receivers_as_read(kind: str, nodes: Sequence[ReceiverRecord]) -> list[ReceiverRecord]:
+    """What each reader makes of the nodes the obn dialect writes."""
+    if kind.startswith("p111"):
+        return list(nodes)
+    if kind.startswith("p190"):
+        return [
+            ReceiverRecord(0, None, r.point, f"1/{r.point}", 1, None, r.easting, r.northing, None, None, r.depth)
+            for r in nodes
+        ]
+    return [
+        ReceiverRecord(
+            0, r.line, r.point, f"{r.line:.2f}/{r.point:.2f}", None, None, r.easting, r.northing, None, None, None
+        )
+        for r in nodes
+    ]
+
+
+def dialect_file(
+    kind: str,
+    dialect: str,
+    *,
+    truth: SequenceTruth | None = None,
+    survey: Survey | None = None,
+) -> DialectFile:
+    """Write one file of ``kind`` ('p111', 'p111-preplot', 'p190', 'p190-preplot', 'sps') in ``dialect``.
+
+    Shot files need ``truth``; preplots take ``survey`` (or the truth's survey).
+    """
+    if kind not in DIALECT_KINDS:
+        raise ValueError(f"unknown kind {kind!r}; use one of {', '.join(DIALECT_KINDS)}")
+    if dialect not in DIALECT_KINDS[kind]:
+        raise ValueError(f"{kind} is not written in dialect {dialect!r}; it is in {', '.join(DIALECT_KINDS[kind])}")
+    if survey is None:
+        if truth is None:
+            raise ValueError("a survey or a sequence truth is needed")
+        survey = truth.survey
+    nodes = obn_nodes(survey) if dialect == "obn" else []
+    result = DialectFile(
+        kind, dialect, "", header=_header_truth(survey, kind, dialect, truth.leap_seconds if truth else 0)
+    )
+    if dialect == "obn":
+        result.receivers = _receivers_as_read(kind, nodes)
+    if kind in ("p111", "p190"):
+        if truth is None:
+            raise ValueError(f"a {kind} shot file needs a sequence truth")
+        if kind == "p111":
+            result.text = write_p111(truth, dialect=dialect, nodes=nodes)
+            result.shots = truth.shots
+        else:
+            result.text = write_p190(truth, dialect=dialect, nodes=nodes)
+            result.shots = _p190_shots_as_read(truth, dialect)
+        return result
+    if kind == "p111-preplot":
+        result.text = write_p111_preplot(survey, dialect=dialect, nodes=nodes)
+    elif kind == "p190-preplot":
+        result.text = write_p190_preplot(survey, dialect=dialect, nodes=nodes)
+    else:
+        result.text = write_sps_preplot(survey, dialect=dialect, nodes=nodes)
+    preplot = list(survey.preplot())
+    if dialect == "ed50-p190":
+        lat_ed, lon_ed, e_ed, n_ed = _ed50(survey, [r.lon or 0.0 for r in preplot], [r.lat or 0.0 for r in preplot])
+        preplot = [
+            PreplotRecord(0, r.line, r.point, e_ed[i], n_ed[i], lon_ed[i], lat_ed[i]) for i, r in enumerate(preplot)
+        ]
+    result.preplot = preplot
+    return result
+
+
+def _p190_shots_as_read(truth: SequenceTruth, dialect: str) -> list[ShotRecord]:
+    """The shots a P1/90 reader returns: 12-character name, whole seconds, the dialect's source ids and datum."""
+    letters = _source_letters(truth) if dialect == "spectra" else {}
+    shots = truth.shots
+    coordinates = [(s.lat or 0.0, s.lon or 0.0, s.easting or 0.0, s.northing or 0.0) for s in shots]
+    if dialect == "ed50-p190":
+        lat_ed, lon_ed, e_ed, n_ed = _ed50(truth.survey, [c[1] for c in coordinates], [c[0] for c in coordinates])
+        coordinates = list(zip(lat_ed, lon_ed, e_ed, n_ed, strict=True))
+    name = truth.line_name[:12]
+    result = []
+    for s, (lat, lon, e, n) in zip(shots, coordinates, strict=True):
+        letter = letters.get(s.objref) if s.objref is not None else None
+        objref = (truth.sources.index(s.objref) + 1) if letter is not None and s.objref is not None else s.objref
+        result.append(
+            ShotRecord(
+                0,
+                name,
+                truth.line,
+                s.point,
+                objref,
+                s.tstamp.replace(microsecond=0),
+                e,
+                n,
+                lon,
+                lat,
+                letter if letter is not None else str(s.objref),
+            )
+        )
+    return result

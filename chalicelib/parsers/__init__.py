@@ -19,7 +19,14 @@ from typing import Protocol
 
 from chalicelib.parsers import p111, p190, sps
 from chalicelib.parsers.detect import P111, P190, SPS1, SPS21, decode_lines, detect_format
-from chalicelib.parsers.records import FileHeader, ParseError, PreplotRecord, ShotRecord
+from chalicelib.parsers.records import (
+    FileHeader,
+    ParseError,
+    PreplotRecord,
+    ReceiverRecord,
+    ShotRecord,
+    Transformation,
+)
 
 __all__ = [
     "FORMATS",
@@ -27,8 +34,10 @@ __all__ = [
     "ParseError",
     "PreplotReader",
     "PreplotRecord",
+    "ReceiverRecord",
     "ShotReader",
     "ShotRecord",
+    "Transformation",
     "decode_lines",
     "detect_format",
     "preplot_reader",
@@ -39,17 +48,23 @@ FORMATS = (P111, P190, SPS21, SPS1)
 
 
 class ShotReader(Protocol):
-    """What every shot reader offers: a header and an iteration of ShotRecords."""
+    """What every shot reader offers: a header, an iteration of ShotRecords, the receivers met."""
 
     header: FileHeader
+    receivers: list[ReceiverRecord]
 
     def __iter__(self) -> Iterator[ShotRecord]: ...  # pragma: no cover
 
 
 class PreplotReader(Protocol):
-    """What every preplot reader offers: a header and an iteration of PreplotRecords."""
+    """What every preplot reader offers: a header, an iteration of PreplotRecords, the receivers met.
+
+    ``receivers`` (P1/11 ``R1``, P1/90 ``R``, SPS ``R`` records) is complete once the
+    iteration has ended; a file of receivers only iterates no points.
+    """
 
     header: FileHeader
+    receivers: list[ReceiverRecord]
 
     def __iter__(self) -> Iterator[PreplotRecord]: ...  # pragma: no cover
 

@@ -80,15 +80,44 @@ def _is_number(text: str) -> bool:
     return True
 
 
+def _is_p190_grid_data(line: str) -> bool:
+    """A P1/90 position record with easting/northing and blank lat/lon (some writers give only the grid)."""
+    return (
+        len(line) >= 64
+        and line[0].upper() in _P190_IDS
+        and line[0].upper() != "R"
+        and not line[25:46].strip()
+        and line[19:25].strip().isdigit()
+        and _is_number(line[46:55])
+        and _is_number(line[55:64])
+    )
+
+
+def _is_p190_receivers(line: str) -> bool:
+    """A P1/90 ``R`` record: receiver group number (2-5), easting (6-14), northing (15-23)."""
+    return (
+        len(line) >= 27
+        and line[0].upper() == "R"
+        and line[1:5].strip().isdigit()
+        and _is_number(line[5:14])
+        and _is_number(line[14:23])
+    )
+
+
 def _is_sps21_data(line: str) -> bool:
     kind = line[0].upper()
     if kind in "SR":
+        if len(line) < 21 or not (_is_number(line[1:11]) and _is_number(line[11:21])):
+            return False
+        if line[8] == "." and line[18] == ".":
+            return True
+        # Whole line/point numbers written without decimals in the rev 2.1 columns.
         return (
-            len(line) >= 21
-            and line[8] == "."
-            and line[18] == "."
-            and _is_number(line[1:11])
-            and _is_number(line[11:21])
+            len(line) >= 65
+            and not line[21:23].strip()
+            and (line[23] == " " or line[23].isdigit())
+            and _is_number(line[46:55])
+            and _is_number(line[55:65])
         )
     if kind == "X":
         return len(line) >= 37 and line[24] == "." and line[34] == "."
@@ -149,15 +178,22 @@ def detect_format(head: bytes) -> str:
             return SPS21
 
     data = [line for _, line in numbered if line[0].upper() != "H"][:20]
+    headers = [line for _, line in numbered if line[0].upper() == "H"]
+    p190_header = any(_P190_HEADER.match(h) for h in headers)
     for line in data:
         if _is_p190_data(line):
+            return P190
+        if p190_header and (_is_p190_grid_data(line) or _is_p190_receivers(line)):
+            return P190
+        if p190_header and line[0].upper() in _P190_IDS and not _is_sps21_data(line):
+            # P1/90 headers (H0100…) and no SPS version record: a P1/90 file whose
+            # records are malformed, for the P1/90 reader to reject with the line.
             return P190
         if _is_sps21_data(line):
             return SPS21
         if _is_sps1_data(line):
             return SPS1
 
-    headers = [line for _, line in numbered if line[0].upper() == "H"]
     if headers and not data:
         if _P190_HEADER.match(headers[0]):
             return P190

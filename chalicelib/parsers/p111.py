@@ -29,16 +29,52 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from chalicelib.parsers.records import FileHeader, ParseError, PreplotRecord, ShotRecord
+from chalicelib.parsers.records import (
+    FileHeader,
+    ParseError,
+    PreplotRecord,
+    ReceiverRecord,
+    ShotRecord,
+    Transformation,
+)
 
 __all__ = ["PreplotReader", "ShotReader", "read_preplot", "read_shots"]
 
 _ESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})")
 # Records that are never shots and are frequent enough to deserve a prefix test.
-_NOT_SHOTS = ("P1,", "R1,")
+_NOT_SHOTS = "P1,"
 _S1_BASE_FIELDS = 26  # record id … field 26; extension fields follow
 _TUPLE_START = (12, 15, 18)  # index of the first ordinate of coordinate tuples 1, 2, 3
-_WGS84_GEOGRAPHIC = frozenset({4326, 4979})
+# WGS 84 and its realisations (G730 … G2296), geographic 2D and 3D: a tuple in one of
+# these is preferred over one on another datum when a record holds both.
+WGS84_GEOGRAPHIC = frozenset(
+    {4326, 4979, 7657, 7659, 7661, 7663, 7665, 9053, 9054, 9055, 9056, 9057, 9754, 9755, 10605, 10606}
+)
+_WGS84_GEOGRAPHIC = WGS84_GEOGRAPHIC
+# Comments that name an EPSG code of something other than a CRS (SeaPro lists them all).
+_NOT_A_CRS = re.compile(r"DATUM|PROJECTION|ELLIPSOID|METHOD|TRANSFORMATION|MERIDIAN|UNIT", re.IGNORECASE)
+_COMMENT_EPSG = re.compile(r"\bEPSG\s*(?:code|CRS)?\s*[:#=]?\s*(\d{4,5})\b", re.IGNORECASE)
+# Metres per unit for the linear units grids are written in, by the names writers use.
+_LENGTH_UNITS = {
+    "metre": 1.0,
+    "meter": 1.0,
+    "metres": 1.0,
+    "meters": 1.0,
+    "m": 1.0,
+    "foot": 0.3048,
+    "feet": 0.3048,
+    "ft": 0.3048,
+    "international foot": 0.3048,
+    "us survey foot": 1200 / 3937,
+    "us survey feet": 1200 / 3937,
+    "ftus": 1200 / 3937,
+    "us foot": 1200 / 3937,
+    "us feet": 1200 / 3937,
+    "american feet": 1200 / 3937,
+}
+# EPSG parameter codes of the seven Helmert parameters, in +towgs84 order.
+_HELMERT_CODES = (8605, 8606, 8607, 8608, 8609, 8610, 8611)
+_COORDINATE_FRAME_METHODS = frozenset({9607, 1032, 1038})
 
 # EPSG axis name codes (used when an axis record gives a code but an unusual name).
 _AXIS_CODES = {9901: "lat", 9902: "lon", 9906: "e", 9907: "n"}
@@ -58,12 +94,23 @@ def _field(fields: list[str], index: int) -> str:
     return fields[index].strip() if index < len(fields) else ""
 
 
-def _int(fields: list[str], index: int, lineno: int, what: str) -> int:
-    text = _field(fields, index)
+def whole(text: str) -> int:
+    """An integer as writers write it: ``18``, ``+18``, ``18.0`` or ``3.000``; ``18.5`` is not one."""
     try:
         return int(text)
     except ValueError:
-        raise ParseError(lineno, f"bad {what} {text!r} in field {index + 1}") from None
+        value = float(text)
+        if not value.is_integer():
+            raise ValueError(f"{text!r} is not a whole number") from None
+        return int(value)
+
+
+def _int(fields: list[str], index: int, lineno: int, what: str) -> int:
+    text = _field(fields, index)
+    try:
+        return whole(text)
+    except (ValueError, OverflowError):
+        raise ParseError(lineno, f"bad {what} {text!r} in field {index + 1} (want a whole number)") from None
 
 
 def _opt_int(fields: list[str], index: int, lineno: int, what: str) -> int | None:
@@ -79,13 +126,12 @@ def _opt_float(fields: list[str], index: int) -> float | None:
 
 def _integral(text: str) -> int:
     """A line or point number; ``2576.0`` is accepted, ``2576.5`` is not."""
-    try:
-        return int(text)
-    except ValueError:
-        value = float(text)
-        if not value.is_integer():
-            raise ValueError(text) from None
-        return int(value)
+    return whole(text)
+
+
+def length_unit_metres(name: str) -> float | None:
+    """Metres per unit for a linear unit's name (``metre``, ``foot``, ``US survey foot``…), if known."""
+    return _LENGTH_UNITS.get(" ".join(name.lower().replace("_", " ").split()))
 
 
 # --------------------------------------------------------------------------- header
@@ -96,6 +142,7 @@ class _Unit:
     name: str
     format_code: int | None
     scale: float  # value in the base unit = scale x value (A = D = 0 in the HC,1,1,0 formula)
+    quantity: str = ""  # HC,1,1,0 quantity type: length, angle, time…
 
 
 @dataclass(slots=True)
@@ -120,6 +167,7 @@ class _Crs:
     horizontal: int | None = None  # CRSREF of the horizontal component (compound CRS)
     horizontal_epsg: int | None = None
     axes: dict[int, str] = field(default_factory=dict)  # axis order → role or ""
+    axis_unit: tuple[int | None, str] | None = None  # UNITREF and unit name of the first axis
 
 
 @dataclass(slots=True)
@@ -148,6 +196,9 @@ class _Roles:
     lon: int = -1
     grid_epsg: int | None = None
     geographic_epsg: int | None = None
+    grid_crsref: int | None = None
+    easting_z: int = -1  # third ordinate of the grid tuple (depth or height), -1 = none
+    geographic_z: int = -1
 
 
 def _axis_role(name: str, orientation: str, abbreviation: str, code: int | None) -> str:
@@ -192,6 +243,13 @@ class _HeaderState:
         self.prts: dict[int, _Prt] = {}
         self.preplot_types: dict[int, _PreplotType] = {}
         self.data_started = False
+        self.comment_epsg: list[int] = []  # EPSG codes written in CC comments, in order
+        self.streamer_objrefs: set[str] = set()  # OBJREFs (as text) of streamers: their R1 groups are skipped
+        self.transformation_epsg: int | None = None
+        self.transformation_name = ""
+        self.transformation_method: int | None = None
+        self.transformation_inverse = False  # the parameters go from WGS 84 to the file's datum
+        self.helmert: dict[int, float] = {}  # EPSG parameter code → value in PROJ's units
         self._handlers: dict[str, Callable[[list[str], int], None]] = {
             "HC,1,1,0": self._unit,
             "HC,1,2,0": self._timeref,
@@ -200,6 +258,7 @@ class _HeaderState:
             "HC,1,4,1": self._crs_horizontal,
             "HC,1,6,0": self._coordinate_system,
             "HC,1,6,1": self._axis,
+            "HC,1,7,0": self._transformation,
             "HC,2,3,0": self._object,
             "H1,0,0,0": self._content,
             "H1,0,2,0": self._parameter,
@@ -222,7 +281,11 @@ class _HeaderState:
             return
         if rid == "CC":
             if not self.data_started:
-                self.header.comments.append(_unescape(",".join(fields[4:]).strip().rstrip(",")))
+                comment = _unescape(",".join(fields[4:]).strip().rstrip(","))
+                self.header.comments.append(comment)
+                # SeaPro and others name the CRS in a comment (``CRS EPSG Code 32621``).
+                if not _NOT_A_CRS.search(comment):
+                    self.comment_epsg.extend(int(m.group(1)) for m in _COMMENT_EPSG.finditer(comment))
             return
         if rid in ("HC", "H1"):
             if len(fields) < 5:
@@ -231,6 +294,8 @@ class _HeaderState:
             handler = self._handlers.get(key)
             if handler is not None:
                 handler(fields, lineno)
+            elif key.startswith("HC,1,8,"):
+                self._transformation_detail(fields, lineno)
             values = ",".join(f.strip() for f in fields[5:]).rstrip(",")
             self.header.records.setdefault(key, _unescape(values))
             return
@@ -240,6 +305,8 @@ class _HeaderState:
             raise ParseError(lineno, f"{rid} record id must start the line, in capitals: {text[:20]!r}")
         if rid in ("N1", "M1", "S1", "P1", "R1"):
             return
+        if rid.startswith(("E", "H", "X", "N", "M")) and rid[1:].isdigit():
+            return  # v1.1 event, relation and other data records: not used, not noise
         warning = f"record type {rid!r} ignored"
         if warning not in self.header.warnings:
             self.header.warnings.append(warning)
@@ -257,7 +324,9 @@ class _HeaderState:
         if b is not None and c and not a and not d:
             scale = b / c
         code = _field(f, 8)
-        self.units[ref] = _Unit(_unescape(_field(f, 6)), int(code) if code.isdigit() else None, scale)
+        self.units[ref] = _Unit(
+            _unescape(_field(f, 6)), int(code) if code.isdigit() else None, scale, _field(f, 7).lower()
+        )
 
     def _timeref(self, f: list[str], lineno: int) -> None:
         ref = _int(f, 5, lineno, "TIMEREF")
@@ -306,6 +375,63 @@ class _HeaderState:
         order = _int(f, 6, lineno, "axis order")
         code = _field(f, 7)
         crs.axes[order] = _axis_role(_field(f, 8), _field(f, 9), _field(f, 10), int(code) if code.isdigit() else None)
+        if crs.axis_unit is None or order == 1:
+            unit_text = _field(f, 11)
+            unitref = whole(unit_text) if unit_text.isdigit() else None
+            crs.axis_unit = (unitref, _unescape(_field(f, 12)))
+
+    def _transformation(self, f: list[str], lineno: int) -> None:
+        """``HC,1,7,0``: TRANSREF, EPSG code, name of the transformation to WGS 84."""
+        if self.transformation_epsg is None and not self.transformation_name:
+            self.transformation_epsg = _opt_int(f, 6, lineno, "transformation EPSG code")
+            self.transformation_name = _unescape(_field(f, 7))
+
+    def _transformation_detail(self, f: list[str], lineno: int) -> None:
+        """``HC,1,8,x`` records, told apart by their description as writers number them differently.
+
+        Seen (SeaPro): ``,8,0`` number/EPSG code/name, ``,8,1`` source and target
+        CRS, ``,8,2`` method, ``,8,4`` one parameter each.
+        """
+        description = _field(f, 4).lower()
+        if "method" in description:
+            self._transformation_method(f, lineno)
+        elif "source" in description or "target" in description:
+            source, target = _opt_int(f, 7, lineno, "EPSG code"), _opt_int(f, 10, lineno, "EPSG code")
+            self.transformation_inverse = source in WGS84_GEOGRAPHIC and target not in WGS84_GEOGRAPHIC
+        elif _field(f, 3) == "0" and ("name" in description or "code" in description):
+            self._transformation(f, lineno)
+        else:
+            self._transformation_parameter(f, lineno)
+
+    def _transformation_method(self, f: list[str], lineno: int) -> None:
+        """The method record: TRANSREF, EPSG method code, method name (position vector, coordinate frame…)."""
+        code = _opt_int(f, 6, lineno, "transformation method code")
+        name = _field(f, 7).lower()
+        if code is None and "frame" in name:
+            code = 9607
+        elif code is None and "position vector" in name:
+            code = 9606
+        if self.transformation_method is None:
+            self.transformation_method = code
+
+    def _transformation_parameter(self, f: list[str], lineno: int) -> None:
+        """``HC,1,8,x``: TRANSREF, EPSG parameter code, value, UNITREF, unit; the name is the description."""
+        code = _opt_int(f, 6, lineno, "transformation parameter code")
+        name = _field(f, 4).lower()
+        if code is None:
+            code = _helmert_code_from_name(name)
+        if code not in _HELMERT_CODES:
+            return
+        value_text = _field(f, 7)
+        try:
+            value = float(value_text)
+        except ValueError:
+            raise ParseError(lineno, f"bad transformation parameter {value_text!r} in field 8") from None
+        unit_name = _field(f, 9).lower()
+        unit_text = _field(f, 8)
+        if not unit_name and unit_text.isdigit() and int(unit_text) in self.units:
+            unit_name = self.units[int(unit_text)].name.lower()
+        self.helmert[code] = _helmert_to_proj_units(code, value, unit_name)
 
     def _object(self, f: list[str], lineno: int) -> None:
         objref = _int(f, 5, lineno, "OBJREF")
@@ -315,6 +441,8 @@ class _HeaderState:
         objtype = _field(f, 7)
         if objtype == "1" and header.vessel_objref is None:
             header.vessel_objref = objref
+        elif objtype == "2":
+            self.streamer_objrefs.add(str(objref))
         elif objtype == "4" and objref not in header.source_objrefs:
             header.source_objrefs.append(objref)
 
@@ -419,17 +547,116 @@ class _HeaderState:
             if "e" in index:
                 if result.easting < 0:
                     result.easting, result.northing, result.grid_epsg = index["e"], index["n"], epsg
+                    result.grid_crsref, result.easting_z = crsref, start + 2
             elif result.lat < 0 or (result.geographic_epsg not in _WGS84_GEOGRAPHIC and epsg in _WGS84_GEOGRAPHIC):
                 result.lat, result.lon, result.geographic_epsg = index["lat"], index["lon"], epsg
+                result.geographic_z = start + 2
         return result
 
     def describe_crs(self, roles: _Roles) -> None:
-        """Promote the CRSs in use to the public header (first ones seen win)."""
+        """Promote the CRSs in use to the public header (first ones seen win).
+
+        A CRS the formal records leave without an EPSG code takes one written in a
+        comment (``CC,1,0,0,CRS EPSG Code 32621``), projected or geographic by the
+        code. The grid's unit comes from its axis records; the transformation to
+        WGS 84 from ``HC,1,7,0``/``HC,1,8,x``.
+        """
         header = self.header
+        grid_epsg, geographic_epsg = roles.grid_epsg, roles.geographic_epsg
+        for code in self.comment_epsg:
+            if is_geographic_epsg(code):
+                if geographic_epsg is None and roles.lat >= 0:
+                    geographic_epsg = code
+            elif grid_epsg is None and roles.easting >= 0:
+                grid_epsg = code
         if header.grid_epsg is None:
-            header.grid_epsg = roles.grid_epsg
+            header.grid_epsg = grid_epsg
         if header.geographic_epsg is None:
-            header.geographic_epsg = roles.geographic_epsg
+            header.geographic_epsg = geographic_epsg
+        if header.grid_unit is None and roles.grid_crsref is not None:
+            header.grid_unit, header.grid_unit_metres = self.grid_unit(roles.grid_crsref)
+        if header.transformation is None and (
+            self.transformation_epsg is not None or self.transformation_name or self.helmert
+        ):
+            header.transformation = self.transformation()
+
+    def grid_unit(self, crsref: int) -> tuple[str | None, float | None]:
+        """Name and metres per unit of a grid CRS's axes, from ``HC,1,6,1`` and ``HC,1,1,0``."""
+        crs = self.crs.get(crsref)
+        if crs is None:
+            return None, None
+        if crs.axis_unit is None and crs.horizontal is not None and crs.horizontal in self.crs:
+            crs = self.crs[crs.horizontal]
+        if crs.axis_unit is None:
+            return None, None
+        unitref, name = crs.axis_unit
+        unit = self.units.get(unitref) if unitref is not None else None
+        if unit is not None and not name:
+            name = unit.name
+        metres = length_unit_metres(name) if name else None
+        if metres is None and unit is not None:
+            metres = length_unit_metres(unit.name) or (unit.scale if unit.quantity == "length" else None)
+        if not name:
+            return None, metres
+        canonical = {1.0: "metre", 0.3048: "foot", 1200 / 3937: "US survey foot"}.get(metres or 0.0, name)
+        return canonical, metres
+
+    def transformation(self) -> Transformation:
+        """The header's transformation in PROJ's position-vector convention."""
+        towgs84: tuple[float, float, float, float, float, float, float] | None = None
+        if self.helmert:
+            values = [self.helmert.get(code, 0.0) for code in _HELMERT_CODES]
+            if self.transformation_method in _COORDINATE_FRAME_METHODS:
+                values[3:6] = [-v for v in values[3:6]]
+            towgs84 = (values[0], values[1], values[2], values[3], values[4], values[5], values[6])
+            if self.transformation_inverse or _name_targets_other_datum(self.transformation_name):
+                towgs84 = (-values[0], -values[1], -values[2], -values[3], -values[4], -values[5], -values[6])
+        return Transformation(epsg=self.transformation_epsg, name=self.transformation_name, towgs84=towgs84)
+
+
+def is_geographic_epsg(code: int) -> bool:
+    """Whether an EPSG CRS code is geographic: 4000-4999, or a WGS 84 realisation."""
+    return 4000 <= code <= 4999 or code in WGS84_GEOGRAPHIC
+
+
+def _helmert_code_from_name(name: str) -> int | None:
+    """EPSG parameter code from a parameter's name, for writers that leave the code out."""
+    text = name.lower()
+    for axis, translation, rotation in (("x", 8605, 8608), ("y", 8606, 8609), ("z", 8607, 8610)):
+        if text.startswith(f"{axis}-axis") or text.startswith(f"{axis} axis") or text.startswith(f"d{axis}"):
+            return rotation if "rot" in text else translation
+        if text.startswith(f"r{axis}"):
+            return rotation
+    if "scale" in text:
+        return 8611
+    return None
+
+
+def _helmert_to_proj_units(code: int, value: float, unit: str) -> float:
+    """A Helmert parameter in +towgs84 units: metres, arc-seconds, parts per million."""
+    if code in (8608, 8609, 8610):
+        if "microradian" in unit:
+            return value * 0.206264806247
+        if "radian" in unit:
+            return value * 206264.806247
+        if "degree" in unit:
+            return value * 3600.0
+        return value  # arc-second
+    if code == 8611:
+        if "billion" in unit or "ppb" in unit:
+            return value / 1000.0
+        if "unity" in unit or unit == "coefficient":
+            return value * 1e6
+        return value  # parts per million
+    if "foot" in unit or "feet" in unit:
+        return value * (1200 / 3937 if "us" in unit else 0.3048)
+    return value
+
+
+def _name_targets_other_datum(name: str) -> bool:
+    """``WGS 84 to ED50``: the parameters go from WGS 84, so they are applied inverted."""
+    text = name.upper().replace(" ", "")
+    return text.startswith("WGS84TO") and not text.startswith("WGS84TOWGS84")
 
 
 # --------------------------------------------------------------------------- time
@@ -505,6 +732,134 @@ class _Plan:
     northing: int
     lat: int
     lon: int
+    need: int  # fields a record must have to hold every value in use
+    easting_z: int = -1
+    geographic_z: int = -1
+
+
+def _make_plan(state: _HeaderState, prt_text: str, lineno: int, rid: str) -> _Plan:
+    """Resolve how to read records of one PRT (shared by S1 and R1)."""
+    try:
+        prtref = whole(prt_text.strip())
+    except ValueError:
+        raise ParseError(lineno, f"bad PRTREF {prt_text.strip()!r} in field 11") from None
+    prt = state.prts.get(prtref)
+    if prt is None:
+        raise ParseError(lineno, f"PRTREF {prtref} is not defined in any H1,1,0,0 record")
+    if prt.timeref is None:
+        raise ParseError(prt.lineno, f"position record type {prtref} names no time reference")
+    to_utc = _time_converter(state, prt.timeref, prt.lineno)
+    roles = state.roles(prt.crsrefs, _TUPLE_START, prt.lineno)
+    if roles.easting < 0 and roles.lat < 0:
+        raise ParseError(prt.lineno, f"position record type {prtref} has no usable coordinate tuple")
+    state.describe_crs(roles)
+    return _Plan(
+        prt=prtref,
+        nfields=_S1_BASE_FIELDS + prt.extensions,
+        to_utc=to_utc,
+        easting=roles.easting,
+        northing=roles.northing,
+        lat=roles.lat,
+        lon=roles.lon,
+        need=max(11, roles.easting, roles.northing, roles.lat, roles.lon) + 1,
+        easting_z=roles.easting_z,
+        geographic_z=roles.geographic_z,
+    )
+
+
+def _fit(f: list[str], plan: _Plan, lineno: int, rid: str) -> list[str]:
+    """The record's fields, padded when the writer dropped trailing empty fields.
+
+    Writers stop at the last field they fill, so a record shorter than its PRT's 26
+    + extension fields is complete as long as it reaches every field in use; one
+    that stops before a coordinate is truncated. More fields than the PRT declares
+    are tolerated only when the extra ones are empty (a trailing comma).
+    """
+    n = len(f)
+    if n < plan.need:
+        raise ParseError(
+            lineno,
+            f"{rid} record truncated: {n} fields, position record type {plan.prt} needs at least {plan.need}",
+        )
+    if n < plan.nfields:
+        return f + [""] * (plan.nfields - n)
+    if any(x.strip() for x in f[plan.nfields :]):
+        raise ParseError(lineno, f"{rid} record has {n} fields, position record type {plan.prt} needs {plan.nfields}")
+    return f
+
+
+def _is_streamer_group(state: _HeaderState, line: str) -> bool:
+    """Whether an ``R1`` record is a streamer's receiver group (OBJREF of object type 2).
+
+    Streamer groups are thousands per shot and belong to the shot, not to the
+    project's receiver points (nodes), so they are not kept.
+    """
+    if not state.streamer_objrefs:
+        return False
+    fields = line.split(",", 9)
+    return len(fields) > 8 and fields[8].strip() in state.streamer_objrefs
+
+
+def _receiver(state: _HeaderState, plans: dict[str, _Plan], line: str, lineno: int) -> ReceiverRecord:
+    """One ``R1`` record: a node or receiver group position.
+
+    Field 12 is the receiver number; the node is named by it when given, else by
+    the object (field 10, or the OBJREF's definition). Line and point (fields 4, 5)
+    are the receiver line and station; time is optional (a deployed node's fix).
+    """
+    f = line.rstrip("\r\n").split(",")
+    if len(f) < 11:
+        raise ParseError(lineno, f"R1 record truncated: {len(f)} fields, a position record needs at least 26")
+    plan = plans.get(f[10])
+    if plan is None:
+        plan = plans[f[10]] = _make_plan(state, f[10], lineno, "R1")
+    f = _fit(f, plan, lineno, "R1")
+
+    def number(index: int, what: str) -> float | None:
+        if index < 0 or index >= len(f):
+            return None
+        text = f[index].strip()
+        if not text:
+            return None
+        try:
+            return float(text)
+        except ValueError:
+            raise ParseError(lineno, f"bad {what} {text!r} in field {index + 1}") from None
+
+    def optional_int(index: int, what: str) -> int | None:
+        text = f[index].strip()
+        if not text:
+            return None
+        try:
+            return whole(text)
+        except (ValueError, OverflowError):
+            raise ParseError(lineno, f"bad {what} {text!r} in field {index + 1}") from None
+
+    objref = optional_int(8, "OBJREF")
+    time_text = f[7].strip()
+    tstamp = None
+    if time_text:
+        try:
+            tstamp = plan.to_utc(time_text)
+        except (ValueError, OverflowError):
+            raise ParseError(lineno, f"bad time {time_text!r} in field 8") from None
+    receiver_number = _unescape(f[11].strip())
+    object_name = _unescape(f[9].strip()) or (state.header.objects.get(objref, "") if objref is not None else "")
+    node = receiver_number or object_name or (str(objref) if objref is not None else "")
+    depth = number(plan.easting_z, "depth") if plan.easting >= 0 else number(plan.geographic_z, "height")
+    return ReceiverRecord(
+        lineno,
+        optional_int(3, "line number"),
+        optional_int(4, "point number"),
+        node,
+        objref,
+        tstamp,
+        number(plan.easting, "easting"),
+        number(plan.northing, "northing"),
+        number(plan.lon, "longitude"),
+        number(plan.lat, "latitude"),
+        depth,
+    )
 
 
 class ShotReader:
@@ -522,6 +877,8 @@ class ShotReader:
         # are complete and never need it.
         self._lines = lines
         self.header = FileHeader(format="p111")
+        self.receivers: list[ReceiverRecord] = []
+        """``R1`` receiver positions, filled as the iteration goes by."""
 
     def _plan(self, state: _HeaderState, prt_text: str, lineno: int) -> _Plan:
         if not state.prts or not state.timerefs or not state.header.objects:
@@ -535,34 +892,14 @@ class ShotReader:
                 if not ok
             ]
             raise ParseError(lineno, f"S1 record before the header defined a {' and a '.join(missing)}")
-        try:
-            prtref = int(prt_text)
-        except ValueError:
-            raise ParseError(lineno, f"bad PRTREF {prt_text.strip()!r} in field 11") from None
-        prt = state.prts.get(prtref)
-        if prt is None:
-            raise ParseError(lineno, f"PRTREF {prtref} is not defined in any H1,1,0,0 record")
-        if prt.timeref is None:
-            raise ParseError(prt.lineno, f"position record type {prtref} names no time reference")
-        to_utc = _time_converter(state, prt.timeref, prt.lineno)
-        roles = state.roles(prt.crsrefs, _TUPLE_START, prt.lineno)
-        if roles.easting < 0 and roles.lat < 0:
-            raise ParseError(prt.lineno, f"position record type {prtref} has no usable coordinate tuple")
-        state.describe_crs(roles)
-        return _Plan(
-            prt=prtref,
-            nfields=_S1_BASE_FIELDS + prt.extensions,
-            to_utc=to_utc,
-            easting=roles.easting,
-            northing=roles.northing,
-            lat=roles.lat,
-            lon=roles.lon,
-        )
+        return _make_plan(state, prt_text, lineno, "S1")
 
     def __iter__(self) -> Iterator[ShotRecord]:
         header = self.header = FileHeader(format="p111")
+        receivers = self.receivers = []
         state = _HeaderState(header, "S1")
         plans: dict[str, _Plan] = {}
+        receiver_plans: dict[str, _Plan] = {}
         objrefs: dict[str, int] = {}
         seen_names: set[str] = set()
         last_name = None
@@ -572,7 +909,12 @@ class ShotReader:
             if line.startswith(not_shots):
                 continue
             if not line.startswith("S1,"):
-                state.feed(line, lineno)
+                if line.startswith("R1,"):
+                    state.data_started = True
+                    if not _is_streamer_group(state, line):
+                        receivers.append(_receiver(state, receiver_plans, line, lineno))
+                else:
+                    state.feed(line, lineno)
                 continue
 
             state.data_started = True
@@ -584,11 +926,7 @@ class ShotReader:
             if plan is None:
                 plan = plans[f[10]] = self._plan(state, f[10], lineno)
             if n != plan.nfields and not (n == plan.nfields + 1 and not f[-1].strip()):
-                raise ParseError(
-                    lineno,
-                    f"S1 record has {n} fields, position record type {plan.prt} needs {plan.nfields}"
-                    + (" (truncated record?)" if n < plan.nfields else ""),
-                )
+                f = _fit(f, plan, lineno, "S1")
             objref = objrefs.get(f[8])
             if objref is None:
                 objref = _objref(state, f[8], lineno)
@@ -596,9 +934,10 @@ class ShotReader:
             name = f[2]
             if name != last_name:
                 last_name = name
-                if name not in seen_names:
-                    seen_names.add(name)
-                    header.line_names.append(_unescape(name.strip()))
+                clean = _unescape(name.strip())
+                if clean not in seen_names:
+                    seen_names.add(clean)
+                    header.line_names.append(clean)
             try:
                 ie = plan.easting
                 ilat = plan.lat
@@ -625,8 +964,8 @@ class ShotReader:
 
 def _objref(state: _HeaderState, text: str, lineno: int) -> int:
     try:
-        objref = int(text)
-    except ValueError:
+        objref = whole(text.strip())
+    except (ValueError, OverflowError):
         raise ParseError(lineno, f"bad OBJREF {text.strip()!r} in field 9") from None
     if objref not in state.header.objects:
         raise ParseError(lineno, f"OBJREF {objref} is not defined in any HC,2,3,0 record")
@@ -688,6 +1027,7 @@ class _PreplotLine:
 
 
 _SEGMENT_FIELDS = 21  # N1 sub-type 2 up to the end point's second tuple (field 21)
+_SEGMENT_MIN_FIELDS = 17  # through the end point's northing
 
 
 class PreplotReader:
@@ -712,9 +1052,13 @@ class PreplotReader:
     def __init__(self, lines: Iterable[str]) -> None:
         self._lines = lines
         self.header = FileHeader(format="p111")
+        self.receivers: list[ReceiverRecord] = []
+        """``R1`` receiver positions (an OBN preplot's nodes), filled as the iteration goes by."""
 
     def __iter__(self) -> Iterator[PreplotRecord]:
         header = self.header = FileHeader(format="p111")
+        receivers = self.receivers = []
+        receiver_plans: dict[str, _Plan] = {}
         state = _HeaderState(header, "N1")
         lines: dict[int, _PreplotLine] = {}
         roles_by_type: dict[int | None, _Roles] = {}
@@ -722,7 +1066,12 @@ class PreplotReader:
         last: tuple[int, int] | None = None
 
         for lineno, text in enumerate(self._lines, 1):
-            if text.startswith(("S1,", "P1,", "R1,", "M1,")):
+            if text.startswith(("S1,", "P1,", "M1,")):
+                continue
+            if text.startswith("R1,"):
+                state.data_started = True
+                if not _is_streamer_group(state, text):
+                    receivers.append(_receiver(state, receiver_plans, text, lineno))
                 continue
             if not text.startswith("N1,"):
                 state.feed(text, lineno)
@@ -744,7 +1093,12 @@ class PreplotReader:
             if subtype != "2":
                 raise ParseError(lineno, f"N1 sub-type {subtype!r} not supported (0 line header, 2 straight segment)")
             if len(f) < _SEGMENT_FIELDS:
-                raise ParseError(lineno, f"N1 segment record has {len(f)} fields, needs {_SEGMENT_FIELDS}")
+                # Writers drop trailing empty fields; the end point's grid (field 17) must be there.
+                if len(f) < _SEGMENT_MIN_FIELDS:
+                    raise ParseError(
+                        lineno, f"N1 segment record has {len(f)} fields, needs at least {_SEGMENT_MIN_FIELDS}"
+                    )
+                f += [""] * (_SEGMENT_FIELDS - len(f))
             index = _int(f, 2, lineno, "line index")
             pline = lines.get(index)
             if pline is None:

@@ -68,10 +68,14 @@ class ReceiverRecord:
     """One receiver position: an ocean-bottom node, a seismometer or a receiver group.
 
     From P1/11 ``R1``, P1/90 ``R`` and SPS ``R`` records. ``node`` is the receiver's
-    identity as the file writes it (P1/11 object name or OBJREF and receiver number,
-    P1/90 group number and streamer id, SPS point code); ``line``/``point`` are the
-    receiver line and station when the format has them. ``tstamp`` is the time of
-    the fix when the file gives one (P1/90 ``R`` records take their shot's time).
+    identity as the file writes it: P1/11 the receiver number (field 12), else the
+    object name; P1/90 ``cable/group`` (column 80 and the group number; the group
+    alone without a cable id); SPS ``line/point`` as written, ``#index`` added for
+    an index other than 1. ``line``/``point`` are the receiver line and station
+    (P1/90: point = group number, line ``None``), rounded to integers. ``tstamp`` is
+    the time of the fix when the file gives one (P1/90 ``R`` records take their
+    shot's time). ``depth`` is the third ordinate of the grid tuple as written
+    (P1/11) or the group depth (P1/90).
     """
 
     lineno: int

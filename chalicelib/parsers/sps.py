@@ -1,59 +1,68 @@
-"""SEG SPS reader (revision 2.1 and revision 1), preplot source points only.
+"""SEG SPS reader (revision 2.1 and revision 1): source points, receivers and relations.
 
 A marine preplot in SPS lists every source point as an ``S`` record with grid
-easting and northing; receiver (``R``) and relation (``X``) records do not belong to
-a source preplot and header (``H``) records are kept as text. SPS has no
-latitude/longitude, so ``lon``/``lat`` are always ``None``: the caller converts the
-grid coordinates with the project's CRS.
+easting and northing; ``R`` records are receiver points (ocean-bottom nodes), kept
+in ``receivers``; ``X`` relation records tie shots to receiver spreads: they are
+checked and counted (``relations``), not positions. Header (``H``) records are kept
+as text. SPS has no latitude/longitude, so ``lon``/``lat`` are always ``None``: the
+caller converts the grid coordinates with the project's CRS.
 
 The two revisions share the record ids but not the columns (see the format notes):
 
 * rev 2.1: line and point are ``F10.2`` in columns 2-11 and 12-21, columns 22-23
-  blank; easting ``F9.1`` 47-55, northing ``F10.1`` 56-65.
-* rev 1: line name ``A16`` in columns 2-17, point ``A8`` in 18-25; easting and
-  northing in the same columns as rev 2.1.
+  blank, point index in column 24; easting ``F9.1`` 47-55, northing ``F10.1`` 56-65.
+* rev 1: line name ``A16`` in columns 2-17, point ``A8`` in 18-25, index in 26;
+  easting and northing in the same columns as rev 2.1.
 
-Dougal's lines and points are integers, so a fractional line or point (``2576.50``)
-is rejected rather than rounded. Real files are often shorter than 80 columns and
-may hold CRLF or tabs; a tab is read as one blank column (one character, one
-column), which keeps right-justified fields where they are.
+Without a version header the columns of the first data record decide (rev 2.1 is
+recognised with or without decimal points); a record neither layout reads is
+rejected naming the columns tried. Rev 2.1 allows fractional line and point
+numbers: ``line``/``point`` are the rounded integers Dougal keys points by and the
+value as written is kept in ``exact_line``/``exact_point``. The point index tells
+re-shot or alternative points at the same line/point apart, so those are separate
+points; two points of one line and index that round to the same integer are
+rejected, naming both lines of the file. Real files are often shorter than 80
+columns and may hold CRLF or tabs; a tab is read as one blank column.
 """
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterable, Iterator
 
-from chalicelib.parsers.records import FileHeader, ParseError, PreplotRecord
+from chalicelib.parsers.p190 import grid_unit
+from chalicelib.parsers.records import FileHeader, ParseError, PreplotRecord, ReceiverRecord
 
 __all__ = ["PreplotReader", "read_preplot"]
 
 SPS21 = "sps21"
 SPS1 = "sps1"
 _NEED = 65  # through the northing
-_EPSG = re.compile(r"EPSG\s*[:#]?\s*(\d{4,5})", re.IGNORECASE)
+_EPSG = re.compile(r"EPSG\s*(?:code|CRS)?\s*[:#=]?\s*(\d{4,5})", re.IGNORECASE)
+_GEOGRAPHIC_EXTRA = frozenset({9057, 9755, 10606, 9053, 9054, 9055, 9056})
+_INDEXES = {" ": 1, **{str(i): i for i in range(10)}}  # point index column: blank is 1
+_COLUMNS = {SPS21: ("2-11", "12-21", "24"), SPS1: ("2-17", "18-25", "26")}
 
 
-def _integral(text: str, what: str, columns: str, lineno: int) -> int:
+def _round(value: float) -> int:
+    """Round half up (``2576.5`` → 2577), as a navigator reads a point number."""
+    return math.floor(value + 0.5)
+
+
+def _number(text: str, what: str, columns: str, lineno: int) -> float:
     value = text.strip()
-    try:
-        return int(value)
-    except ValueError:
-        pass
     try:
         number = float(value)
     except ValueError:
         raise ParseError(lineno, f"bad {what} {value!r} in columns {columns}") from None
-    if not number.is_integer():
-        raise ParseError(lineno, f"{what} {value} in columns {columns} is not a whole number")
-    return int(number)
+    if not math.isfinite(number):
+        raise ParseError(lineno, f"bad {what} {value!r} in columns {columns}")
+    return number
 
 
 def _coordinate(text: str, what: str, columns: str, lineno: int) -> float:
-    try:
-        return float(text)
-    except ValueError:
-        raise ParseError(lineno, f"bad {what} {text.strip()!r} in columns {columns}") from None
+    return _number(text, what, columns, lineno)
 
 
 def _revision_from_header(line: str) -> str | None:
@@ -70,33 +79,101 @@ def _revision_from_header(line: str) -> str | None:
     return SPS21 if code == "H00 " else None
 
 
-def _revision_from_data(line: str) -> str:
-    """Rev 2.1 puts decimal points in columns 9 and 19; rev 1 does not."""
+def _is_number(text: str) -> bool:
+    try:
+        return math.isfinite(float(text))
+    except ValueError:
+        return False
+
+
+def _fits(line: str, revision: str) -> bool:
+    """Whether a point record reads under a revision's columns."""
+    if revision == SPS21:
+        return (
+            _is_number(line[1:11])
+            and _is_number(line[11:21])
+            and not line[21:23].strip()
+            and (line[23:24] in (" ", "") or line[23].isdigit())
+        )
+    return bool(line[1:17].strip()) and _is_number(line[17:25]) and (line[25:26] in (" ", "") or line[25].isdigit())
+
+
+def revision_from_data(line: str, lineno: int) -> str:
+    """Rev 2.1 (line/point in 2-11, 12-21, 22-23 blank) or rev 1 (line 2-17, point 18-25), by the columns."""
     if len(line) >= 21 and line[8] == "." and line[18] == ".":
         return SPS21
-    return SPS1
+    if _fits(line, SPS21):
+        return SPS21
+    if _fits(line, SPS1):
+        return SPS1
+    raise ParseError(
+        lineno,
+        "cannot tell the SPS revision: neither rev 2.1 columns (line 2-11, point 12-21, blank 22-23, index 24)"
+        " nor rev 1 columns (line 2-17, point 18-25, index 26) read this record; add an H00 version record",
+    )
 
 
-def _slow(line: str, revision: str, lineno: int) -> tuple[int, int, float, float]:
+def _slow(line: str, revision: str, lineno: int) -> tuple[float, float, int, float, float]:
     """Re-read a record the fast path rejected, to name the field that is wrong."""
+    line_cols, point_cols, index_col = _COLUMNS[revision]
     if revision == SPS21:
         if line[21:23].strip():
             raise ParseError(lineno, f"columns 22-23 should be blank, found {line[21:23]!r}: wrong column widths?")
-        line_no = _integral(line[1:11], "line", "2-11", lineno)
-        point = _integral(line[11:21], "point", "12-21", lineno)
+        line_value = _number(line[1:11], "line", line_cols, lineno)
+        point_value = _number(line[11:21], "point", point_cols, lineno)
+        index_text = line[23:24]
     else:
-        line_no = _integral(line[1:17], "line", "2-17", lineno)
-        point = _integral(line[17:25], "point", "18-25", lineno)
+        line_value = _number(line[1:17], "line", line_cols, lineno)
+        point_value = _number(line[17:25], "point", point_cols, lineno)
+        index_text = line[25:26]
+    if index_text.strip() and not index_text.isdigit():
+        raise ParseError(lineno, f"bad point index {index_text!r} in column {index_col}")
+    index = int(index_text) if index_text.strip() else 1
     easting = _coordinate(line[46:55], "easting", "47-55", lineno)
     northing = _coordinate(line[55:65], "northing", "56-65", lineno)
-    return line_no, point, easting, northing
+    return line_value, point_value, index, easting, northing
+
+
+def _relation(line: str, revision: str, lineno: int) -> None:
+    """Check an ``X`` record's numeric fields (the columns of its revision)."""
+    fields: tuple[tuple[int, int, str, str], ...]
+    if revision == SPS21:
+        fields = (
+            (7, 15, "field record number", "8-15"),
+            (17, 27, "source line", "18-27"),
+            (27, 37, "source point", "28-37"),
+            (38, 43, "from channel", "39-43"),
+            (43, 48, "to channel", "44-48"),
+            (49, 59, "receiver line", "50-59"),
+            (59, 69, "from receiver", "60-69"),
+            (69, 79, "to receiver", "70-79"),
+        )
+        need = 37
+    else:
+        fields = (
+            (7, 11, "field record number", "8-11"),
+            (29, 37, "source point", "30-37"),
+            (38, 42, "from channel", "39-42"),
+            (42, 46, "to channel", "43-46"),
+            (63, 71, "from receiver", "64-71"),
+            (71, 79, "to receiver", "72-79"),
+        )
+        need = 37
+    if len(line) < need:
+        raise ParseError(lineno, f"relation record too short ({len(line)} columns, need {need})")
+    for start, end, what, columns in fields:
+        text = line[start:end]
+        if text.strip():
+            _number(text, what, columns, lineno)
 
 
 class PreplotReader:
     """Iterate the S records of an SPS file as PreplotRecords (grid coordinates only).
 
     ``rev`` ('2.1' or '1') forces a revision; by default the ``H00``/``H000`` version
-    record decides and, without one, the columns of the first S record do.
+    record decides and, without one, the columns of the first data record do.
+    ``receivers`` (R records) and ``relations`` (the number of X records) fill
+    during the iteration.
     """
 
     def __init__(self, lines: Iterable[str], *, rev: str | None = None) -> None:
@@ -105,12 +182,21 @@ class PreplotReader:
         self._lines = lines
         self._forced = {None: None, "2.1": SPS21, "1": SPS1}[rev]
         self.header = FileHeader(format=self._forced or SPS21)
+        self.receivers: list[ReceiverRecord] = []
+        """``R`` records: receiver points (nodes), line/point rounded, node ``line/point`` as written."""
+        self.relations = 0
+        """Number of ``X`` relation records read (each checked, none stored)."""
 
     def __iter__(self) -> Iterator[PreplotRecord]:
         header = self.header = FileHeader(format=self._forced or SPS21)
+        receivers = self.receivers = []
+        self.relations = 0
         revision = self._forced
         seen: set[int] = set()
         last_line: int | None = None
+        # (rounded point x 10 + index) → file line, for the line being read.
+        taken: dict[int, int] = {}
+        indexes = _INDEXES
 
         for lineno, raw in enumerate(self._lines, 1):
             line = raw.rstrip("\r\n")
@@ -128,50 +214,105 @@ class PreplotReader:
                     if revision is not None:
                         header.format = revision
                 continue
-            if rid in "RX":
-                continue
-            if rid != "S":
+            if rid not in "SRX" or rid == "":
                 if rid == "\x1a":
                     continue
                 raise ParseError(lineno, f"unknown record id {line[0]!r}")
-
             if revision is None:
-                revision = header.format = _revision_from_data(line)
+                if rid == "X":
+                    revision = SPS21 if len(line) >= 37 and line[24] == "." and line[34] == "." else SPS1
+                else:
+                    revision = revision_from_data(line, lineno)
+                header.format = revision
+            if rid == "X":
+                _relation(line, revision, lineno)
+                self.relations += 1
+                continue
+
             if len(line) < _NEED:
                 raise ParseError(lineno, f"record too short ({len(line)} columns, need {_NEED})")
             try:
-                # Fast path: all four numbers parse and line/point are whole.
+                # Fast path: all four numbers parse and the index is blank or a digit.
                 if revision == SPS21:
                     if line[21] != " " or line[22] != " ":
                         raise ValueError
                     line_value, point_value = float(line[1:11]), float(line[11:21])
+                    index_text = line[23]
                 else:
                     line_value, point_value = float(line[1:17]), float(line[17:25])
+                    index_text = line[25]
                 easting, northing = float(line[46:55]), float(line[55:65])
-                if not (line_value.is_integer() and point_value.is_integer()):
+                index = indexes[index_text]
+                if line_value.is_integer() and point_value.is_integer():
+                    line_no, point = int(line_value), int(point_value)
+                    exact_line = exact_point = None
+                else:
                     raise ValueError
-                line_no, point = int(line_value), int(point_value)
-            except ValueError:
-                line_no, point, easting, northing = _slow(line, revision, lineno)
+            except (ValueError, KeyError, OverflowError):
+                line_value, point_value, index, easting, northing = _slow(line, revision, lineno)
+                line_no, point = _round(line_value), _round(point_value)
+                exact_line = line_value if line_value != line_no else None
+                exact_point = point_value if point_value != point else None
+
+            if rid == "R":
+                node = (
+                    f"{line[1:11].strip()}/{line[11:21].strip()}"
+                    if revision == SPS21
+                    else f"{line[1:17].strip()}/{line[17:25].strip()}"
+                )
+                if index != 1:
+                    node += f"#{index}"
+                receivers.append(
+                    ReceiverRecord(lineno, line_no, point, node, None, None, easting, northing, None, None, None)
+                )
+                continue
+
             if line_no != last_line:
                 last_line = line_no
+                taken = {}
                 if line_no not in seen:
                     seen.add(line_no)
                     header.line_names.append(str(line_no))
-            yield PreplotRecord(lineno, line_no, point, easting, northing, None, None)
+            key = point * 10 + index
+            other = taken.setdefault(key, lineno)
+            if other != lineno:
+                raise ParseError(
+                    lineno,
+                    f"point {point} of line {line_no} (index {index}) is given twice: file line {other} and"
+                    f" file line {lineno} ({point_value:g}) round to the same point",
+                )
+            yield PreplotRecord(lineno, line_no, point, easting, northing, None, None, index, exact_line, exact_point)
 
     @staticmethod
     def _header_record(header: FileHeader, line: str) -> None:
-        """Keep header data as text; pick up the version and any EPSG code."""
+        """Keep header data as text; pick up the version, the grid unit and any EPSG code."""
         code = line[:4].rstrip()
         data = line[32:].strip().rstrip(";").strip()
         header.records.setdefault(code, data)
-        if code.upper().startswith("H00") and header.version is None:
+        upper = code.upper()
+        if upper.startswith("H00") and header.version is None:
             header.version = data or None
+        if upper in ("H20", "H200") and header.grid_unit is None:
+            unit = grid_unit(data)
+            if unit is not None:
+                header.grid_unit, header.grid_unit_metres = unit
+        if upper == "H201":
+            match = re.search(r"\d+(?:\.\d+)?", data)
+            if match and float(match.group()) > 0:
+                factor = float(match.group())
+                header.grid_unit_metres = factor
+                if abs(factor - 1200 / 3937) < 5e-7:
+                    header.grid_unit, header.grid_unit_metres = "US survey foot", 1200 / 3937
+                elif abs(factor - 0.3048) < 1e-9:
+                    header.grid_unit = "foot"
+                elif factor == 1.0:
+                    header.grid_unit = "metre"
+                elif header.grid_unit is None:
+                    header.grid_unit = f"{factor} m"
         for match in _EPSG.finditer(line[4:]):
             epsg = int(match.group(1))
-            # EPSG numbers geographic 2D/3D CRSs 4000-4999; projected CRSs elsewhere.
-            if 4000 <= epsg <= 4999:
+            # EPSG numbers geographic 2D/3D CRSs 4000-4999 (and WGS 84 realisations); projected CRSs elsewhere.
+            if 4000 <= epsg <= 4999 or epsg in _GEOGRAPHIC_EXTRA:
                 header.geographic_epsg = header.geographic_epsg or epsg
             else:
                 header.grid_epsg = header.grid_epsg or epsg

@@ -261,3 +261,63 @@ def test_survey_geometry(survey: Survey) -> None:
     a, b = survey.position(5210, 1000), survey.position(5212, 1000)
     assert geodesy.grid_distance_azimuth(*a, *b) == (pytest.approx(50.0), pytest.approx(150.0))
     assert survey.lines == [5210, 5212, 5214] and survey.num_points == 180
+
+
+# --------------------------------------------------------------------------- dialects
+
+
+def test_every_dialect_changes_the_file(truth: SequenceTruth, survey: Survey) -> None:
+    plain = {
+        "p111": simulator.write_p111(truth),
+        "p190": simulator.write_p190(truth),
+        "p111-preplot": simulator.write_p111_preplot(survey),
+        "p190-preplot": simulator.write_p190_preplot(survey),
+        "sps": simulator.write_sps_preplot(survey),
+    }
+    for kind, dialects in simulator.DIALECT_KINDS.items():
+        for dialect in dialects:
+            if dialect == "feet-grid":
+                continue
+            file = simulator.dialect_file(kind, dialect, truth=truth, survey=survey)
+            assert file.text != plain[kind], (kind, dialect)
+
+
+def test_dialect_traits(truth: SequenceTruth, survey: Survey) -> None:
+    trinav = simulator.write_p111(truth, dialect="trinav")
+    assert ",1,2,18.0,GPS," in trinav and ",2,1,0.0,UTC," in trinav and "\r\n" in trinav
+    seapro = simulator.write_p111(truth, dialect="seapro")
+    assert seapro.startswith("\ufeffOGP,") and "CC,1,0,0,CRS EPSG Code 32631\n" in seapro
+    assert not any(line.endswith(",") for line in seapro.splitlines() if line.startswith("S1,"))
+    spectra = simulator.write_p190(truth, dialect="spectra")
+    assert {line[17] for line in spectra.splitlines() if line.startswith("S")} == {"A", "B"}
+    assert "08 OCT 2021 - 10 OCT 2021" in spectra
+    assert "H2600CRS EPSG Code 32631" in simulator.write_p190(truth, dialect="trinav")
+    obn = simulator.write_sps_preplot(survey, dialect="obn")
+    assert sum(line.startswith("R") for line in obn.splitlines()) == 10
+    assert sum(line.startswith("X") for line in obn.splitlines()) == len(survey.lines)
+
+
+def test_ed50_dialect_writes_ed50_numbers(truth: SequenceTruth) -> None:
+    from pyproj import Geod
+
+    file = simulator.dialect_file("p190", "ed50-p190", truth=truth)
+    assert "H1500GEODETIC DATUM AS PLOTTED  ED50" in file.text
+    wgs84, ed50 = truth.shots[0], file.shots[0]
+    _, _, shift = Geod(ellps="WGS84").inv(wgs84.lon, wgs84.lat, ed50.lon, ed50.lat)
+    assert 100 < shift < 130  # ED50 numbers are ~110 m from WGS 84 ones in the North Sea
+    assert file.header["grid_epsg"] == 23031 and file.header["geographic_epsg"] == 4230
+
+
+def test_feet_grid_needs_a_feet_survey(truth: SequenceTruth) -> None:
+    with pytest.raises(ValueError, match="feet-grid dialect needs a survey in a feet CRS"):
+        simulator.write_p111(truth, dialect="feet-grid")
+    feet = simulator.feet_survey(num_lines=1, points_per_line=3)
+    text = simulator.write_sps_preplot(feet, dialect="feet-grid")
+    assert "H20 Map grid unit               US survey feet;" in text
+
+
+def test_unknown_dialects_are_refused(truth: SequenceTruth, survey: Survey) -> None:
+    with pytest.raises(ValueError, match="write_p111 writes no dialect 'ed50-p190'"):
+        simulator.write_p111(truth, dialect="ed50-p190")
+    with pytest.raises(ValueError, match="sps is not written in dialect 'spectra'"):
+        simulator.dialect_file("sps", "spectra", survey=survey)

@@ -131,7 +131,7 @@ def test_records_before_a_bad_one_are_delivered() -> None:
         (
             "p111_truncated.p111",
             8,
-            "S1 record has 14 fields, position record type 1 needs 26 (truncated record?)",
+            "S1 record truncated: 14 fields, position record type 1 needs at least 17",
         ),
         ("p111_no_time_reference.p111", 6, "S1 record before the header defined a time reference (HC,1,2,0)"),
         ("p111_no_prt.p111", 6, "S1 record before the header defined a position record type (H1,1,0,0)"),

@@ -98,7 +98,7 @@ def test_dirty_file_lowercase_crlf_stray_cr_and_long_lines() -> None:
         ),
         ("p190_bad_hemisphere.p190", 3, "bad hemisphere 'X' in latitude"),
         ("p190_short.p190", 3, "record too short (50 columns, need 79)"),
-        ("p190_bad_source.p190", 2, "bad source id ' ' in column 18"),
+        ("p190_bad_source.p190", 2, "bad source id '#' in column 18 (a digit, a letter or blank)"),
         ("p190_shifted.p190", 3, "bad hemisphere '2' in latitude"),
         ("p190_bad_time.p190", 2, "bad day/time '28110375X' in columns 71-79"),
         ("p190_unknown_record.p190", 2, "unknown record id ' '"),

@@ -55,7 +55,6 @@ def test_forced_revision() -> None:
 @pytest.mark.parametrize(
     ("name", "lineno", "reason"),
     [
-        ("sps21_fraction.sps", 3, "point 2576.50 in columns 12-21 is not a whole number"),
         ("sps21_shifted.sps", 3, "columns 22-23 should be blank, found '1A': wrong column widths?"),
         ("sps21_short.sps", 3, "record too short (61 columns, need 65)"),
         ("sps21_bad_easting.sps", 2, "bad easting '4702A6.1' in columns 47-55"),
@@ -67,9 +66,14 @@ def test_rejects_with_the_line_number(name: str, lineno: int, reason: str) -> No
     assert (caught.value.lineno, caught.value.reason) == (lineno, reason)
 
 
-def test_rejects_a_fractional_line_and_an_unknown_record() -> None:
+def test_keeps_a_fractional_point_rounded_with_its_exact_value() -> None:
+    records = list(sps.read_preplot(fixture_lines("sps21_fraction.sps")))
+    assert [(r.point, r.exact_point) for r in records] == [(2576, None), (2577, 2576.5)]
+
+
+def test_keeps_a_fractional_line_and_rejects_an_unknown_record() -> None:
     lines = fixture_lines("sps21_no_header.sps")
-    with pytest.raises(ParseError, match=r"^line 2: line 5210.25 in columns 2-11 is not a whole number$"):
-        list(sps.read_preplot([lines[0], lines[1].replace("5210.00", "5210.25")]))
+    record = list(sps.read_preplot([lines[0], lines[1].replace("5210.00", "5210.25")]))[-1]
+    assert (record.line, record.exact_line, record.point, record.exact_point) == (5210, 5210.25, 2577, None)
     with pytest.raises(ParseError, match=r"^line 2: unknown record id 'Z'$"):
         list(sps.read_preplot([lines[0], "Z" + lines[1][1:]]))
