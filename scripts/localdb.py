@@ -413,7 +413,8 @@ def destroy(cluster: Cluster) -> None:
     """Stop the cluster and delete its files and ``.local/pg`` (``make clean-data``)."""
     if not cluster.base.exists() and not cluster.home.exists():
         return
-    with _locked(cluster):
+    # Without .local/pg (deleted by hand) there is nobody to take turns with, and no folder to recreate for a lock.
+    with _locked(cluster) if cluster.base.exists() else contextlib.nullcontext():
         _discard(cluster)
         if cluster.base.exists():
             shutil.rmtree(cluster.base)
