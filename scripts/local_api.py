@@ -177,9 +177,13 @@ class LocalAPI:
     """The app served on ``host:port`` by a pool of ``threads``; ``start()`` in a thread, ``stop()`` from another."""
 
     def __init__(self, app: Any, host: str = "127.0.0.1", port: int = 8000, threads: int | None = None) -> None:
+        import logging
         import socket
 
         from waitress.server import create_server
+
+        # "Task queue depth is N": every thread busy for a moment, which concurrent clients make normal here.
+        logging.getLogger("waitress.queue").setLevel(logging.ERROR)
 
         self.threads = threads or int(os.environ.get("DOUGAL_API_THREADS", DEFAULT_THREADS))
         self.server = create_server(
