@@ -124,12 +124,15 @@ def test_a_start_right_after_the_postmaster_is_killed_waits_for_its_busy_backend
     localdb.start(pg)
     write_row(pg, 42)
     busy = BusyBackend(pg, seconds=2.5)
+    old_segment = (pg.data / "postmaster.pid").read_text().splitlines()[6].split()[1]
     kill_postmaster(pg)
     assert alive(busy.pid)
 
     assert localdb.start(pg) is True  # PostgreSQL alone refuses: its shared memory is still in use
     assert not alive(busy.pid)
     assert rows(pg) == [42]
+    segments = [row.split()[1] for row in Path("/proc/sysvipc/shm").read_text().splitlines()[1:]]
+    assert old_segment not in segments  # the dead postmaster's shared memory did not leak
     busy.thread.join(timeout=10)
 
 
