@@ -150,7 +150,7 @@ def _single_write_channel() -> type:
     from waitress.channel import HTTPChannel
     from waitress.task import WSGITask
 
-    class SingleWriteTask(WSGITask):  # type: ignore[misc]
+    class SingleWriteTask(WSGITask):
         def write(self, data: bytes) -> None:
             if (
                 not self.wrote_header
@@ -167,7 +167,7 @@ def _single_write_channel() -> type:
                 return
             super().write(data)
 
-    class SingleWriteChannel(HTTPChannel):  # type: ignore[misc]
+    class SingleWriteChannel(HTTPChannel):
         task_class = SingleWriteTask
 
     return SingleWriteChannel
