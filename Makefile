@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 REQS_HASH := $(shell cat requirements.txt requirements-dev.txt | sha256sum | cut -c1-12)
 STAMP := $(VENV)/.installed-$(REQS_HASH)
 
-.PHONY: setup system venv run test bench lint fmt user
+.PHONY: setup system venv run test bench lint fmt user clean-data
 
 setup: system venv
 
@@ -29,6 +29,10 @@ test: setup
 
 bench: setup
 	$(PY) -m scripts.bench
+
+# Stops this checkout's `make run` and cluster, deletes the cluster's files and .local/ (the next run starts afresh).
+clean-data:
+	@$(if $(wildcard $(PY)),$(PY),$(PYTHON)) -m scripts.dev_stack clean-data
 
 lint: setup
 	$(PY) -m ruff check .

@@ -4,7 +4,12 @@
   worker process (peak memory measured there): a 10,000-shot 2-source P1/11
   sequence, a ~100 MB P1/11 file, a 1,000,000-point SPS preplot; rows/s next to a
   bare COPY of the same rows into a table of the same shape;
-- ``GET /project/{project}`` on a 1M-point project with 500 sequences.
+- ``GET /project/{project}`` on a 1M-point project with 500 sequences: through
+  the Chalice test client, and over HTTP with keep-alive through the local API
+  server ``make run`` uses (in its own process, the clients in theirs), next to
+  the handler's own time from the server's request log; the throughput of 8
+  concurrent keep-alive clients against one; ``GET /health`` over HTTP;
+- the event log's first page and a changes poll.
 
 Runs against the private cluster (database ``dougal_bench``, recreated) and a
 local AWS endpoint on a free port.
@@ -223,7 +228,131 @@ def run_figures(conn: Any, env: dict[str, str], work: Path) -> None:
         f"GET /project/{PID} ({summary['total']:,} points, {summary['seq_final']} final sequences)",
         f"p50 {statistics.median(timings):.1f} ms, p99 {timings[98]:.1f} ms (goal <= 50 ms)",
     )
+    bench_http(token, work)
     bench_event_log(conn, token)
+
+
+def percentiles(timings: list[float]) -> tuple[float, float]:
+    ordered = sorted(timings)
+    return statistics.median(ordered), ordered[max(0, int(len(ordered) * 0.99) - 1)]
+
+
+def http_clients(port: int, path: str, token: str | None, count: int = 1, **how: Any) -> list[dict[str, Any]]:
+    """Run ``count`` keep-alive clients (``scripts.bench_http``), each in its own process, side by side."""
+    args = [sys.executable, "-m", "scripts.bench_http", str(port), path]
+    if token:
+        args += ["--token", token]
+    for name, value in how.items():
+        args += [f"--{name.replace('_', '-')}", str(value)]
+    clients = [subprocess.Popen(args, cwd=ROOT, stdout=subprocess.PIPE, text=True) for _ in range(count)]
+    results = []
+    for client in clients:
+        out, _ = client.communicate(timeout=600)
+        if client.returncode != 0:
+            raise SystemExit(f"HTTP client failed on {path}")
+        results.append(json.loads(out))
+    return results
+
+
+def handler_ms(log: Path, tag: str) -> list[float]:
+    """The request log's own ``ms`` (auth, view, response) for the requests whose correlation id starts with ``tag``."""
+    found = []
+    for line in log.read_text().splitlines():
+        if not line.startswith("{"):
+            continue
+        entry = json.loads(line)
+        if entry.get("message") == "request" and str(entry.get("correlation_id", "")).startswith(f"{tag}-"):
+            found.append(float(entry["ms"]))
+    return found
+
+
+def cpu_seconds(pids: list[int]) -> dict[int, float]:
+    """CPU time (user + system) used so far by each process."""
+    found = {}
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        found[pid] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return found
+
+
+def cpu_used(before: dict[int, float], after: dict[int, float]) -> float:
+    return sum(t - before.get(pid, 0.0) for pid, t in after.items())
+
+
+def bench_http(token: str, work: Path) -> None:
+    """The summary over HTTP through the local API server, its handler's time from the same requests' log lines."""
+    import urllib.request
+
+    from scripts import localdb
+
+    port = free_port()
+    log = work / "api.log"
+    env = {**os.environ, "DOUGAL_PORT": str(port), "DOUGAL_LOG_LEVEL": "INFO"}
+    with log.open("w") as out:
+        server = subprocess.Popen([sys.executable, "-m", "scripts.local_api"], cwd=ROOT, env=env, stdout=out)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=5) as response:
+                    if response.status == 200:
+                        break
+            except OSError:
+                if time.monotonic() > deadline or server.poll() is not None:
+                    raise SystemExit("the local API server did not start:\n" + log.read_text()[-2000:]) from None
+                time.sleep(0.2)
+        path = f"/project/{PID}"
+        http_clients(port, path, token, requests=100, tag="warmup")
+        (latency,) = http_clients(port, path, token, requests=1000, tag="latency")
+        h50, h99 = percentiles(handler_ms(log, "latency"))
+        c50, c99 = percentiles(latency["ms"])
+        say(f"GET {path} over HTTP, keep-alive, 1 client, 1,000 requests", "")
+        say("  handler (the request log's ms)", f"p50 {h50:.1f} ms, p99 {h99:.1f} ms")
+        say("  HTTP client", f"p50 {c50:.1f} ms, p99 {c99:.1f} ms (goal p99 <= 2x handler's, <= 20 ms)")
+        say("  p99 HTTP / handler", f"{c99 / h99:.2f}x")
+        cluster = localdb.default_cluster()
+
+        def cpu() -> tuple[dict[int, float], dict[int, float]]:
+            return cpu_seconds([server.pid]), cpu_seconds(localdb.server_processes(cluster.data))
+
+        api0, pg0 = cpu()
+        (one,) = http_clients(port, path, token, requests=10**9, seconds=5, tag="one")
+        api1, pg1 = cpu()
+        start_at = time.time() + 1.5  # every client connected and warm before the clock starts
+        eight = http_clients(port, path, token, count=8, requests=10**9, seconds=5, start_at=start_at, tag="eight")
+        api2, pg2 = cpu()
+        single = one["requests"] / one["seconds"]
+        together = sum(r["requests"] for r in eight) / max(r["seconds"] for r in eight)
+        e50, e99 = percentiles([ms for r in eight for ms in r["ms"]])
+        say(
+            "  throughput, 1 client vs 8 concurrent clients",
+            f"{single:,.0f} vs {together:,.0f} requests/s: {together / single:.1f}x (goal >= 4x)",
+        )
+        say("  latency with 8 concurrent clients", f"p50 {e50:.1f} ms, p99 {e99:.1f} ms")
+        api_ms = cpu_used(api0, api1) / one["requests"] * 1000
+        pg_ms = cpu_used(pg0, pg1) / one["requests"] * 1000
+        cores = os.cpu_count() or 1
+        ceiling = cores * 1000 / (api_ms + pg_ms)
+        say(
+            "  CPU per request (1 client): API server + PostgreSQL",
+            f"{api_ms:.1f} + {pg_ms:.1f} ms: {cores} idle cores allow about {ceiling:,.0f} requests/s"
+            f" ({ceiling / single:.1f}x one client)",
+        )
+        seconds = max(r["seconds"] for r in eight)
+        busy_api, busy_pg = cpu_used(api1, api2) / seconds, cpu_used(pg1, pg2) / seconds
+        say(
+            "  cores kept busy by 8 clients: API server + PostgreSQL",
+            f"{busy_api:.2f} + {busy_pg:.2f} = {busy_api + busy_pg:.2f} of {cores}",
+        )
+        (health,) = http_clients(port, "/health", None, requests=1000, tag="health")
+        p50, p99 = percentiles(health["ms"])
+        say("GET /health over HTTP, keep-alive, 1,000 requests", f"p50 {p50:.1f} ms, p99 {p99:.1f} ms (goal <= 20 ms)")
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
 
 
 def _latency(client: Any, path: str, token: str, runs: int = 200) -> tuple[float, float, Any]:

@@ -5,7 +5,10 @@ a local AWS endpoint (moto) with the upload bucket, the queues and their DLQs,
 the S3 → ingest-queue notification and the token signing secret; makes the
 local accounts; loads the demo survey; serves the API; and runs the dispatcher
 that feeds the queues and schedules to the same handlers the Lambdas run.
-Ctrl-C or SIGTERM stops everything it started.
+Ctrl-C or SIGTERM stops everything it started. Its pid is kept in
+``.local/run.pid`` while it runs, so that ``make clean-data``
+(``python -m scripts.dev_stack clean-data``) can stop it before deleting the
+data: the cluster's files (see ``scripts.localdb``) and ``.local/``.
 
 Environment: DOUGAL_PORT (8000), DOUGAL_AWS_PORT (4566), DOUGAL_UPLOAD_BUCKET
 (dougal-uploads), DOUGAL_LOCAL_PASSWORD (generated and printed when unset),
@@ -15,12 +18,13 @@ DOUGAL_DEMO (1), DATABASE_URL (the private cluster when unset), DOUGAL_PG_PORT
 
 from __future__ import annotations
 
-import json
 import os
 import secrets
+import shutil
 import signal
 import sys
 import threading
+import time
 from pathlib import Path
 
 from scripts import localdb
@@ -44,14 +48,64 @@ def local_signing_key(local_dir: Path) -> str:
     return path.read_text().strip()
 
 
+def local_dir() -> Path:
+    return Path(os.environ.get("DOUGAL_LOCAL_DIR", ROOT / ".local"))
+
+
+def running_stack(local: Path) -> int | None:
+    """The pid of the ``make run`` that uses ``local``, if one runs."""
+    try:
+        pid = int((local / "run.pid").read_text())
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except (OSError, ValueError):
+        return None
+    return pid if b"scripts.dev_stack" in cmdline else None
+
+
+def clean_data() -> int:
+    """``make clean-data``: stop this checkout's stack and cluster, delete the cluster's files and ``.local/``."""
+    local = local_dir()
+    pid = running_stack(local)
+    if pid is not None:
+        say(f"stopping make run (pid {pid})")
+        os.kill(pid, signal.SIGTERM)
+        deadline = time.monotonic() + 60
+        while running_stack(local) is not None and time.monotonic() < deadline:
+            time.sleep(0.2)
+        if running_stack(local) is not None:
+            say(f"make run (pid {pid}) did not stop; nothing removed")
+            return 1
+    cluster = localdb.default_cluster()
+    localdb.destroy(cluster)
+    if local.exists():
+        shutil.rmtree(local)
+    say(f"removed {local}" + (f" and {cluster.home}" if cluster.outside else ""))
+    return 0
+
+
 def main() -> int:
     port = int(os.environ.get("DOUGAL_PORT", "8000"))
     aws_port = int(os.environ.get("DOUGAL_AWS_PORT", "4566"))
-    local_dir = Path(os.environ.get("DOUGAL_LOCAL_DIR", ROOT / ".local"))
+    local = local_dir()
     stop = threading.Event()
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    local.mkdir(parents=True, exist_ok=True)
+    other = running_stack(local)
+    if other is not None and other != os.getpid():
+        say(f"make run already runs for {local} (pid {other})")
+        return 1
+    pid_file = local / "run.pid"
+    pid_file.write_text(f"{os.getpid()}\n")
+    try:
+        return serve(port, aws_port, local, stop)
+    finally:
+        if pid_file.exists() and pid_file.read_text().strip() == str(os.getpid()):
+            pid_file.unlink()
 
+
+def serve(port: int, aws_port: int, local: Path, stop: threading.Event) -> int:
+    """Bring everything up, wait for ``stop``, take down what this run started."""
     cluster = localdb.default_cluster()
     started_pg = False
     external_db = os.environ.get("DATABASE_URL")
@@ -100,7 +154,7 @@ def main() -> int:
 
         settings = get_settings()
         provision(settings)
-        aws.secrets().create_secret(Name=JWT_SECRET_ID, SecretString=local_signing_key(local_dir))
+        aws.secrets().create_secret(Name=JWT_SECRET_ID, SecretString=local_signing_key(local))
         say(f"local AWS endpoint on http://127.0.0.1:{aws_port} (bucket {settings.upload_bucket})")
 
         password = os.environ.get("DOUGAL_LOCAL_PASSWORD")
@@ -118,30 +172,20 @@ def main() -> int:
 
             say(load_demo(settings.upload_bucket))
 
-        from chalice.config import Config
-        from chalice.local import create_local_server
-
         import app as app_module
-
-        config = Config.create(
-            chalice_stage="dev",
-            app_name="dougal",
-            project_dir=str(ROOT),
-            config_from_disk=json.loads((ROOT / ".chalice" / "config.json").read_text()),
-        )
         from scripts.dispatcher import Dispatcher
+        from scripts.local_api import LocalAPI
 
         dispatcher = Dispatcher(app_module.app)
         dispatcher.start()
-        server = create_local_server(app_module.app, config, "127.0.0.1", port)
-        threading.Thread(target=server.server.serve_forever, daemon=True, name="api").start()
-        say(f"API on http://127.0.0.1:{port} — Ctrl-C stops everything")
+        server = LocalAPI(app_module.app, "127.0.0.1", port)
+        server.start()
+        say(f"API on http://127.0.0.1:{port} ({server.threads} threads) — Ctrl-C stops everything")
         stop.wait()
         say("stopping")
     finally:
         if server is not None:
-            server.shutdown()
-            server.server.server_close()
+            server.stop()
         if dispatcher is not None:
             dispatcher.stop()
         if moto is not None:
@@ -159,4 +203,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(clean_data() if sys.argv[1:] == ["clean-data"] else main())

@@ -1,4 +1,8 @@
-"""``GET /health``: is the database reachable, are the queues there (public)."""
+"""``GET /health``: is the database reachable, are the queues there (public).
+
+Cheap enough to poll: the database is asked each time, the queues' answer is
+at most a few seconds old (``services.health.QUEUE_CHECK_SECONDS``).
+"""
 
 from __future__ import annotations
 
