@@ -102,7 +102,7 @@ def json_response(body: Any, status: int = 200, headers: dict[str, str] | None =
     )
 
 
-def empty_response(status: int = 204, headers: dict[str, str] | None = None) -> Response:
+def empty_response(status: int = 204, headers: dict[str, str | list[str]] | None = None) -> Response:
     return Response(body="", status_code=status, headers=dict(headers or {}))
 
 
