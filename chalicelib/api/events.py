@@ -165,7 +165,8 @@ def delete_event(project: str, id: str) -> Any:
 @route(bp, "/project/{project}/changes/{since}")
 def list_changes(project: str, since: str) -> Any:
     query = http.query_params(bp.current_request)
-    found, until = events.changes(project, parse_since(since), "unique" in query)
+    limit = http.int_param(query.get("limit"), "limit", default=DEFAULT_PAGE, minimum=1, maximum=MAX_PAGE)
+    found, until = events.changes(project, parse_since(since), "unique" in query, limit)
     return http.json_response(found, headers={"X-Changes-Until": until.isoformat()})
 
 

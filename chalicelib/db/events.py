@@ -93,9 +93,14 @@ def list_events(
         return rows, int(total["n"]) if total else 0
 
 
-def changes_since(pid: str, since: datetime) -> list[dict[str, Any]]:
+def changes_since(pid: str, since: datetime, limit: int) -> list[dict[str, Any]]:
     with cursor() as conn:
-        return conn.execute(Q.changes_since, {"pid": pid, "since": since}).fetchall()
+        return conn.execute(Q.changes_since, {"pid": pid, "since": since, "limit": limit}).fetchall()
+
+
+def changes_at(pid: str, at: datetime) -> list[dict[str, Any]]:
+    with cursor() as conn:
+        return conn.execute(Q.changes_at, {"pid": pid, "at": at}).fetchall()
 
 
 def others_with_label(conn: Connection, pid: str, sequence: int, label: str, event_id: int) -> list[dict[str, Any]]:

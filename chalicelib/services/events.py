@@ -25,6 +25,7 @@ from chalicelib import db, errors
 from chalicelib.db import Connection, Row
 from chalicelib.db import events as db_events
 from chalicelib.models.events import (
+    DEFAULT_PAGE,
     EVENT_FIELDS,
     RESERVED_META,
     Event,
@@ -252,11 +253,34 @@ def list_events(pid: str, query: EventListQuery) -> tuple[list[Row], int]:
     return db_events.list_events(pid, query.sequences, query.date0, query.date1, query.label, query.limit, query.offset)
 
 
-def changes(pid: str, since: datetime, unique: bool) -> tuple[list[EventChanged | EventDeleted], datetime]:
-    """Changes strictly after ``since`` in change order (``unique``: the latest per event), and the latest
-    change time (``since`` when there is none): the client's next ``since``."""
+def changes_page(pid: str, since: datetime, limit: int) -> list[Row]:
+    """At most ``limit`` changes strictly after ``since``, in change order, never splitting one change time.
+
+    The client resumes from the last change time it received, so a page that ended inside the changes
+    of one transaction (they share one time) would lose the rest of them: such a page ends before that
+    time instead; when the first time of the page alone holds more than ``limit`` changes, the page is
+    that whole transaction (bounded by what one transaction writes: an import of at most
+    ``MAX_CSV_ROWS``, one sequence's QC findings).
+    """
+    rows = db_events.changes_since(pid, since, limit + 1)
+    if len(rows) <= limit:
+        return rows
+    last = rows[limit - 1]["changed_on"]
+    if rows[limit]["changed_on"] != last:
+        return rows[:limit]
+    kept = [r for r in rows[:limit] if r["changed_on"] != last]
+    return kept if kept else db_events.changes_at(pid, last)
+
+
+def changes(
+    pid: str, since: datetime, unique: bool, limit: int = DEFAULT_PAGE
+) -> tuple[list[EventChanged | EventDeleted], datetime]:
+    """Changes strictly after ``since`` in change order (``unique``: the latest per event), at most about
+    ``limit`` of them, and the change time of the last one (``since`` when there is none): the client's
+    next ``since``. Nothing is lost between pages, even while others write: the event clock hands out
+    change times in commit order, so what a page reads is always every change up to its last time."""
     get_project(pid)
-    rows = db_events.changes_since(pid, since)
+    rows = changes_page(pid, since, limit)
     if unique:
         latest: dict[int, dict[str, Any]] = {}
         for row in rows:  # ordered by change time

@@ -52,6 +52,18 @@ UNION ALL
 SELECT 'deleted' AS change, e.*, upper(e.validity) AS changed_on
 FROM event e
 WHERE e.pid = %(pid)s AND e.deleted AND upper(e.validity) > %(since)s
+ORDER BY changed_on, uid
+LIMIT %(limit)s;
+
+-- name: changes_at
+-- Every change of one change time (one transaction): a page never splits them.
+SELECT 'modified' AS change, e.*, lower(e.validity) AS changed_on
+FROM event e
+WHERE e.pid = %(pid)s AND lower(e.validity) = %(at)s
+UNION ALL
+SELECT 'deleted' AS change, e.*, upper(e.validity) AS changed_on
+FROM event e
+WHERE e.pid = %(pid)s AND e.deleted AND upper(e.validity) = %(at)s
 ORDER BY changed_on, uid;
 
 -- name: current_in_sequence_with_label
