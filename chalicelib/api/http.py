@@ -22,6 +22,7 @@ from pydantic import BaseModel, ValidationError
 from chalicelib import errors
 from chalicelib.models.auth import Identity
 from chalicelib.models.limits import INT32_MAX, INT32_MIN, MAX_JSON_DEPTH
+from chalicelib.models.paging import DEFAULT_LIST_PAGE, MAX_LIST_PAGE, PageQuery
 from chalicelib.observability import logger
 
 PUBLIC = "public"
@@ -208,6 +209,19 @@ def int_param(
     if maximum is not None and number > maximum:
         raise errors.BadRequestError(f"{name} must be at most {maximum}")
     return number
+
+
+def page_query(request: Any, default: int = DEFAULT_LIST_PAGE, maximum: int = MAX_LIST_PAGE) -> PageQuery:
+    """``limit`` (1..maximum) and ``offset`` (≥ 0) of a paged list; 400 naming the bad one."""
+    query = query_params(request)
+    return PageQuery(
+        limit=int_param(query.get("limit"), "limit", default=default, minimum=1, maximum=maximum),
+        offset=int_param(query.get("offset"), "offset", default=0, minimum=0),
+    )
+
+
+def total_header(total: int) -> dict[str, str]:
+    return {"X-Total-Count": str(total)}
 
 
 def negotiate(request: Any, supported: list[str]) -> str:

@@ -114,7 +114,11 @@ def parse(body: bytes, options: CsvOptions) -> list[tuple[int, EventNew]]:
                     values[name] = cell
             events.append((number, EventNew.model_validate(values)))
         except (ValueError, ValidationError) as exc:
-            detail = exc.errors()[0]["msg"] if isinstance(exc, ValidationError) else str(exc)
+            if isinstance(exc, ValidationError):
+                first = exc.errors()[0]
+                detail = f"{'.'.join(str(p) for p in first['loc'])}: {first['msg']}"
+            else:
+                detail = str(exc)
             raise errors.BadRequestError(f"row {number}: {detail}") from exc
     if not events:
         raise errors.BadRequestError("the CSV body holds no rows")

@@ -47,7 +47,7 @@ def check_configuration(configuration: Any) -> dict[str, Any]:
     except ValidationError as exc:
         first = exc.errors()[0]
         # Union members appear in the location as type names ("dict[str,LabelData]"): not a path.
-        path = [str(p) for p in first.get("loc", ()) if not (isinstance(p, str) and ("[" in p or p[:1].isupper()))]
+        path = [str(p) for p in first.get("loc", ()) if not (isinstance(p, str) and "[" in p)]
         message = str(first.get("msg", "invalid value")).removeprefix("Value error, ")
         raise errors.BadRequestError(f"configuration.{'.'.join(path)}: {message}") from exc
     return configuration
