@@ -21,8 +21,6 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictFloat, Stri
 
 MAX_PATTERN_CHARS = 200
 MAX_UNBOUNDED_REPEATS = 4
-# The longest line name or file stem a pattern is run on (the caller cuts longer text).
-MAX_PATTERN_INPUT_CHARS = 256
 
 
 class _Open(BaseModel):
@@ -102,11 +100,6 @@ def check_pattern(regex: str, flags: str = "") -> re.Pattern[str]:
     if _repeats(parsed) > MAX_UNBOUNDED_REPEATS:
         raise ValueError(f"at most {MAX_UNBOUNDED_REPEATS} unbounded repetitions (*, +, {{n,}})")
     return compiled
-
-
-def search_line_pattern(compiled: re.Pattern[str], text: str) -> re.Match[str] | None:
-    """Run a checked pattern on at most ``MAX_PATTERN_INPUT_CHARS`` of text: bounded work."""
-    return compiled.search(text[:MAX_PATTERN_INPUT_CHARS])
 
 
 class LinePattern(_Open):
