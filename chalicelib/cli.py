@@ -3,13 +3,17 @@
     python -m chalicelib.cli user add NAME --role user [--projects a,b] [--password-stdin]
     python -m chalicelib.cli user passwd NAME --role user [--password-stdin]
     python -m chalicelib.cli user projects NAME --role user --projects a,b|all
+    python -m chalicelib.cli user role NAME --role user --to master
+    python -m chalicelib.cli user revoke NAME [--role user]
     python -m chalicelib.cli user remove NAME [--role user]
     python -m chalicelib.cli user list
     python -m chalicelib.cli migrate
 
 The database comes from ``DOUGAL_DATABASE_URL`` (or ``DOUGAL_DATABASE_SECRET_ID``
-in AWS). Passwords are read from a prompt or one line of standard input, never
-from the command line, and are never printed.
+in AWS). ``passwd``, ``projects``, ``role``, ``remove`` and ``revoke`` end the
+account's tokens (every API container notices within a minute). Passwords are
+read from a prompt or one line of standard input, never from the command line,
+and are never printed.
 """
 
 from __future__ import annotations
@@ -53,6 +57,13 @@ def main(argv: list[str] | None = None) -> int:
     limit.add_argument("name")
     limit.add_argument("--role", required=True, choices=["guest", "user", "master"])
     limit.add_argument("--projects", required=True, help="comma-separated project ids, or 'all'")
+    change_role = user.add_parser("role")
+    change_role.add_argument("name")
+    change_role.add_argument("--role", required=True, choices=["guest", "user", "master"])
+    change_role.add_argument("--to", required=True, choices=["guest", "user", "master"])
+    revoke = user.add_parser("revoke", help="end every token issued to the account(s)")
+    revoke.add_argument("name")
+    revoke.add_argument("--role", choices=["guest", "user", "master"])
     remove = user.add_parser("remove")
     remove.add_argument("name")
     remove.add_argument("--role", choices=["guest", "user", "master"])
@@ -79,6 +90,12 @@ def main(argv: list[str] | None = None) -> int:
         elif args.action == "projects":
             accounts.set_projects(args.name, args.role, _projects(args.projects))
             print(f"projects set for {args.name} ({args.role})")
+        elif args.action == "role":
+            accounts.set_role(args.name, args.role, args.to)
+            print(f"role of {args.name} changed from {args.role} to {args.to}")
+        elif args.action == "revoke":
+            count = accounts.revoke_tokens(args.name, args.role)
+            print(f"tokens revoked for {count} account(s) named {args.name}")
         elif args.action == "remove":
             count = accounts.remove_account(args.name, args.role)
             print(f"removed {count} account(s) named {args.name}")

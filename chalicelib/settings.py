@@ -53,10 +53,18 @@ class Settings(BaseSettings):
     # Networks and hosts whose requests are logged in as guest without credentials.
     implicit_guest_networks: Annotated[list[str], NoDecode] = []
 
-    # Brute-force protection for POST /login.
+    # Brute-force protection for POST /login (see services/auth.login).
     login_window_seconds: int = 900
+    # Failures per (name, address) and per (account, address) before the delay / the account's lock.
     login_max_failures: int = 10
+    # The delay after the limit: this many seconds, doubled by every further failure (at most the window).
+    login_delay_seconds: float = 30.0
     login_max_failures_per_ip: int = 30
+    # Failures of one name from every address: beyond, each attempt is slowed down, never refused.
+    login_name_ceiling: int = 100
+    login_slowdown_seconds: float = 1.0
+    # How long a container trusts what it read of an account's token version (revocation delay).
+    token_cache_seconds: float = Field(default=60.0, ge=0, le=60)
 
     # AWS resources (names, not secrets).
     upload_bucket: str = "dougal-uploads"

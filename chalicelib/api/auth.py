@@ -8,7 +8,7 @@ from chalice import Blueprint
 
 from chalicelib.api import http
 from chalicelib.api.http import PUBLIC, route
-from chalicelib.api.middleware import expired_cookie, source_ip, token_cookie
+from chalicelib.api.middleware import expired_cookies, source_ip, token_cookie
 from chalicelib.models.auth import LoginRequest
 from chalicelib.services import auth
 
@@ -28,4 +28,4 @@ def login() -> Any:
 
 @route(bp, "/logout", methods=("GET", "POST"), role=PUBLIC)
 def logout() -> Any:
-    return http.empty_response(204, headers={"Set-Cookie": expired_cookie(), **NO_STORE})
+    return http.empty_response(204, headers={"Set-Cookie": expired_cookies(), **NO_STORE})

@@ -12,16 +12,18 @@ from chalicelib import errors
 from chalicelib.api import http
 from chalicelib.api.http import route
 from chalicelib.models.events import DEFAULT_PAGE, MAX_PAGE, CsvOptions, Event, EventListQuery, EventNew
+from chalicelib.models.limits import INT64_MAX
 from chalicelib.services import events, events_csv, seis
 
 bp = Blueprint(__name__)
 
 JSON, GEOJSON, CSV = "application/json", "application/geo+json", "text/csv"
+MAX_SEQUENCES = 1000
 REPRESENTATIONS = [JSON, GEOJSON, seis.MEDIA_TYPE, CSV]
 
 
 def _event_id(text: str) -> int:
-    return http.int_param(text, "id", minimum=1)
+    return http.int_param(text, "id", minimum=1, maximum=INT64_MAX)
 
 
 def _author() -> str:
@@ -32,10 +34,10 @@ def parse_sequences(text: str | None) -> list[int] | None:
     """``sequence=1;3`` (any of ``;``, ``,`` or blanks between); None when absent or empty."""
     if text is None or text.strip() == "":
         return None
-    try:
-        return [int(x) for x in re.split(r"[;,\s]+", text.strip()) if x]
-    except ValueError as exc:
-        raise errors.BadRequestError(f"sequence: {text!r} is not a list of sequence numbers") from exc
+    numbers = [x for x in re.split(r"[;,\s]+", text.strip()) if x]
+    if len(numbers) > MAX_SEQUENCES:
+        raise errors.BadRequestError(f"sequence: at most {MAX_SEQUENCES} sequence numbers")
+    return [http.int_param(x, "sequence") for x in numbers]
 
 
 def parse_date(text: str | None, name: str) -> date | None:
@@ -62,7 +64,8 @@ def parse_since(text: str) -> datetime:
 
 
 def csv_options(query: dict[str, str]) -> CsvOptions:
-    """``delimiter`` (one character; ``\\t`` or ``tab`` for a tab), ``fields`` (comma-separated), ``header``."""
+    """``delimiter`` (one character; ``\\t`` or ``tab`` for a tab), ``fields`` (comma-separated), ``header``,
+    ``raw`` (no escape of cells against formula injection)."""
     delimiter = query.get("delimiter", ",")
     if delimiter in ("\\t", "tab", "TAB"):
         delimiter = "\t"
@@ -72,7 +75,8 @@ def csv_options(query: dict[str, str]) -> CsvOptions:
     if query.get("fields"):
         fields = [f.strip() for f in query["fields"].split(",") if f.strip()]
     header = query.get("header", "true").strip().lower() in ("true", "1")
-    return CsvOptions(delimiter=delimiter, fields=fields, header=header)
+    raw = query.get("raw", "false").strip().lower() in ("true", "1")
+    return CsvOptions(delimiter=delimiter, fields=fields, header=header, raw=raw)
 
 
 def list_query(query: dict[str, str]) -> EventListQuery:
@@ -165,7 +169,8 @@ def delete_event(project: str, id: str) -> Any:
 @route(bp, "/project/{project}/changes/{since}")
 def list_changes(project: str, since: str) -> Any:
     query = http.query_params(bp.current_request)
-    found, until = events.changes(project, parse_since(since), "unique" in query)
+    limit = http.int_param(query.get("limit"), "limit", default=DEFAULT_PAGE, minimum=1, maximum=MAX_PAGE)
+    found, until = events.changes(project, parse_since(since), "unique" in query, limit)
     return http.json_response(found, headers={"X-Changes-Until": until.isoformat()})
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 from collections.abc import Callable
 from typing import Any, TypeVar
 from urllib.parse import unquote
@@ -20,6 +21,8 @@ from pydantic import BaseModel, ValidationError
 
 from chalicelib import errors
 from chalicelib.models.auth import Identity
+from chalicelib.models.limits import INT32_MAX, INT32_MIN, MAX_JSON_DEPTH
+from chalicelib.models.paging import DEFAULT_LIST_PAGE, MAX_LIST_PAGE, PageQuery
 from chalicelib.observability import logger
 
 PUBLIC = "public"
@@ -102,18 +105,47 @@ def json_response(body: Any, status: int = 200, headers: dict[str, str] | None =
     )
 
 
-def empty_response(status: int = 204, headers: dict[str, str] | None = None) -> Response:
+def empty_response(status: int = 204, headers: dict[str, str | list[str]] | None = None) -> Response:
     return Response(body="", status_code=status, headers=dict(headers or {}))
 
 
+def json_depth_at_most(raw: bytes | str, limit: int = MAX_JSON_DEPTH) -> bool:
+    """True when no array or object of the JSON text is nested deeper than ``limit``.
+
+    Counted on the text (brackets outside strings) before parsing: a body of 100,000 ``[`` would
+    otherwise reach the parser's recursion limit (a 500) or PostgreSQL's stack limit.
+    """
+    text = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else raw
+    depth, in_string, escaped = 0, False, False
+    for char in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif char in "[{":
+            depth += 1
+            if depth > limit:
+                return False
+        elif char in "]}":
+            depth -= 1
+    return True
+
+
 def json_body(request: Any) -> Any:
-    """The request body as JSON; 400 when it is missing or malformed."""
+    """The request body as JSON; 400 when it is missing, malformed or nested too deep."""
     raw = request.raw_body
     if not raw:
         raise errors.BadRequestError("A JSON body is required")
+    if not json_depth_at_most(raw):
+        raise errors.BadRequestError(f"The body is nested deeper than {MAX_JSON_DEPTH} levels")
     try:
         return json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as exc:
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
         raise errors.BadRequestError("The body is not valid JSON") from exc
 
 
@@ -149,23 +181,47 @@ def identity(request: Any) -> Identity:
     return found
 
 
+_INTEGER = re.compile(r"-?[0-9]{1,20}")
+
+
 def int_param(
-    value: str | None, name: str, default: int | None = None, minimum: int | None = None, maximum: int | None = None
+    value: str | None,
+    name: str,
+    default: int | None = None,
+    minimum: int | None = INT32_MIN,
+    maximum: int | None = INT32_MAX,
 ) -> int:
-    """An integer from a path or query parameter; 400 naming it otherwise."""
+    """An integer from a path or query parameter; 400 naming it otherwise.
+
+    ASCII digits only (Python's ``int`` also reads ``١٢``, ``1_000`` and blanks), and within the range of
+    the database column it ends in: a 32-bit ``integer`` unless the caller says otherwise, so that no
+    value reaches the database to fail there.
+    """
     if value is None or value == "":
         if default is None:
             raise errors.BadRequestError(f"{name} is required")
         return default
-    try:
-        number = int(value)
-    except ValueError as exc:
-        raise errors.BadRequestError(f"{name} must be an integer, not {value!r}") from exc
+    if not _INTEGER.fullmatch(value):
+        raise errors.BadRequestError(f"{name} must be an integer, not {value[:40]!r}")
+    number = int(value)
     if minimum is not None and number < minimum:
         raise errors.BadRequestError(f"{name} must be at least {minimum}")
     if maximum is not None and number > maximum:
         raise errors.BadRequestError(f"{name} must be at most {maximum}")
     return number
+
+
+def page_query(request: Any, default: int = DEFAULT_LIST_PAGE, maximum: int = MAX_LIST_PAGE) -> PageQuery:
+    """``limit`` (1..maximum) and ``offset`` (≥ 0) of a paged list; 400 naming the bad one."""
+    query = query_params(request)
+    return PageQuery(
+        limit=int_param(query.get("limit"), "limit", default=default, minimum=1, maximum=maximum),
+        offset=int_param(query.get("offset"), "offset", default=0, minimum=0),
+    )
+
+
+def total_header(total: int) -> dict[str, str]:
+    return {"X-Total-Count": str(total)}
 
 
 def negotiate(request: Any, supported: list[str]) -> str:

@@ -7,8 +7,9 @@ authorizers are skipped by ``chalice local`` and the test client. Checking the
 token here runs the very same code in Lambda, ``make run`` and the tests.
 
 Order: correlation id → role the route needs (``http.ROUTE_ROLES``) → token
-from ``Authorization: Bearer`` or the ``JWT`` cookie (or an implicit guest token
-for configured networks) → role check (401 with a message naming the role, as
+from ``Authorization: Bearer`` or the ``__Host-JWT`` / ``JWT`` cookie (or an
+implicit guest token for configured networks) → the account's token version
+(a revoked token is 401) → role check (401 with a message naming the role, as
 the API documents) → per-project access (a project outside the account's list
 is answered 404, as if it did not exist) → the view → a fresh cookie once the
 token is past half its life.
@@ -18,7 +19,6 @@ from __future__ import annotations
 
 import time
 import uuid
-from http.cookies import CookieError, SimpleCookie
 from typing import Any
 
 from chalice import Response
@@ -30,13 +30,20 @@ from chalicelib.observability import logger
 from chalicelib.services import auth
 from chalicelib.settings import get_settings
 
+# The cookie of the spec; in Secure stages the token is set as ``__Host-JWT`` (the browser then
+# insists on Secure, Path=/ and no Domain, so no sibling host can plant one) and ``JWT`` is still read.
 COOKIE_NAME = "JWT"
+HOST_COOKIE_NAME = "__Host-JWT"
+
+
+def cookie_name() -> str:
+    return HOST_COOKIE_NAME if get_settings().cookie_secure else COOKIE_NAME
 
 
 def token_cookie(token: str) -> str:
     settings = get_settings()
     parts = [
-        f"{COOKIE_NAME}={token}",
+        f"{cookie_name()}={token}",
         "HttpOnly",
         "SameSite=Strict",
         "Path=/",
@@ -47,18 +54,43 @@ def token_cookie(token: str) -> str:
     return "; ".join(parts)
 
 
-def expired_cookie() -> str:
-    parts = [
-        f"{COOKIE_NAME}=",
-        "HttpOnly",
-        "SameSite=Strict",
-        "Path=/",
-        "Max-Age=0",
-        "Expires=Thu, 01 Jan 1970 00:00:00 GMT",
-    ]
-    if get_settings().cookie_secure:
-        parts.append("Secure")
-    return "; ".join(parts)
+def expired_cookies() -> list[str]:
+    """Set-Cookie values that end the session: the stage's cookie and, in Secure stages, ``JWT`` too."""
+    secure = get_settings().cookie_secure
+    names = [HOST_COOKIE_NAME, COOKIE_NAME] if secure else [COOKIE_NAME]
+    out = []
+    for name in names:
+        parts = [
+            f"{name}=",
+            "HttpOnly",
+            "SameSite=Strict",
+            "Path=/",
+            "Max-Age=0",
+            "Expires=Thu, 01 Jan 1970 00:00:00 GMT",
+        ]
+        if secure:
+            parts.append("Secure")
+        out.append("; ".join(parts))
+    return out
+
+
+def cookie_values(header: str) -> dict[str, str]:
+    """The cookies of a ``Cookie`` header, read leniently: ``name=value`` pairs split at ``;``.
+
+    The standard library's ``SimpleCookie`` stops at the first pair it finds malformed (a sibling
+    cookie holding a blank or JSON, ``a={"x": 1}; JWT=…``), which would hide the token. The first
+    occurrence of a name wins; surrounding quotes are removed.
+    """
+    found: dict[str, str] = {}
+    for part in header.split(";"):
+        name, sep, value = part.strip().partition("=")
+        name, value = name.strip(), value.strip()
+        if not sep or not name or name in found:
+            continue
+        if len(value) >= 2 and value[0] == value[-1] == '"':
+            value = value[1:-1]
+        found[name] = value
+    return found
 
 
 def request_token(request: Any) -> str | None:
@@ -71,14 +103,10 @@ def request_token(request: Any) -> str | None:
         return str(value).strip()
     cookie_header = headers.get("cookie")
     if cookie_header:
-        jar: SimpleCookie = SimpleCookie()
-        try:
-            jar.load(cookie_header)
-        except CookieError:
-            return None
-        morsel = jar.get(COOKIE_NAME)
-        if morsel is not None and morsel.value:
-            return str(morsel.value)
+        cookies = cookie_values(str(cookie_header))
+        for name in (HOST_COOKIE_NAME, COOKIE_NAME):
+            if cookies.get(name):
+                return cookies[name]
     return None
 
 
@@ -145,10 +173,12 @@ def _authorised_response(request: Any, get_response: Any, path: str, method: str
             raise errors.UnauthorizedError("Authentication required")
         identity = Identity(name=f"guest@{ip}", role="guest", implicit=True)
         new_token = auth.issue_token(identity)
-    elif claims is not None and auth.needs_refresh(claims):
-        fresh = auth.refreshed_identity(identity)
-        if fresh is not None:
-            new_token = auth.issue_token(fresh)
+    else:
+        auth.check_not_revoked(identity)
+        if claims is not None and auth.needs_refresh(claims):
+            fresh = auth.refreshed_identity(identity, ip)
+            if fresh is not None:
+                new_token = auth.issue_token(fresh)
 
     if not identity.has_role(needed):
         raise errors.UnauthorizedError(f"This action requires the '{needed}' role")

@@ -16,7 +16,8 @@ bp = Blueprint(__name__)
 
 @route(bp, "/project/{project}/line")
 def list_lines(project: str) -> Any:
-    return http.json_response(preplots.as_json(preplots.list_lines(project)))
+    found, total = preplots.list_lines(project, http.page_query(bp.current_request))
+    return http.json_response(preplots.as_json(found), headers=http.total_header(total))
 
 
 @route(bp, "/project/{project}/line/{line}", methods=("PATCH",))

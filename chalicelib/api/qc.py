@@ -17,12 +17,14 @@ bp = Blueprint(__name__)
 
 @route(bp, "/project/{project}/qc/results")
 def get_results(project: str) -> Any:
-    return http.json_response(qc.results(project, None))
+    found, total = qc.results(project, None, http.page_query(bp.current_request))
+    return http.json_response(found, headers=http.total_header(total))
 
 
 @route(bp, "/project/{project}/qc/results/sequence/{sequence}")
 def get_sequence_results(project: str, sequence: str) -> Any:
-    return http.json_response(qc.results(project, http.int_param(sequence, "sequence")))
+    found, total = qc.results(project, http.int_param(sequence, "sequence"), http.page_query(bp.current_request))
+    return http.json_response(found, headers=http.total_header(total))
 
 
 @route(bp, "/project/{project}/qc/results", methods=("DELETE",))

@@ -45,7 +45,8 @@ JSON, GEOJSON = "application/json", "application/geo+json"
 
 @route(bp, "/project/{project}/sequence")
 def list_sequences(project: str) -> Any:
-    return http.json_response(sequences.list_sequences(project))
+    found, total = sequences.list_sequences(project, http.page_query(bp.current_request))
+    return http.json_response(found, headers=http.total_header(total))
 
 
 @route(bp, "/project/{project}/sequence/{sequence}")

@@ -95,6 +95,10 @@ def translated() -> Iterator[None]:
         raise errors.ConflictError("Already exists") from exc
     except (pg.ForeignKeyViolation, pg.CheckViolation, pg.NotNullViolation) as exc:
         raise errors.BadRequestError("Invalid value") from exc
+    except psycopg.DataError as exc:
+        # A value the column cannot hold (out of range, too deep, malformed): the client's input, not
+        # our failure. The edges check ranges first and name the field; this is the net under them.
+        raise errors.BadRequestError("A value is out of range or malformed") from exc
     except (psycopg.OperationalError, psycopg.InterfaceError) as exc:
         close()
         raise errors.ServiceUnavailableError("Database unavailable") from exc

@@ -51,6 +51,25 @@ def insert_event(
     return dict(row)
 
 
+def insert_events(conn: Connection, pid: str, at: datetime, rows: list[dict[str, Any]], author: str) -> list[int]:
+    """New events, all in one statement; their ids in the order of ``rows``."""
+    found = conn.execute(
+        Q.insert_events,
+        {
+            "pid": pid,
+            "at": at,
+            "author": author,
+            "tstamps": [r.get("tstamp") for r in rows],
+            "sequences": [r.get("sequence") for r in rows],
+            "points": [r.get("point") for r in rows],
+            "remarks": [r.get("remarks") or "" for r in rows],
+            "labels": [Jsonb(list(r.get("labels") or [])) for r in rows],
+            "metas": [Jsonb(r.get("meta") or {}) for r in rows],
+        },
+    ).fetchall()
+    return [int(r["id"]) for r in sorted(found, key=lambda r: r["uid"])]
+
+
 def current_instance(conn: Connection, pid: str, event_id: int) -> dict[str, Any] | None:
     return conn.execute(Q.current_instance, {"pid": pid, "id": event_id}).fetchone()
 
@@ -93,9 +112,14 @@ def list_events(
         return rows, int(total["n"]) if total else 0
 
 
-def changes_since(pid: str, since: datetime) -> list[dict[str, Any]]:
+def changes_since(pid: str, since: datetime, limit: int) -> list[dict[str, Any]]:
     with cursor() as conn:
-        return conn.execute(Q.changes_since, {"pid": pid, "since": since}).fetchall()
+        return conn.execute(Q.changes_since, {"pid": pid, "since": since, "limit": limit}).fetchall()
+
+
+def changes_at(pid: str, at: datetime) -> list[dict[str, Any]]:
+    with cursor() as conn:
+        return conn.execute(Q.changes_at, {"pid": pid, "at": at}).fetchall()
 
 
 def others_with_label(conn: Connection, pid: str, sequence: int, label: str, event_id: int) -> list[dict[str, Any]]:

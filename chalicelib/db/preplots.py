@@ -43,9 +43,13 @@ def refresh_line_stats(conn: Connection, pid: str, lines: list[int] | None) -> N
     conn.execute(Q.refresh_line_stats, {"pid": pid, "lines": lines})
 
 
-def list_lines(pid: str) -> list[Row]:
+def list_lines(pid: str, limit: int, offset: int) -> tuple[list[Row], int]:
+    """One page of the project's preplot lines and how many there are."""
+    params = {"pid": pid, "limit": limit, "offset": offset}
     with cursor() as conn:
-        return conn.execute(Q.list_lines, {"pid": pid}).fetchall()
+        rows = conn.execute(Q.list_lines, params).fetchall()
+        total = conn.execute(Q.count_lines, params).fetchone()
+        return rows, int(total["n"]) if total else 0
 
 
 def update_line(

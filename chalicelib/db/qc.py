@@ -56,10 +56,14 @@ def forget_runs(conn: Connection, pid: str, sequence: int | None) -> None:
     conn.execute(Q.forget_runs, {"pid": pid, "sequence": sequence})
 
 
-def results(pid: str, sequence: int | None) -> list[Row]:
-    """One row per current finding of every checked sequence (a checked sequence with none: one row, id null)."""
+def results(pid: str, sequence: int | None, limit: int, offset: int) -> tuple[list[Row], int]:
+    """One row per current finding of a page of checked sequences (a checked sequence with none: one row,
+    id null), and how many sequences were checked."""
+    params = {"pid": pid, "sequence": sequence, "limit": limit, "offset": offset}
     with cursor() as conn:
-        return conn.execute(Q.results, {"pid": pid, "sequence": sequence}).fetchall()
+        rows = conn.execute(Q.results, params).fetchall()
+        total = conn.execute(Q.count_results, params).fetchone()
+        return rows, int(total["n"]) if total else 0
 
 
 def findings_by_id(conn: Connection, pid: str, ids: list[int]) -> list[Row]:

@@ -52,9 +52,13 @@ def refresh_sequence_stats(conn: Connection, pid: str, sequences: list[int] | No
     conn.execute(Q.refresh_sequence_stats, {"pid": pid, "sequences": sequences})
 
 
-def list_sequences(pid: str) -> list[Row]:
+def list_sequences(pid: str, limit: int, offset: int) -> tuple[list[Row], int]:
+    """One page of the project's sequences and how many there are."""
+    params = {"pid": pid, "limit": limit, "offset": offset}
     with cursor() as conn:
-        return conn.execute(Q.list_sequences, {"pid": pid}).fetchall()
+        rows = conn.execute(Q.list_sequences, params).fetchall()
+        total = conn.execute(Q.count_sequences, params).fetchone()
+        return rows, int(total["n"]) if total else 0
 
 
 def get_sequence(pid: str, sequence: int) -> Row | None:

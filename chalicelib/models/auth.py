@@ -24,6 +24,8 @@ class Identity:
 
     ``account_id`` is None for implicit (network) guests. ``projects`` is None
     when the account may see every project, else the list it is limited to.
+    ``token_version`` is the account's version when the token was issued: a
+    token whose version is no longer the account's is revoked.
     """
 
     name: str
@@ -31,6 +33,7 @@ class Identity:
     account_id: int | None = None
     projects: tuple[str, ...] | None = None
     implicit: bool = False
+    token_version: int | None = None
 
     def has_role(self, role: str) -> bool:
         return ROLE_RANK.get(self.role, 0) >= ROLE_RANK[role]

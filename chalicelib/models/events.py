@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictInt, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from chalicelib.models.limits import MAX_LABEL_CHARS, MAX_LABELS, Int32, Meta, Text
 
 # Meta keys only the system writes: a client cannot forge a read-only or system event.
 RESERVED_META = ("readonly", "system", "qc")
@@ -19,11 +21,11 @@ class EventNew(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     tstamp: datetime | None = None
-    sequence: StrictInt | None = None
-    point: StrictInt | None = None
-    remarks: str = Field(default="", max_length=10_000)
-    labels: list[str] = Field(default_factory=list)
-    meta: dict[str, Any] = Field(default_factory=dict)
+    sequence: Int32 | None = None
+    point: Int32 | None = None
+    remarks: Text = ""
+    labels: list[Annotated[str, Field(max_length=MAX_LABEL_CHARS)]] = Field(default_factory=list, max_length=MAX_LABELS)
+    meta: Meta = Field(default_factory=dict)
 
     @field_validator("tstamp")
     @classmethod
@@ -46,7 +48,7 @@ MAX_PAGE = 10000
 class EventListQuery(BaseModel):
     """The query string of ``GET …/event``, parsed at the API edge (``api/events.py``)."""
 
-    sequences: list[int] | None = None
+    sequences: list[Int32] | None = None
     date0: date | None = None
     date1: date | None = None
     label: str | None = None
@@ -86,11 +88,19 @@ class EventDeleted(BaseModel):
 
 
 class CsvOptions(BaseModel):
-    """The query string of the CSV representation (out and in), parsed at the API edge."""
+    """The query string of the CSV representation (out and in), parsed at the API edge.
+
+    ``raw``: cells are written as they are, without the escape against formula injection.
+    """
 
     delimiter: str = ","
     fields: list[str] | None = None
     header: bool = True
+    raw: bool = False
+
+
+# Rows of one CSV import: one transaction holding the project's event clock, so it is bounded.
+MAX_CSV_ROWS = 5000
 
 
 def point_geometry(lon: float | None, lat: float | None) -> dict[str, Any] | None:

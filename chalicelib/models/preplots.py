@@ -6,6 +6,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
+from chalicelib.models.limits import Meta, Text
+
 
 class PreplotLine(BaseModel):
     line: int
@@ -27,8 +29,8 @@ class LineUpdate(BaseModel):
 
     model_config = ConfigDict(extra="forbid", strict=True)
 
-    remarks: str | None = None
-    meta: dict[str, Any] | None = None
+    remarks: Text | None = None
+    meta: Meta | None = None
     ntba: bool | None = None
     complete: bool | None = None
     incr: bool | None = None

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from chalicelib.models.limits import Meta
 
 PID_PATTERN = r"^[A-Za-z0-9_-]{1,32}$"
 
@@ -22,9 +24,9 @@ class ProjectCreate(BaseModel):
 
     pid: str = Field(pattern=PID_PATTERN)
     name: str = Field(min_length=1, max_length=200)
-    groups: list[str] = Field(default_factory=list)
+    groups: list[Annotated[str, Field(max_length=200)]] = Field(default_factory=list, max_length=100)
     configuration: dict[str, Any] = Field(default_factory=dict)
-    meta: dict[str, Any] = Field(default_factory=dict)
+    meta: Meta = Field(default_factory=dict)
 
 
 class Duration(BaseModel):

@@ -6,9 +6,11 @@ the same spelling as the event log's.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, RootModel, StrictInt
+from pydantic import BaseModel, Field, RootModel, StrictInt
+
+from chalicelib.models.limits import INT64_MAX
 
 
 class QcFinding(BaseModel):
@@ -41,7 +43,7 @@ class QcResults(RootModel[dict[str, QcTestResult]]):
     """``GET …/qc/results``: test → its definition and, per checked sequence, status and findings."""
 
 
-class QcEventIds(RootModel[list[StrictInt]]):
+class QcEventIds(RootModel[list[Annotated[StrictInt, Field(ge=1, le=INT64_MAX)]]]):
     """The body of ``POST …/qc/results/accept|unaccept``: event ids of findings."""
 
 

@@ -7,6 +7,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 
 from chalicelib.models.events import point_geometry
+from chalicelib.models.limits import Meta, Text
 from chalicelib.models.projects import Duration
 
 
@@ -15,10 +16,10 @@ class SequenceUpdate(BaseModel):
 
     model_config = ConfigDict(extra="forbid", strict=True)
 
-    remarks: str | None = None
-    remarks_final: str | None = None
-    meta: dict[str, Any] | None = None
-    meta_final: dict[str, Any] | None = None
+    remarks: Text | None = None
+    remarks_final: Text | None = None
+    meta: Meta | None = None
+    meta_final: Meta | None = None
     ntbp: bool | None = None
 
 

@@ -1,4 +1,9 @@
-"""Managing accounts (the ``user`` command of ``python -m chalicelib.cli``)."""
+"""Managing accounts (the ``user`` command of ``python -m chalicelib.cli``).
+
+Every change that should end the sessions of an account (a new password, a new role or project list,
+removal, ``revoke``) bumps its token version in the same statement: every token issued before is
+refused from then on (within ``DOUGAL_TOKEN_CACHE_SECONDS`` in other containers).
+"""
 
 from __future__ import annotations
 
@@ -7,7 +12,7 @@ from typing import Any
 from chalicelib import errors
 from chalicelib.db import accounts
 from chalicelib.models.auth import ROLE_RANK
-from chalicelib.services.auth import hash_password
+from chalicelib.services.auth import forget_token_states, hash_password
 
 
 def _check_role(role: str) -> None:
@@ -24,6 +29,7 @@ def set_password(name: str, role: str, password: str) -> None:
     _check_role(role)
     if not accounts.set_password(name, role, hash_password(password)):
         raise errors.NotFoundError(f"No account {name!r} with role {role!r}")
+    forget_token_states()
 
 
 def ensure_account(name: str, role: str, password: str) -> None:
@@ -37,6 +43,27 @@ def set_projects(name: str, role: str, projects: list[str] | None) -> None:
     _check_role(role)
     if not accounts.set_projects(name, role, projects):
         raise errors.NotFoundError(f"No account {name!r} with role {role!r}")
+    forget_token_states()
+
+
+def set_role(name: str, role: str, new_role: str) -> None:
+    """Give the account of ``name`` with ``role`` another role; its tokens end."""
+    _check_role(role)
+    _check_role(new_role)
+    if not accounts.set_role(name, role, new_role):
+        raise errors.NotFoundError(f"No account {name!r} with role {role!r}")
+    forget_token_states()
+
+
+def revoke_tokens(name: str, role: str | None = None) -> int:
+    """End every token issued so far to the accounts of ``name`` (or the one with ``role``)."""
+    if role is not None:
+        _check_role(role)
+    revoked = accounts.revoke_tokens(name, role)
+    if not revoked:
+        raise errors.NotFoundError(f"No account {name!r}")
+    forget_token_states()
+    return revoked
 
 
 def remove_account(name: str, role: str | None = None) -> int:
@@ -45,6 +72,7 @@ def remove_account(name: str, role: str | None = None) -> int:
     removed = accounts.delete_accounts(name, role)
     if not removed:
         raise errors.NotFoundError(f"No account {name!r}")
+    forget_token_states()
     return removed
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import ipaddress
+import threading
 import time
 from typing import Any
 
@@ -81,6 +82,7 @@ def issue_token(identity: Identity, now: float | None = None) -> str:
         "uid": identity.account_id,
         "projects": list(identity.projects) if identity.projects is not None else None,
         "implicit": identity.implicit,
+        "ver": identity.token_version,
         "iss": settings.jwt_issuer,
         "aud": settings.jwt_audience,
         "iat": issued,
@@ -118,9 +120,14 @@ def decode_token(token: str) -> tuple[Identity, dict[str, Any]]:
     if exp - iat > settings.jwt_ttl_seconds + LEEWAY_SECONDS:
         raise errors.UnauthorizedError("Invalid or expired token")
     role, sub, uid, projects = claims.get("role"), claims.get("sub"), claims.get("uid"), claims.get("projects")
+    version, implicit = claims.get("ver"), claims.get("implicit", False)
     if role not in ROLE_RANK or not isinstance(sub, str) or not sub:
         raise errors.UnauthorizedError("Invalid or expired token")
     if uid is not None and (not isinstance(uid, int) or isinstance(uid, bool)):
+        raise errors.UnauthorizedError("Invalid or expired token")
+    if version is not None and (not isinstance(version, int) or isinstance(version, bool)):
+        raise errors.UnauthorizedError("Invalid or expired token")
+    if not isinstance(implicit, bool) or (implicit and (uid is not None or role != "guest")):
         raise errors.UnauthorizedError("Invalid or expired token")
     if projects is not None and not (isinstance(projects, list) and all(isinstance(p, str) for p in projects)):
         raise errors.UnauthorizedError("Invalid or expired token")
@@ -129,9 +136,48 @@ def decode_token(token: str) -> tuple[Identity, dict[str, Any]]:
         role=role,
         account_id=uid,
         projects=tuple(projects) if projects is not None else None,
-        implicit=bool(claims.get("implicit", False)),
+        implicit=implicit,
+        token_version=version,
     )
     return identity, claims
+
+
+# Account id → (monotonic time read, role, token version), or None when the account is gone.
+_token_states: dict[int, tuple[float, str | None, int | None]] = {}
+_token_states_lock = threading.Lock()
+
+
+def forget_token_states() -> None:
+    """Drop what this container remembers of accounts (tests; a revocation is otherwise seen within
+    ``DOUGAL_TOKEN_CACHE_SECONDS``)."""
+    with _token_states_lock:
+        _token_states.clear()
+
+
+def check_not_revoked(identity: Identity) -> None:
+    """401 unless the token's account still exists with the token's role and token version.
+
+    Checked on every request, not only at refresh: a password change, a role change, a removal or
+    ``user revoke`` ends every token issued before. What was read is kept for at most
+    ``token_cache_seconds`` (60 s) per container, so a request costs no query most of the time.
+    Implicit guest tokens have no account; their network is checked at refresh.
+    """
+    if identity.account_id is None:
+        return
+    ttl = get_settings().token_cache_seconds
+    now = time.monotonic()
+    with _token_states_lock:
+        cached = _token_states.get(identity.account_id)
+    if cached is None or now - cached[0] >= ttl:
+        from chalicelib.db import accounts
+
+        row = accounts.token_state(identity.account_id)
+        cached = (now, row["role"], row["token_version"]) if row else (now, None, None)
+        with _token_states_lock:
+            _token_states[identity.account_id] = cached
+    _, role, version = cached
+    if role is None or role != identity.role or version != identity.token_version:
+        raise errors.UnauthorizedError("This token was revoked; log in again")
 
 
 def needs_refresh(claims: dict[str, Any], now: float | None = None) -> bool:
@@ -140,21 +186,33 @@ def needs_refresh(claims: dict[str, Any], now: float | None = None) -> bool:
     return bool(now >= (claims["iat"] + claims["exp"]) / 2)
 
 
-def refreshed_identity(identity: Identity) -> Identity | None:
+def refreshed_identity(identity: Identity, source_ip: str | None) -> Identity | None:
     """The identity for a fresh token, read again from the account.
 
-    An account that was removed, or whose role changed, gets no fresh token;
-    implicit guests always do (their network still decides).
+    An account that was removed, whose role changed or whose tokens were revoked gets no fresh token;
+    an implicit guest gets one only while it calls from an allowed network.
     """
+    if identity.implicit:
+        return identity if implicit_guest_allowed(source_ip) else None
     if identity.account_id is None:
         return identity
     from chalicelib.db import accounts
 
     row = accounts.get_account(identity.account_id)
-    if row is None or row["role"] != identity.role:
+    if row is None or row["role"] != identity.role or row["token_version"] != identity.token_version:
         return None
+    return _identity(row)
+
+
+def _identity(row: dict[str, Any]) -> Identity:
     projects = tuple(row["projects"]) if row["projects"] is not None else None
-    return Identity(name=row["name"], role=row["role"], account_id=row["id"], projects=projects)
+    return Identity(
+        name=row["name"],
+        role=row["role"],
+        account_id=row["id"],
+        projects=projects,
+        token_version=row["token_version"],
+    )
 
 
 # ---------------------------------------------------------------- logging in
@@ -171,27 +229,56 @@ def implicit_guest_allowed(source_ip: str | None) -> bool:
     return any(address in ipaddress.ip_network(net, strict=False) for net in networks)
 
 
+def _slow_down(seconds: float) -> None:
+    """Wait before checking a password (the per-name ceiling); a function so tests can watch it."""
+    time.sleep(seconds)
+
+
 def login(name: str, password: str, source_ip: str | None) -> Identity:
     """Check the credentials; the identity of the matching account.
 
-    One name may have several passwords, each with its own role: the first
-    account whose password matches wins. Too many recent failures for the name
-    or the source address refuse the attempt before any hash is computed.
+    One name may have several passwords, each with its own role: the first account whose password
+    matches wins. Failures are counted so that no success with one account helps guessing another:
+
+    - per address: more than ``login_max_failures_per_ip`` refuse every attempt from it (429); a
+      success never clears this count;
+    - per (name, address): past ``login_max_failures`` each attempt waits a delay that doubles with
+      every further failure (429 until then); a success from that address clears it;
+    - per (account, address): every failure counts against each account of the name; an account
+      past ``login_max_failures`` from an address is not tried from there, and only a success with
+      that very account clears its count (the guest password of a name opens nothing else);
+    - per name, from every address: past ``login_name_ceiling`` attempts are slowed down, never
+      refused, so an attacker cannot lock the owner out from elsewhere.
+
+    A refused attempt computes no hash; unknown names cost the same hash as known ones.
     """
     from chalicelib.db import accounts
 
     settings = get_settings()
     window = settings.login_window_seconds
-    by_name, by_ip = accounts.count_recent_failures(name, source_ip, window)
-    if by_name >= settings.login_max_failures or by_ip >= settings.login_max_failures_per_ip:
-        raise errors.TooManyRequestsError("Too many failed logins; try again later")
-    rows = accounts.find_accounts(name)
+    limit = settings.login_max_failures
+    counts = accounts.count_recent_failures(name, source_ip, window)
+    if int(counts["by_ip"]) >= settings.login_max_failures_per_ip:
+        raise errors.TooManyRequestsError("Too many failed logins from this address; try again later")
+    by_name_ip = int(counts["by_name_ip"])
+    if by_name_ip >= limit and counts["last_failure"] is not None:
+        delay = min(settings.login_delay_seconds * 2 ** min(by_name_ip - limit, 30), float(window))
+        waited = (counts["now"] - counts["last_failure"]).total_seconds()
+        if waited < delay:
+            raise errors.TooManyRequestsError(
+                f"Too many failed logins for this name; try again in {int(delay - waited) + 1} s"
+            )
+    if int(counts["by_name"]) >= settings.login_name_ceiling:
+        _slow_down(settings.login_slowdown_seconds)
+    locked = {account for account, n in accounts.account_failures(name, source_ip, window).items() if n >= limit}
+    rows = [row for row in accounts.find_accounts(name) if row["id"] not in locked]
+    if locked and not rows:
+        raise errors.TooManyRequestsError("Too many failed logins for this name; try again later")
     if not rows:
         verify_password(_dummy_hash(), password)  # same cost as a real check: no name probing
     for row in rows:
         if verify_password(row["password_hash"], password):
-            accounts.clear_failures(name)
-            projects = tuple(row["projects"]) if row["projects"] is not None else None
-            return Identity(name=row["name"], role=row["role"], account_id=row["id"], projects=projects)
+            accounts.clear_failures(name, source_ip, row["id"])
+            return _identity(row)
     accounts.record_failure(name, source_ip, window)
     raise errors.UnauthorizedError("Wrong user name or password")

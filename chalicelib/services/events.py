@@ -25,7 +25,9 @@ from chalicelib import db, errors
 from chalicelib.db import Connection, Row
 from chalicelib.db import events as db_events
 from chalicelib.models.events import (
+    DEFAULT_PAGE,
     EVENT_FIELDS,
+    MAX_CSV_ROWS,
     RESERVED_META,
     Event,
     EventChanged,
@@ -73,6 +75,10 @@ class EventWriter:
         return db_events.insert_event(
             self.conn, self.pid, self.at, fields, event_id=event_id, edited=event_id is not None, author=self.author
         )
+
+    def create_many(self, rows: list[dict[str, Any]]) -> list[int]:
+        """New events in one statement (a bulk import); their ids in the order given."""
+        return db_events.insert_events(self.conn, self.pid, self.at, rows, self.author)
 
     def replace(self, current: Row, fields: dict[str, Any]) -> Row:
         """A new instance of ``current``'s event; ``current`` is closed first unless it already was."""
@@ -188,17 +194,28 @@ def create_event(pid: str, new: EventNew, author: str) -> Event:
 
 
 def create_events(pid: str, rows: list[tuple[int, EventNew]], author: str) -> list[int]:
-    """A line log imported in bulk: every row or none (the first bad row is named by its number)."""
+    """A line log imported in bulk: every row or none (the first bad row is named by its number).
+
+    Every row is checked and given its shot's time and position first; the project's event clock (which
+    holds off the project's other writers) is taken only for the one bulk insert and the moves of
+    ``multiple: false`` labels that follow.
+    """
+    if len(rows) > MAX_CSV_ROWS:
+        raise errors.BadRequestError(f"a CSV import holds at most {MAX_CSV_ROWS} rows; split the file")
     with db.transaction() as conn:
         known = label_rules.catalogue(_configuration(pid))
-        writer = EventWriter(conn, pid, author)
-        ids = []
+        checked = []
         for number, new in rows:
             try:
                 fields = _user_fields(new, known)
             except errors.BadRequestError as exc:
                 raise errors.BadRequestError(f"row {number}: {exc.message}") from exc
-            ids.append(_write(writer, None, fields, known).id)
+            _fill_from_shot(conn, pid, fields)
+            checked.append(fields)
+        writer = EventWriter(conn, pid, author)
+        ids = writer.create_many(checked)
+        for fields, event_id in zip(checked, ids, strict=True):
+            _apply_single_labels(writer, fields, event_id, known)
         return ids
 
 
@@ -252,11 +269,34 @@ def list_events(pid: str, query: EventListQuery) -> tuple[list[Row], int]:
     return db_events.list_events(pid, query.sequences, query.date0, query.date1, query.label, query.limit, query.offset)
 
 
-def changes(pid: str, since: datetime, unique: bool) -> tuple[list[EventChanged | EventDeleted], datetime]:
-    """Changes strictly after ``since`` in change order (``unique``: the latest per event), and the latest
-    change time (``since`` when there is none): the client's next ``since``."""
+def changes_page(pid: str, since: datetime, limit: int) -> list[Row]:
+    """At most ``limit`` changes strictly after ``since``, in change order, never splitting one change time.
+
+    The client resumes from the last change time it received, so a page that ended inside the changes
+    of one transaction (they share one time) would lose the rest of them: such a page ends before that
+    time instead; when the first time of the page alone holds more than ``limit`` changes, the page is
+    that whole transaction (bounded by what one transaction writes: an import of at most
+    ``MAX_CSV_ROWS``, one sequence's QC findings).
+    """
+    rows = db_events.changes_since(pid, since, limit + 1)
+    if len(rows) <= limit:
+        return rows
+    last = rows[limit - 1]["changed_on"]
+    if rows[limit]["changed_on"] != last:
+        return rows[:limit]
+    kept = [r for r in rows[:limit] if r["changed_on"] != last]
+    return kept if kept else db_events.changes_at(pid, last)
+
+
+def changes(
+    pid: str, since: datetime, unique: bool, limit: int = DEFAULT_PAGE
+) -> tuple[list[EventChanged | EventDeleted], datetime]:
+    """Changes strictly after ``since`` in change order (``unique``: the latest per event), at most about
+    ``limit`` of them, and the change time of the last one (``since`` when there is none): the client's
+    next ``since``. Nothing is lost between pages, even while others write: the event clock hands out
+    change times in commit order, so what a page reads is always every change up to its last time."""
     get_project(pid)
-    rows = db_events.changes_since(pid, since)
+    rows = changes_page(pid, since, limit)
     if unique:
         latest: dict[int, dict[str, Any]] = {}
         for row in rows:  # ordered by change time

@@ -7,13 +7,16 @@ from typing import Any
 from chalicelib import errors
 from chalicelib.db import preplots as db
 from chalicelib.db import transaction
+from chalicelib.models.paging import PageQuery
 from chalicelib.models.preplots import LineUpdate, PreplotLine
 from chalicelib.services.lookup import get_project
 
 
-def list_lines(pid: str) -> list[PreplotLine]:
+def list_lines(pid: str, page: PageQuery) -> tuple[list[PreplotLine], int]:
+    """One page of the project's preplot lines, and how many there are."""
     get_project(pid)
-    return [PreplotLine(**row) for row in db.list_lines(pid)]
+    rows, total = db.list_lines(pid, page.limit, page.offset)
+    return [PreplotLine(**row) for row in rows], total
 
 
 def update_line(pid: str, line: int, changes: LineUpdate) -> None:

@@ -7,11 +7,13 @@ from typing import Any
 from chalicelib import errors
 from chalicelib.db import projects as db
 from chalicelib.models.auth import Identity
+from chalicelib.models.limits import MAX_CONFIGURATION_BYTES, MAX_INFO_BYTES, json_bytes
 from chalicelib.models.projects import Duration, ProjectCreate, ProjectListItem, ProjectSummary
 from chalicelib.services.lookup import get_project
 from chalicelib.services.qc import queue as qc_queue
 
 _MISSING = object()
+MAX_INFO_KEY_CHARS = 200
 
 
 def list_projects(identity: Identity) -> list[ProjectListItem]:
@@ -20,6 +22,7 @@ def list_projects(identity: Identity) -> list[ProjectListItem]:
 
 
 def create_project(new: ProjectCreate) -> ProjectListItem:
+    check_configuration(new.configuration)
     if db.get_project(new.pid) is not None:
         raise errors.ConflictError(f"Project {new.pid} already exists")
     try:
@@ -29,10 +32,30 @@ def create_project(new: ProjectCreate) -> ProjectListItem:
     return ProjectListItem(schema_=row.pop("schema"), **row)
 
 
-def replace_configuration(pid: str, configuration: Any) -> None:
-    """Replace the whole configuration; a change of its ``qc`` part regenerates the project's QC."""
+def check_configuration(configuration: Any) -> dict[str, Any]:
+    """The configuration, checked against the schema of the parts the system reads; 400 naming the path."""
+    from pydantic import ValidationError
+
+    from chalicelib.models.configuration import Configuration
+
     if not isinstance(configuration, dict):
         raise errors.BadRequestError("The configuration must be a JSON object")
+    if json_bytes(configuration) > MAX_CONFIGURATION_BYTES:
+        raise errors.BadRequestError(f"A configuration holds at most {MAX_CONFIGURATION_BYTES} bytes of JSON")
+    try:
+        Configuration.model_validate(configuration)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        # Union members appear in the location as type names ("dict[str,LabelData]"): not a path.
+        path = [str(p) for p in first.get("loc", ()) if not (isinstance(p, str) and "[" in p)]
+        message = str(first.get("msg", "invalid value")).removeprefix("Value error, ")
+        raise errors.BadRequestError(f"configuration.{'.'.join(path)}: {message}") from exc
+    return configuration
+
+
+def replace_configuration(pid: str, configuration: Any) -> None:
+    """Replace the whole configuration; a change of its ``qc`` part regenerates the project's QC."""
+    configuration = check_configuration(configuration)
     before = get_project(pid)
     if not db.replace_configuration(pid, configuration):
         raise errors.NotFoundError(f"Project {pid} not found")
@@ -57,7 +80,8 @@ def walk(value: Any, segments: list[str]) -> Any:
                 return _MISSING
             value = value[segment]
         elif isinstance(value, list):
-            if not segment.isdigit() or int(segment) >= len(value):
+            # ASCII digits only: str.isdigit() is also true of "²", which int() refuses.
+            if not (segment.isascii() and segment.isdigit()) or len(segment) > 9 or int(segment) >= len(value):
                 return _MISSING
             value = value[int(segment)]
         else:
@@ -85,6 +109,10 @@ def get_info(pid: str, segments: list[str]) -> tuple[bool, Any]:
 
 
 def put_info(pid: str, key: str, value: Any) -> None:
+    if json_bytes(value) > MAX_INFO_BYTES:
+        raise errors.BadRequestError(f"An info value holds at most {MAX_INFO_BYTES} bytes of JSON")
+    if len(key) > MAX_INFO_KEY_CHARS:
+        raise errors.BadRequestError(f"An info key has at most {MAX_INFO_KEY_CHARS} characters")
     get_project(pid)
     db.put_info(pid, key, value)
 

@@ -6,13 +6,16 @@ from chalicelib import errors
 from chalicelib.db import preplots as db_preplots
 from chalicelib.db import sequences as db
 from chalicelib.db import transaction
+from chalicelib.models.paging import PageQuery
 from chalicelib.models.sequences import Sequence, SequenceUpdate, Shotpoint
 from chalicelib.services.lookup import get_project, get_sequence_row
 
 
-def list_sequences(pid: str) -> list[Sequence]:
+def list_sequences(pid: str, page: PageQuery) -> tuple[list[Sequence], int]:
+    """One page of the project's sequences, and how many there are."""
     get_project(pid)
-    return [Sequence.from_row(row) for row in db.list_sequences(pid)]
+    rows, total = db.list_sequences(pid, page.limit, page.offset)
+    return [Sequence.from_row(row) for row in rows], total
 
 
 def get_sequence(pid: str, sequence: int) -> Sequence:

@@ -12,13 +12,17 @@ import pytest
 
 @pytest.fixture(autouse=True)
 def settings_env(database_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """Each test sees fresh settings; tests change them with monkeypatch.setenv + reload_settings()."""
+    """Each test sees fresh settings (and no remembered token versions: account ids restart);
+    tests change them with monkeypatch.setenv + reload_settings()."""
+    from chalicelib.services.auth import forget_token_states
     from chalicelib.settings import get_settings
 
     monkeypatch.setenv("DOUGAL_DATABASE_URL", database_url)
     get_settings.cache_clear()
+    forget_token_states()
     yield
     get_settings.cache_clear()
+    forget_token_states()
 
 
 @pytest.fixture(autouse=True)

@@ -11,6 +11,24 @@ SELECT n.v, coalesce(%(id)s, n.v), %(pid)s, %(tstamp)s, %(sequence)s, %(point)s,
 FROM n
 RETURNING uid, id;
 
+-- name: insert_events
+-- New events in one statement (a CSV import); uids, and so ids, are drawn in row order.
+WITH r AS (
+    SELECT *
+    FROM unnest(%(tstamps)s::timestamptz[], %(sequences)s::integer[], %(points)s::integer[],
+                %(remarks)s::text[], %(labels)s::jsonb[], %(metas)s::jsonb[])
+         WITH ORDINALITY AS u(tstamp, sequence, point, remarks, labels, meta, ord)
+    ORDER BY ord
+), n AS (
+    SELECT nextval(pg_get_serial_sequence('event', 'uid')) AS v, r.* FROM r
+)
+INSERT INTO event (uid, id, pid, tstamp, sequence, point, remarks, labels, meta, validity, edited, author)
+SELECT n.v, n.v, %(pid)s, n.tstamp, n.sequence, n.point, n.remarks,
+       ARRAY(SELECT jsonb_array_elements_text(n.labels)), n.meta, tstzrange(%(at)s, NULL, '[)'), false, %(author)s
+FROM n
+ORDER BY n.ord
+RETURNING uid, id;
+
 -- name: current_instance
 SELECT * FROM event WHERE pid = %(pid)s AND id = %(id)s AND upper_inf(validity) FOR UPDATE;
 
@@ -52,6 +70,18 @@ UNION ALL
 SELECT 'deleted' AS change, e.*, upper(e.validity) AS changed_on
 FROM event e
 WHERE e.pid = %(pid)s AND e.deleted AND upper(e.validity) > %(since)s
+ORDER BY changed_on, uid
+LIMIT %(limit)s;
+
+-- name: changes_at
+-- Every change of one change time (one transaction): a page never splits them.
+SELECT 'modified' AS change, e.*, lower(e.validity) AS changed_on
+FROM event e
+WHERE e.pid = %(pid)s AND lower(e.validity) = %(at)s
+UNION ALL
+SELECT 'deleted' AS change, e.*, upper(e.validity) AS changed_on
+FROM event e
+WHERE e.pid = %(pid)s AND e.deleted AND upper(e.validity) = %(at)s
 ORDER BY changed_on, uid;
 
 -- name: current_in_sequence_with_label

@@ -2,7 +2,11 @@
 SELECT line, fsp, lsp, num_points, na, tba, length, azimuth, incr, remarks, ntba, meta
 FROM preplot_line
 WHERE pid = %(pid)s
-ORDER BY line;
+ORDER BY line
+LIMIT %(limit)s OFFSET %(offset)s;
+
+-- name: count_lines
+SELECT count(*) AS n FROM preplot_line WHERE pid = %(pid)s;
 
 -- name: update_line
 UPDATE preplot_line

@@ -45,11 +45,21 @@ SET raw_upload_id = excluded.raw_upload_id, final_upload_id = excluded.final_upl
 DELETE FROM qc_run WHERE pid = %(pid)s AND (%(sequence)s::integer IS NULL OR sequence = %(sequence)s);
 
 -- name: results
+-- The findings of one page of checked sequences.
+WITH page AS (
+    SELECT pid, sequence, ran_on FROM qc_run
+    WHERE pid = %(pid)s AND (%(sequence)s::integer IS NULL OR sequence = %(sequence)s)
+    ORDER BY sequence
+    LIMIT %(limit)s OFFSET %(offset)s
+)
 SELECT e.id, r.sequence, e.point, e.tstamp, e.meta, r.ran_on
-FROM qc_run r
+FROM page r
 LEFT JOIN event e ON e.pid = r.pid AND e.sequence = r.sequence AND upper_inf(e.validity) AND e.meta ? 'qc'
-WHERE r.pid = %(pid)s AND (%(sequence)s::integer IS NULL OR r.sequence = %(sequence)s)
 ORDER BY r.sequence, e.point, e.id;
+
+-- name: count_results
+SELECT count(*) AS n FROM qc_run
+WHERE pid = %(pid)s AND (%(sequence)s::integer IS NULL OR sequence = %(sequence)s);
 
 -- name: findings_by_id
 SELECT * FROM event WHERE pid = %(pid)s AND id = ANY (%(ids)s::bigint[]) AND upper_inf(validity)

@@ -1,5 +1,8 @@
 -- name: list_sequences
-SELECT * FROM sequence WHERE pid = %(pid)s ORDER BY sequence;
+SELECT * FROM sequence WHERE pid = %(pid)s ORDER BY sequence LIMIT %(limit)s OFFSET %(offset)s;
+
+-- name: count_sequences
+SELECT count(*) AS n FROM sequence WHERE pid = %(pid)s;
 
 -- name: get_sequence
 SELECT * FROM sequence WHERE pid = %(pid)s AND sequence = %(sequence)s;

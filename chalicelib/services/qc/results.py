@@ -5,6 +5,7 @@ from __future__ import annotations
 from chalicelib import db, errors
 from chalicelib.db import qc as db_qc
 from chalicelib.models.events import EVENT_FIELDS
+from chalicelib.models.paging import PageQuery
 from chalicelib.models.qc import QcFinding, QcResults, QcSequenceResult, QcTestResult
 from chalicelib.services.events import EventWriter
 from chalicelib.services.lookup import get_project, get_sequence_row
@@ -13,11 +14,13 @@ from chalicelib.services.qc.queue import enqueue
 from chalicelib.services.qc.runner import store_summary
 
 
-def results(pid: str, sequence: int | None) -> QcResults:
-    """Every enabled test with, per checked sequence (or the one asked for), its status and findings."""
+def results(pid: str, sequence: int | None, page: PageQuery | None = None) -> tuple[QcResults, int]:
+    """Every enabled test with, per checked sequence of the page (or the one asked for), its status and
+    findings; and how many sequences were checked."""
+    page = page or PageQuery()
     project = get_project(pid)
     tests = tests_for(project["configuration"] or {})
-    rows = db_qc.results(pid, sequence)
+    rows, total = db_qc.results(pid, sequence, page.limit, page.offset)
     if sequence is not None and not rows:
         get_sequence_row(pid, sequence)
     checked = sorted({r["sequence"] for r in rows})
@@ -43,7 +46,7 @@ def results(pid: str, sequence: int | None) -> QcResults:
         tree[test] = QcTestResult(
             name=spec["name"], severity=spec["severity"], parameters=spec["parameters"], sequences=sequences
         )
-    return QcResults(tree)
+    return QcResults(tree), total
 
 
 def set_accepted(pid: str, ids: list[int], accepted: bool, author: str) -> int:

@@ -1,0 +1,221 @@
+"""Bad input is a 4xx naming what is wrong, never a 500: out-of-range integers, odd digits, deep JSON,
+huge CSV fields, sizes of user data, the configuration's schema; and the bounded lists."""
+
+from __future__ import annotations
+
+import csv
+import json
+
+import pytest
+
+from chalicelib import db, errors
+from chalicelib.models.configuration import check_pattern
+from tests.integration.factories import as_role, make_project
+
+BIG = "3000000000"  # past a 32-bit integer
+DIGITS_20 = "12345678901234567890"  # past a 64-bit integer
+EVENT = {"tstamp": "2021-10-08T10:00:00Z", "remarks": "x"}
+
+
+def call(client, method, path, body=None, role="master", content_type="application/json"):
+    raw = body if isinstance(body, bytes) else (json.dumps(body).encode() if body is not None else b"")
+    response = client.request(method, path, body=raw, headers={**as_role(role), "Content-Type": content_type})
+    text = response.body.decode() if response.body else ""
+    try:
+        data = json.loads(text) if text else None
+    except ValueError:
+        data = text
+    return response.status_code, data, response.headers
+
+
+@pytest.fixture
+def project():
+    make_project("alpha")
+    return "alpha"
+
+
+# (method, path, body, content type, the parameter the 400 names)
+OUT_OF_RANGE = [
+    ("GET", f"/project/alpha/event?sequence={BIG}", None, None, "sequence"),
+    ("GET", f"/project/alpha/event?sequence=1;{BIG}", None, None, "sequence"),
+    ("GET", f"/project/alpha/event?offset={DIGITS_20}", None, None, "offset"),
+    ("GET", f"/project/alpha/event?limit={DIGITS_20}", None, None, "limit"),
+    ("GET", f"/project/alpha/event/{DIGITS_20}", None, None, "id"),
+    ("PUT", f"/project/alpha/event/{DIGITS_20}", EVENT, None, "id"),
+    ("PATCH", f"/project/alpha/event/{DIGITS_20}", {"remarks": "x"}, None, "id"),
+    ("DELETE", f"/project/alpha/event/{DIGITS_20}", None, None, "id"),
+    ("POST", "/project/alpha/event", {**EVENT, "sequence": int(BIG), "point": 1}, None, "sequence"),
+    ("POST", "/project/alpha/event", {**EVENT, "sequence": 1, "point": -int(BIG)}, None, "point"),
+    ("POST", "/project/alpha/event", f"sequence,point,remarks\r\n{BIG},1,x\r\n".encode(), "text/csv", "sequence"),
+    ("GET", f"/project/alpha/changes/1970-01-01T00:00:00Z?limit={DIGITS_20}", None, None, "limit"),
+    ("GET", f"/project/alpha/sequence/{BIG}", None, None, "sequence"),
+    ("GET", f"/project/alpha/sequence?offset={DIGITS_20}", None, None, "offset"),
+    ("PATCH", f"/project/alpha/sequence/{BIG}", {"remarks": "x"}, None, "sequence"),
+    ("GET", f"/project/alpha/sequence/1/{BIG}", None, None, "shot"),
+    ("GET", f"/project/alpha/line?limit={BIG}", None, None, "limit"),
+    ("PATCH", f"/project/alpha/line/{BIG}", {"remarks": "x"}, None, "line"),
+    ("GET", f"/project/alpha/files?offset={DIGITS_20}", None, None, "offset"),
+    ("GET", f"/project/alpha/qc/results?offset={DIGITS_20}", None, None, "offset"),
+    ("GET", f"/project/alpha/qc/results/sequence/{BIG}", None, None, "sequence"),
+    ("DELETE", f"/project/alpha/qc/results/sequence/{BIG}", None, None, "sequence"),
+    ("POST", "/project/alpha/qc/results/accept", [2**63], None, "event ids"),
+    ("POST", "/project/alpha/qc/results/unaccept", [2**64 + 1], None, "event ids"),
+    ("GET", "/project/alpha/sequence/١٢", None, None, "sequence"),  # Arabic-Indic digits
+    ("GET", "/project/alpha/sequence/1_000", None, None, "sequence"),
+    ("GET", "/project/alpha/sequence/%C2%B2", None, None, "sequence"),  # ²
+]
+
+
+@pytest.mark.parametrize(("method", "path", "body", "content_type", "name"), OUT_OF_RANGE)
+def test_out_of_range_and_odd_integers_are_a_400_naming_the_parameter(
+    client, project, method, path, body, content_type, name
+):
+    status, found, _ = call(client, method, path, body, content_type=content_type or "application/json")
+    assert status == 400, found
+    assert name in found["message"]
+
+
+def test_a_data_error_at_the_database_edge_is_a_400():
+    with pytest.raises(errors.BadRequestError), db.cursor() as conn:
+        conn.execute("SELECT %s::integer", (int(BIG),))
+
+
+def test_a_unicode_digit_as_an_array_index_of_the_configuration_is_a_4xx(client):
+    make_project("alpha", configuration={"list": ["a", "b", "c"]})
+    assert call(client, "GET", "/project/alpha/configuration/list/1", role="guest")[1] == "b"
+    for index in ("%C2%B2", "%D9%A1", "99999999999999999999"):
+        status, _, _ = call(client, "GET", f"/project/alpha/configuration/list/{index}", role="guest")
+        assert status == 404
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("POST", "/project/alpha/event"),
+        ("PUT", "/project/alpha/configuration"),
+        ("PUT", "/project/alpha/info/deep"),
+        ("POST", "/project"),
+        ("POST", "/login"),
+        ("POST", "/project/alpha/qc/results/accept"),
+    ],
+)
+def test_deeply_nested_json_bodies_are_a_400(client, project, method, path):
+    for depth in (40, 100_000):
+        body = ("[" * depth + "]" * depth).encode()
+        status, found, _ = call(client, method, path, body)
+        assert status == 400, (depth, found)
+    status, found, _ = call(client, "PUT", "/project/alpha/info/deep", ('{"a":' * 40 + "1" + "}" * 40).encode())
+    assert status == 400 and "32" in found["message"]
+
+
+def test_a_csv_field_over_the_csv_modules_limit_is_a_400(client, project):
+    huge = "x" * (csv.field_size_limit() + 10)
+    body = f'tstamp,remarks\r\n2021-10-08T10:00:00Z,"{huge}"\r\n'.encode()
+    status, found, _ = call(client, "POST", "/project/alpha/event", body, content_type="text/csv")
+    assert status == 400 and "row 2" in found["message"]
+
+
+# ------------------------------------------------------------ sizes of user data
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body", "limit"),
+    [
+        ("POST", "/project/alpha/event", {**EVENT, "meta": {"x": "y" * 70_000}}, "65536"),
+        ("POST", "/project/alpha/event", {**EVENT, "remarks": "y" * 10_001}, "10000"),
+        ("POST", "/project/alpha/event", {**EVENT, "labels": ["Nav"] + [f"L{i}" for i in range(60)]}, "50"),
+        ("PUT", "/project/alpha/info/big", {"x": "y" * 300_000}, "262144"),
+        ("PUT", "/project/alpha/configuration", {"notes": "y" * 300_000}, "262144"),
+        ("PATCH", "/project/alpha/sequence/1", {"meta": {"x": "y" * 70_000}}, "65536"),
+        ("PATCH", "/project/alpha/line/1", {"remarks": "y" * 10_001}, "10000"),
+        ("POST", "/project", {"pid": "big", "name": "Big", "meta": {"x": "y" * 70_000}}, "65536"),
+    ],
+)
+def test_user_data_past_its_size_limit_is_a_400_naming_the_limit(client, project, method, path, body, limit):
+    status, found, _ = call(client, method, path, body)
+    assert status == 400, found
+    assert limit in found["message"]
+
+
+# ------------------------------------------------------------ the configuration's schema
+
+GOOD_CONFIGURATION = {
+    "grid": {"epsg": 32631},
+    "online": {"line": {"pattern": {"regex": r"^(\d{3})(\d{4})(\d)?$", "captures": ["sequence", "line", "attempt"]}}},
+    "labels": {"Swell": {"view": {"colour": "#123456"}, "model": {"multiple": False}}},
+    "qc": {"speed": {"min_kn": 3, "max_kn": 6.5, "severity": "error"}, "source_sequence": {"sources": [1, 2]}},
+    "planner": {"anything": [1, 2]},
+    "navdata": {},
+    "asaqc": {"id": "x"},
+    "something else": {"kept": True},
+}
+
+BAD_CONFIGURATIONS = [
+    ({"labels": ["Swell"]}, "configuration.labels"),
+    ({"labels": {"Swell": "red"}}, "configuration.labels.Swell"),
+    ({"labels": {"Swell": {"model": {"multiple": "no"}}}}, "configuration.labels.Swell.model.multiple"),
+    ({"qc": []}, "configuration.qc"),
+    ({"qc": {"speed": {"min_kn": "fast"}}}, "min_kn"),
+    ({"qc": {"speed": {"severity": "fatal"}}}, "configuration.qc.speed.severity"),
+    ({"qc": {"speed": {"enabled": "yes"}}}, "configuration.qc.speed.enabled"),
+    ({"qc": {"source_sequence": {"sources": "3,4"}}}, "configuration.qc.source_sequence.sources"),
+    ({"online": {"line": {"pattern": {"regex": "(unclosed"}}}}, "configuration.online.line.pattern.regex"),
+    ({"online": {"line": {"pattern": {"regex": "(a+)+$"}}}}, "configuration.online.line.pattern.regex"),
+    ({"online": {"line": {"pattern": {"regex": "^(x|xx)*y"}}}}, "configuration.online.line.pattern.regex"),
+    ({"online": {"line": {"pattern": {"regex": "a" * 201}}}}, "200"),
+    ({"online": {"line": {"pattern": {"regex": "^(1)", "captures": ["sequence", "line"]}}}}, "captures"),
+    ({"online": {"line": "x"}}, "configuration.online.line"),
+    ({"grid": {"epsg": "32631"}}, "configuration.grid.epsg"),
+    ({"grid": {"epsg": 2**40}}, "configuration.grid.epsg"),
+    ({"grid": 32631}, "configuration.grid"),
+    ({"planner": []}, "configuration.planner"),
+    ({"navdata": "on"}, "configuration.navdata"),
+    ({"asaqc": 1}, "configuration.asaqc"),
+]
+
+
+def test_a_configuration_of_the_right_shape_is_accepted(client, project, aws):
+    assert call(client, "PUT", "/project/alpha/configuration", GOOD_CONFIGURATION)[0] == 204
+    assert call(client, "GET", "/project/alpha/configuration")[1] == GOOD_CONFIGURATION
+
+
+@pytest.mark.parametrize(("configuration", "path"), BAD_CONFIGURATIONS)
+def test_a_configuration_of_the_wrong_shape_is_a_400_naming_the_path(client, project, configuration, path):
+    status, found, _ = call(client, "PUT", "/project/alpha/configuration", configuration)
+    assert status == 400, found
+    assert path in found["message"]
+    assert call(client, "GET", "/project/alpha/configuration")[1] == {}  # nothing written
+    status, _, _ = call(client, "POST", "/project", {"pid": "beta", "name": "B", "configuration": configuration})
+    assert status == 400
+
+
+def test_accepted_patterns_run_in_bounded_time():
+    import time
+
+    for regex in (r"^(\d+)\D*(\d+)?$", r"^.*?(\d{4})(\d{3})$", r"(\d+)-(\d+)"):
+        compiled = check_pattern(regex)
+        started = time.perf_counter()
+        compiled.search("1" * 256 + "x")
+        assert time.perf_counter() - started < 0.5, regex
+
+
+# ------------------------------------------------------------ bounded lists
+
+
+def test_sequences_lines_and_qc_results_are_paged_with_a_total(client, project):
+    conn = db.connection()
+    for n in range(1, 6):
+        conn.execute("INSERT INTO sequence (pid, sequence, line) VALUES ('alpha', %s, %s)", (n, 1000 + n))
+        conn.execute("INSERT INTO preplot_line (pid, line) VALUES ('alpha', %s)", (1000 + n,))
+        conn.execute("INSERT INTO qc_run (pid, sequence) VALUES ('alpha', %s)", (n,))
+    for path, key in (("/project/alpha/sequence", "sequence"), ("/project/alpha/line", "line")):
+        status, everything, headers = call(client, "GET", path, role="guest")
+        assert status == 200 and len(everything) == 5 and headers["X-Total-Count"] == "5"  # today's clients
+        status, found, headers = call(client, "GET", f"{path}?limit=2&offset=3", role="guest")
+        assert [x[key] for x in found] == [x[key] for x in everything][3:5] and headers["X-Total-Count"] == "5"
+        assert call(client, "GET", f"{path}?limit=10001", role="guest")[0] == 400
+    status, tree, headers = call(client, "GET", "/project/alpha/qc/results?limit=2&offset=1", role="guest")
+    assert status == 200 and headers["X-Total-Count"] == "5"
+    assert {s for test in tree.values() for s in test["sequences"]} == {"2", "3"}
+    status, tree, headers = call(client, "GET", "/project/alpha/qc/results", role="guest")
+    assert {s for test in tree.values() for s in test["sequences"]} == {"1", "2", "3", "4", "5"}
