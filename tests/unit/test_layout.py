@@ -21,7 +21,6 @@ IMPORT_NAMES = {  # requirement name → the module it is imported as
     "boto3": "boto3",
     "psycopg": "psycopg",
     "pydantic": "pydantic",
-    "pydantic-settings": "pydantic_settings",
     "pyjwt": "jwt",
     "argon2-cffi": "argon2",
     "aws-lambda-powertools": "aws_lambda_powertools",
