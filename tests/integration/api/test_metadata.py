@@ -33,7 +33,7 @@ def survey(client):
         )
         conn.execute(
             "INSERT INTO sequence (pid, sequence, line, meta, final_upload_id) VALUES ('alpha', %s, 5210, "
-            "'{\"weather\": {\"sea\": 3, \"swell\": null}, \"tags\": [\"a\", \"b\"]}', "
+            '\'{"weather": {"sea": 3, "swell": null}, "tags": ["a", "b"]}\', '
             "CASE WHEN %s THEN (SELECT max(id) FROM upload) END)",
             (sequence, final),
         )
