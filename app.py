@@ -8,7 +8,7 @@ from chalice import Chalice
 
 from chalicelib.api import auth, events, files, health, metadata, preplots, projects, qc, sequences
 from chalicelib.api.middleware import authenticate
-from chalicelib.handlers import ingest, migrate
+from chalicelib.handlers import authorizer, ingest, migrate
 from chalicelib.handlers import qc as qc_handlers
 
 # Logs go through the powertools logger (chalicelib.observability), not Chalice's own handler.
@@ -17,5 +17,5 @@ app.register_middleware(authenticate, "http")
 
 for blueprint in (health.bp, auth.bp, projects.bp, metadata.bp, files.bp, preplots.bp, sequences.bp, events.bp, qc.bp):
     app.register_blueprint(blueprint)
-for blueprint in (ingest.bp, qc_handlers.bp, migrate.bp):
+for blueprint in (ingest.bp, qc_handlers.bp, migrate.bp, authorizer.bp):
     app.register_blueprint(blueprint)
