@@ -91,7 +91,7 @@ def list_query(query: dict[str, str]) -> EventListQuery:
     )
 
 
-@route(bp, "/project/{project}/event")
+@route(bp, "/project/{project}/event", media_types=REPRESENTATIONS)
 def list_events(project: str) -> Any:
     request = bp.current_request
     representation = http.negotiate(request, REPRESENTATIONS)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import functools
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 from urllib.parse import unquote
 
@@ -32,20 +32,31 @@ MAX_PATH_DEPTH = 8
 
 # (resource path, method) -> role needed ("public" needs no token)
 ROUTE_ROLES: dict[tuple[str, str], str] = {}
+# (resource path, method) -> the media types a route answers with, the default first (routes that offer more
+# than JSON declare them; ``/capabilities`` lists them).
+MEDIA_TYPES: dict[tuple[str, str], tuple[str, ...]] = {}
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
 
 
 def route(
-    bp: Blueprint, path: str, methods: tuple[str, ...] = ("GET",), role: str | None = None, **kwargs: Any
+    bp: Blueprint,
+    path: str,
+    methods: tuple[str, ...] = ("GET",),
+    role: str | None = None,
+    media_types: Sequence[str] = (),
+    **kwargs: Any,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Register a view. Default role: ``guest`` for GET, ``user`` for writes."""
+    """Register a view. Default role: ``guest`` for GET, ``user`` for writes. ``media_types``: what the view
+    negotiates (``negotiate(request, media_types)``), when it offers more than JSON."""
 
     def decorator(func: Callable[..., Any]) -> Callable[..., Any]:
         wrapped = endpoint(func)
         for method in methods:
             needed = role or (GUEST if method == "GET" else USER)
             ROUTE_ROLES[(path, method)] = needed
+            if media_types:
+                MEDIA_TYPES[(path, method)] = tuple(media_types)
         bp.route(path, methods=list(methods), **kwargs)(wrapped)
         return wrapped
 
@@ -224,7 +235,7 @@ def total_header(total: int) -> dict[str, str]:
     return {"X-Total-Count": str(total)}
 
 
-def negotiate(request: Any, supported: list[str]) -> str:
+def negotiate(request: Any, supported: Sequence[str]) -> str:
     """The representation to answer with, from ``Accept``; 406 when none of ``supported`` fits.
 
     The first supported type is the default (no header, ``*/*``).

@@ -41,6 +41,9 @@ def as_feature(body: dict[str, Any]) -> dict[str, Any]:
 
 
 JSON, GEOJSON = "application/json", "application/geo+json"
+SEIS = "application/vnd.seis+json"  # services/seis.MEDIA_TYPE, named here so the module stays light to import
+SEQUENCE_REPRESENTATIONS = (JSON, SEIS)
+SHOTPOINT_REPRESENTATIONS = (JSON, GEOJSON)
 
 
 @route(bp, "/project/{project}/sequence")
@@ -49,12 +52,12 @@ def list_sequences(project: str) -> Any:
     return http.json_response(found, headers=http.total_header(total))
 
 
-@route(bp, "/project/{project}/sequence/{sequence}")
+@route(bp, "/project/{project}/sequence/{sequence}", media_types=SEQUENCE_REPRESENTATIONS)
 def get_sequence(project: str, sequence: str) -> Any:
     from chalicelib.services import seis
 
     number = http.int_param(sequence, "sequence")
-    if http.negotiate(bp.current_request, [JSON, seis.MEDIA_TYPE]) == seis.MEDIA_TYPE:
+    if http.negotiate(bp.current_request, SEQUENCE_REPRESENTATIONS) == SEIS:
         sequences.get_sequence(project, number)  # 404 for an unknown project or sequence
         return http.json_response(seis.export(project, [number]), headers={"Content-Type": seis.MEDIA_TYPE})
     return http.json_response(sequences.get_sequence(project, number))
@@ -67,10 +70,10 @@ def update_sequence(project: str, sequence: str) -> Any:
     return http.empty_response()
 
 
-@route(bp, "/project/{project}/sequence/{sequence}/{shot}")
+@route(bp, "/project/{project}/sequence/{sequence}/{shot}", media_types=SHOTPOINT_REPRESENTATIONS)
 def get_shotpoint(project: str, sequence: str, shot: str) -> Any:
     request = bp.current_request
-    representation = http.negotiate(request, [JSON, GEOJSON])
+    representation = http.negotiate(request, SHOTPOINT_REPRESENTATIONS)
     query = http.query_params(request)
     shotpoint = sequences.get_shotpoint(
         project, http.int_param(sequence, "sequence"), http.int_param(shot, "shot"), query.get("kind")

@@ -21,6 +21,7 @@ NESTED = "{path}"  # a route family registered at every depth 1..MAX_PATH_DEPTH
 # role "public": no token needed.
 MATRIX: list[tuple[str, str, str, int, object]] = [
     ("GET", "/health", "public", 200, None),
+    ("GET", "/capabilities", "public", 200, None),
     ("POST", "/login", "public", 401, {"user": "nobody", "password": "wrong-password"}),
     ("GET", "/logout", "public", 204, None),
     ("POST", "/logout", "public", 204, None),

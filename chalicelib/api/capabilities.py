@@ -1,0 +1,19 @@
+"""``GET /capabilities`` (public): formats read, media types served, QC tests and their defaults, limits."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalice import Blueprint
+
+from chalicelib.api import http
+from chalicelib.api.http import PUBLIC, route
+from chalicelib.services import capabilities
+
+bp = Blueprint(__name__)
+
+
+@route(bp, "/capabilities", role=PUBLIC)
+def get_capabilities() -> Any:
+    media_types = {f"{method} {path}": list(types) for (path, method), types in sorted(http.MEDIA_TYPES.items())}
+    return http.json_response(capabilities.capabilities(media_types))

@@ -1,0 +1,66 @@
+"""What this Dougal can do, read from the code itself: formats, QC tests, limits (``GET /capabilities``)."""
+
+from __future__ import annotations
+
+from chalicelib import API_VERSION, __version__
+from chalicelib.models import limits
+from chalicelib.models.capabilities import Capabilities, FileFormat, QcTest
+from chalicelib.models.events import MAX_CSV_ROWS
+from chalicelib.models.events import MAX_PAGE as MAX_EVENT_PAGE
+from chalicelib.models.paging import MAX_LIST_PAGE
+from chalicelib.services.qc.catalogue import CATALOGUE
+
+# The readers of chalicelib/parsers, by the format name detection gives (parsers.FORMATS).
+FORMATS: dict[str, FileFormat] = {
+    "p111": FileFormat(
+        format="p111",
+        name="IOGP P1/11",
+        uploads=["preplot", "raw", "final"],
+        reads=[
+            "shots of every source (P1)",
+            "preplot lines and dog-leg segments (N1)",
+            "receivers (R1)",
+            "CRS, datum transformation and units from the HC records",
+        ],
+    ),
+    "p190": FileFormat(
+        format="p190",
+        name="UKOOA P1/90",
+        uploads=["preplot", "raw", "final"],
+        reads=["shots (S, V)", "preplot line ends, filled point by point", "receivers (R)", "datum from H1400/H1500"],
+    ),
+    "sps21": FileFormat(
+        format="sps21",
+        name="SEG SPS rev 2.1",
+        uploads=["preplot"],
+        reads=["source points (S) with their index", "receivers (R)", "relations (X, counted)"],
+    ),
+    "sps1": FileFormat(
+        format="sps1",
+        name="SEG SPS rev 1",
+        uploads=["preplot"],
+        reads=["source points (S)", "receivers (R)"],
+    ),
+}
+
+
+def capabilities(media_types: dict[str, list[str]]) -> Capabilities:
+    """The answer of ``/capabilities``; ``media_types`` comes from the API's route table."""
+    return Capabilities(
+        version=__version__,
+        api=API_VERSION,
+        formats=list(FORMATS.values()),
+        media_types=media_types,
+        qc={test: QcTest(**spec) for test, spec in CATALOGUE.items()},
+        limits={
+            "list_page_max": MAX_LIST_PAGE,
+            "event_page_max": MAX_EVENT_PAGE,
+            "csv_import_rows_max": MAX_CSV_ROWS,
+            "meta_bytes_max": limits.MAX_META_BYTES,
+            "info_bytes_max": limits.MAX_INFO_BYTES,
+            "configuration_bytes_max": limits.MAX_CONFIGURATION_BYTES,
+            "text_chars_max": limits.MAX_TEXT_CHARS,
+            "labels_max": limits.MAX_LABELS,
+            "json_depth_max": limits.MAX_JSON_DEPTH,
+        },
+    )
