@@ -6,7 +6,19 @@ Routes live in ``chalicelib/api/<tag>.py``, event handlers in
 
 from chalice import Chalice
 
-from chalicelib.api import auth, capabilities, events, files, health, metadata, preplots, projects, qc, sequences
+from chalicelib.api import (
+    auth,
+    capabilities,
+    events,
+    files,
+    health,
+    metadata,
+    preplots,
+    projects,
+    qc,
+    sequences,
+    status,
+)
 from chalicelib.api.middleware import authenticate
 from chalicelib.handlers import authorizer, ingest, migrate
 from chalicelib.handlers import qc as qc_handlers
@@ -18,6 +30,7 @@ app.register_middleware(authenticate, "http")
 for blueprint in (
     health.bp,
     capabilities.bp,
+    status.bp,
     auth.bp,
     projects.bp,
     metadata.bp,

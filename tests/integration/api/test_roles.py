@@ -22,6 +22,7 @@ NESTED = "{path}"  # a route family registered at every depth 1..MAX_PATH_DEPTH
 MATRIX: list[tuple[str, str, str, int, object]] = [
     ("GET", "/health", "public", 200, None),
     ("GET", "/capabilities", "public", 200, None),
+    ("GET", "/status", "user", 200, None),
     ("POST", "/login", "public", 401, {"user": "nobody", "password": "wrong-password"}),
     ("GET", "/logout", "public", 204, None),
     ("POST", "/logout", "public", 204, None),
@@ -120,7 +121,7 @@ def test_every_route_is_in_the_matrix():
 @pytest.mark.parametrize("caller", CALLERS)
 @pytest.mark.parametrize(("method", "path", "needed", "ok", "body"), CASES, ids=[f"{c[0]} {c[1]}" for c in CASES])
 def test_route_access(request, client, method, path, needed, ok, body, caller, scope):
-    if path == "/health" or "/qc/" in path:
+    if path in ("/health", "/status") or "/qc/" in path:
         request.getfixturevalue("aws")  # health looks at the queues; QC deletions send regeneration messages
     nested = _nested(MAX_PATH_DEPTH)
     make_project("alpha", configuration=nested)

@@ -1,0 +1,18 @@
+"""``GET /status`` (user): database, queues, dead letters, last imports; ``healthy`` with its reasons."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalice import Blueprint
+
+from chalicelib.api import http
+from chalicelib.api.http import USER, route
+from chalicelib.services import status
+
+bp = Blueprint(__name__)
+
+
+@route(bp, "/status", role=USER)
+def get_status() -> Any:
+    return http.json_response(status.status(http.identity(bp.current_request)))

@@ -1,0 +1,88 @@
+"""``GET /status``: whether the system is doing its work, and what needs a look when it is not.
+
+For the people who run a survey's Dougal: the database (reachable, its migration level against the code's,
+PostgreSQL and PostGIS versions), every queue's backlog, the messages in flight and those that ended in a
+dead-letter queue (a file, a QC run or a transfer that failed every try), and the last import of each
+project the caller may see. ``healthy`` is false with the reasons in ``problems``: an unreachable database or
+queue, a database behind the code's migrations, a dead letter waiting.
+
+Unlike ``/health`` (public, cheap, for load balancers) this asks everything on every call.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalicelib import API_VERSION, __version__, aws, errors
+from chalicelib.db import status as db_status
+from chalicelib.models.auth import Identity
+from chalicelib.models.status import DatabaseStatus, ImportStatus, QueueStatus, Status
+from chalicelib.observability import logger
+from chalicelib.settings import get_settings
+
+QUEUE_ATTRIBUTES = ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible", "RedrivePolicy"]
+
+
+def _messages(attributes: dict[str, Any]) -> tuple[int, int]:
+    return (
+        int(attributes.get("ApproximateNumberOfMessages", 0)),
+        int(attributes.get("ApproximateNumberOfMessagesNotVisible", 0)),
+    )
+
+
+def queue_status(name: str) -> QueueStatus:
+    """A queue's backlog and its dead-letter queue's depth (found through the queue's redrive policy)."""
+    import json
+
+    sqs = aws.sqs()
+    try:
+        attributes = sqs.get_queue_attributes(QueueUrl=aws.queue_url(name), AttributeNames=QUEUE_ATTRIBUTES)
+        attributes = attributes.get("Attributes", {})
+        messages, in_flight = _messages(attributes)
+        dead_letters = None
+        redrive = attributes.get("RedrivePolicy")
+        if redrive:
+            dlq_name = str(json.loads(redrive)["deadLetterTargetArn"]).rsplit(":", 1)[-1]
+            dlq = sqs.get_queue_attributes(QueueUrl=aws.queue_url(dlq_name), AttributeNames=QUEUE_ATTRIBUTES[:2])
+            dead_letters = sum(_messages(dlq.get("Attributes", {})))
+    except Exception:  # noqa: BLE001 - any failure means the queue cannot be read; it is reported, not raised
+        logger().warning("queue unreadable", extra={"queue": name})
+        aws.queue_url.cache_clear()
+        return QueueStatus(name=name, reachable=False)
+    return QueueStatus(name=name, reachable=True, messages=messages, in_flight=in_flight, dead_letters=dead_letters)
+
+
+def status(identity: Identity) -> Status:
+    from chalicelib.db.migrate import available
+
+    problems: list[str] = []
+    imports: list[ImportStatus] = []
+    try:
+        row = db_status.database_status()
+        database = DatabaseStatus(reachable=True, **row)
+        imports = [
+            ImportStatus(project=r["pid"], key=r["key"], imported_on=r["imported_on"], age_seconds=r["age_seconds"])
+            for r in db_status.last_imports()
+            if identity.may_see(r["pid"])
+        ]
+        needed = max(version for version, _, _ in available())
+        if database.migration is None or database.migration < needed:
+            problems.append(f"the database is at migration {database.migration}, the code needs {needed}")
+    except errors.DougalError:
+        database = DatabaseStatus(reachable=False)
+        problems.append("database unreachable")
+    queues = {kind: queue_status(name) for kind, name in get_settings().queues.items()}
+    for kind, queue in queues.items():
+        if not queue.reachable:
+            problems.append(f"the {kind} queue cannot be read")
+        elif queue.dead_letters:
+            problems.append(f"{queue.dead_letters} message(s) in the dead-letter queue of the {kind} queue")
+    return Status(
+        healthy=not problems,
+        problems=problems,
+        version=__version__,
+        api=API_VERSION,
+        database=database,
+        queues=queues,
+        imports=imports,
+    )

@@ -1,0 +1,106 @@
+"""``GET /status``: figures checked against a stack the test puts into known states."""
+
+from __future__ import annotations
+
+import json
+
+from chalicelib.db.migrate import available
+from tests.integration.factories import as_role, make_project
+
+
+def purge(aws):
+    """Empty every queue: the bucket's notification set-up leaves S3's test event on the ingest queue."""
+    sqs = aws.sqs()
+    for url in sqs.list_queues()["QueueUrls"]:
+        sqs.purge_queue(QueueUrl=url)
+
+
+def get_status(client, projects=None):
+    response = client.get("/status", headers=as_role("user", projects=projects))
+    assert response.status_code == 200
+    return json.loads(response.body)
+
+
+def test_a_quiet_stack_is_healthy(client, aws):
+    purge(aws)
+    body = get_status(client)
+    assert (body["healthy"], body["problems"]) == (True, [])
+    assert body["database"]["reachable"] is True
+    assert body["database"]["migration"] == max(v for v, _, _ in available())
+    assert body["database"]["postgresql"].startswith("15") and body["database"]["postgis"].startswith("3")
+    assert set(body["queues"]) == {"ingest", "qc", "asaqc"}
+    for queue in body["queues"].values():
+        assert (queue["reachable"], queue["messages"], queue["in_flight"], queue["dead_letters"]) == (True, 0, 0, 0)
+
+
+def test_backlog_in_flight_and_dead_letters_are_counted(client, aws):
+    purge(aws)
+    sqs = aws.sqs()
+    ingest = aws.queue_url("dougal-dev-ingest")
+    for i in range(3):
+        sqs.send_message(QueueUrl=ingest, MessageBody=f"file {i}")
+    sqs.receive_message(QueueUrl=ingest, MaxNumberOfMessages=1, VisibilityTimeout=300)
+    sqs.send_message(QueueUrl=aws.queue_url("dougal-dev-qc-dlq"), MessageBody="a QC run that failed every try")
+    body = get_status(client)
+    ingest_status = body["queues"]["ingest"]
+    assert (ingest_status["messages"], ingest_status["in_flight"], ingest_status["dead_letters"]) == (2, 1, 0)
+    assert body["queues"]["qc"]["dead_letters"] == 1
+    assert body["healthy"] is False
+    assert body["problems"] == ["1 message(s) in the dead-letter queue of the qc queue"]
+
+
+def test_a_missing_queue_is_reported_not_raised(client, aws):
+    sqs = aws.sqs()
+    sqs.delete_queue(QueueUrl=aws.queue_url("dougal-dev-asaqc"))
+    aws.queue_url.cache_clear()
+    body = get_status(client)
+    assert body["queues"]["asaqc"]["reachable"] is False
+    assert body["healthy"] is False and "the asaqc queue cannot be read" in body["problems"]
+
+
+def test_last_import_of_each_project_the_caller_may_see(client, aws):
+    from chalicelib import db
+
+    make_project("alpha")
+    make_project("beta")
+    conn = db.connection()
+    for key, status, minutes in (
+        ("alpha/raw/seq1.p111", "imported", 90),
+        ("alpha/raw/seq2.p111", "imported", 30),
+        ("alpha/raw/seq3.p111", "rejected", 5),
+        ("beta/raw/seq9.p111", "imported", 10),
+    ):
+        conn.execute(
+            "INSERT INTO upload (pid, bucket, key, etag, status, imported_on) "
+            "VALUES (%s, 'b', %s, 'e', %s, now() - make_interval(mins => %s))",
+            (key.split("/")[0], key, status, minutes),
+        )
+    body = get_status(client, projects=["alpha"])
+    assert [i["project"] for i in body["imports"]] == ["alpha"]
+    alpha = body["imports"][0]
+    assert alpha["key"] == "alpha/raw/seq2.p111"
+    assert 30 * 60 - 5 <= alpha["age_seconds"] <= 30 * 60 + 60
+    everyone = get_status(client)
+    assert [(i["project"], i["key"]) for i in everyone["imports"]] == [
+        ("alpha", "alpha/raw/seq2.p111"),
+        ("beta", "beta/raw/seq9.p111"),
+    ]
+
+
+def test_a_database_behind_the_code_is_a_problem(client, aws):
+    from chalicelib import db
+
+    conn = db.connection()
+    last = conn.execute("SELECT version, name FROM schema_migration ORDER BY version DESC LIMIT 1").fetchone()
+    conn.execute("DELETE FROM schema_migration WHERE version = %s", (last["version"],))
+    try:
+        body = get_status(client)
+    finally:
+        conn.execute("INSERT INTO schema_migration (version, name) VALUES (%s, %s)", (last["version"], last["name"]))
+    assert body["healthy"] is False
+    assert f"the code needs {last['version']}" in body["problems"][0]
+
+
+def test_status_needs_the_user_role(client, aws):
+    assert client.get("/status", headers=as_role("guest")).status_code == 401
+    assert client.get("/status").status_code == 401
