@@ -66,6 +66,14 @@ class Settings(BaseSettings):
     # How long a container trusts what it read of an account's token version (revocation delay).
     token_cache_seconds: float = Field(default=60.0, ge=0, le=60)
 
+    # Uploads: an object larger than this is rejected before it is read (it is spooled to the worker's
+    # /tmp, 512 MB in Lambda unless its ephemeral storage is raised: keep this below that).
+    max_upload_bytes: int = Field(default=256 * 1024 * 1024, gt=0)
+    # Preplot lines given by their ends (P1/11 N1 segments, P1/90 end points) are filled in point by
+    # point: at most this many points per segment and per file, else the file is rejected.
+    max_segment_points: int = Field(default=100_000, gt=0)
+    max_preplot_points: int = Field(default=5_000_000, gt=0)
+
     # AWS resources (names, not secrets).
     upload_bucket: str = "dougal-uploads"
     ingest_queue: str = "dougal-dev-ingest"
