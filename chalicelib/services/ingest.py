@@ -347,6 +347,11 @@ def _too_large(size: int, limit: int) -> TooLargeError:
     )
 
 
+def _new_spool() -> IO[bytes]:
+    """Memory up to SPOOL_MEMORY, then a file in /tmp."""
+    return tempfile.SpooledTemporaryFile(max_size=SPOOL_MEMORY)
+
+
 def _download(bucket: str, key: str, etag: str, limit: int | None = None) -> tuple[IO[bytes], str, int]:
     """The object's bytes spooled to memory/disk, with their SHA-256 and size.
 
@@ -361,7 +366,7 @@ def _download(bucket: str, key: str, etag: str, limit: int | None = None) -> tup
     if isinstance(length, int) and length > limit:
         response["Body"].close()
         raise _too_large(length, limit)
-    spool: IO[bytes] = tempfile.SpooledTemporaryFile(max_size=SPOOL_MEMORY)
+    spool = _new_spool()
     digest = hashlib.sha256()
     size = 0
     try:
