@@ -410,3 +410,28 @@ def test_preplot_points_removed_or_moved_by_a_new_preplot_keep_their_values(clie
     assert history[0]["remarks"] == "boulder" and history[0]["ntba"] is True
     assert (history[2]["easting"], history[2]["northing"]) == (before["easting"], before["northing"])
     assert all(h["changed_by"] == "upload alpha/preplot/v2.sps" for h in history)
+
+
+# ------------------------------------------------------------------ preplot fill-in limits
+
+
+@pytest.mark.parametrize(
+    ("setting", "value", "words"),
+    [("DOUGAL_MAX_SEGMENT_POINTS", "100", "more than the 100"), ("DOUGAL_MAX_PREPLOT_POINTS", "300", "the 300")],
+)
+def test_the_preplot_fill_in_limits_come_from_the_settings(client, project, monkeypatch, setting, value, words):
+    from chalicelib import aws
+
+    monkeypatch.setenv(setting, value)
+    reload_settings()
+    srv = survey(points_per_line=120)  # 4 lines of 120 points, one segment each
+    upload(aws, "alpha/preplot/p.p111", sim.write_p111_preplot(srv))
+    [row] = files()
+    assert row["status"] == "rejected" and words in row["message"] and setting in row["message"], row["message"]
+    assert row["message"].startswith("line ")
+    assert count("SELECT count(*) FROM preplot_point") == 0
+    monkeypatch.delenv(setting)
+    reload_settings()
+    upload(aws, "alpha/preplot/p2.p111", sim.write_p111_preplot(srv) + "\n")
+    assert files()[-1]["status"] == "imported"
+    assert count("SELECT count(*) FROM preplot_point") == 480
