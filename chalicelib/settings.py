@@ -41,6 +41,13 @@ class Settings(BaseSettings):
     )
     database_secret_id: str | None = None
     database_connect_timeout: int = 5
+    # TLS to the database in AWS: ``verify-full`` checks the server's certificate and name against
+    # the bundle packaged with the functions (RDS and Amazon root CAs, fetched by infra/deploy.sh).
+    database_sslmode: str | None = None
+    database_sslrootcert: str | None = None
+    # The functions' login role (a member of the DML-only ``dougal_app``), which ``migrate`` creates or
+    # updates from this secret (username, password). Only the ``migrate`` function is given it.
+    app_database_secret_id: str | None = None
 
     # Tokens: HS256 signing key from Secrets Manager in AWS, from the environment locally.
     jwt_secret: SecretStr | None = None
