@@ -21,7 +21,6 @@ def migrate_database(event: dict[str, Any], context: Any) -> dict[str, Any]:
     from chalicelib import db
     from chalicelib.db.migrate import migrate
     from chalicelib.observability import logger
-
     from chalicelib.services import roles
 
     with db.translated():

@@ -632,7 +632,9 @@ class PreplotReader:
         except ValueError as exc:
             raise ParseError(first_lineno, str(exc)) from None
         if not INT32_MIN <= line <= INT32_MAX:
-            raise ParseError(first_lineno, f"line number {line} of {first.line_name!r} is out of range (a 32-bit integer)")
+            raise ParseError(
+                first_lineno, f"line number {line} of {first.line_name!r} is out of range (a 32-bit integer)"
+            )
         # Two points are a line's ends: fill at step 1. More points show the file's own
         # point step (their greatest common gap), which filling must keep.
         step = 0

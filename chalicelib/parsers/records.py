@@ -199,12 +199,13 @@ class PointLimits:
     per_file: int = 5_000_000
 
 
-_point_limits: ContextVar[PointLimits] = ContextVar("dougal_point_limits", default=PointLimits())
+_DEFAULT_LIMITS = PointLimits()
+_point_limits: ContextVar[PointLimits | None] = ContextVar("dougal_point_limits", default=None)
 
 
 def current_point_limits() -> PointLimits:
     """The limits readers created now apply (see ``point_limits``)."""
-    return _point_limits.get()
+    return _point_limits.get() or _DEFAULT_LIMITS
 
 
 @contextmanager

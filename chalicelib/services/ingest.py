@@ -419,8 +419,11 @@ def is_transient(exc: BaseException) -> bool:
         if isinstance(exc, ClientError):
             error = exc.response.get("Error", {})
             status = int(exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0)
-            return status >= 500 or status == 429 or "Throttl" in str(error.get("Code", "")) or (
-                error.get("Code") in ("SlowDown", "RequestTimeout", "InternalError", "ServiceUnavailable")
+            return (
+                status >= 500
+                or status == 429
+                or "Throttl" in str(error.get("Code", ""))
+                or (error.get("Code") in ("SlowDown", "RequestTimeout", "InternalError", "ServiceUnavailable"))
             )
         return True  # connection, read time-out, endpoint errors
     return False
@@ -446,13 +449,13 @@ def _reject_alone(
     bucket: str, key: str, etag: str, size: int | None, created_on: datetime | None, message: str
 ) -> Outcome:
     """Record the object as rejected in a transaction of its own (the import's was rolled back)."""
+    pid: str | None
+    kind: str | None
     try:
         pid, kind, _ = parse_key(key)
     except RejectError:
         pid, kind = key.split("/", 1)[0] or None, None
     with db.transaction() as conn:
-        if pid is not None and db_projects.get_project(pid, conn) is None:
-            pid = None
         upload = db_files.claim_upload(conn, pid, bucket, key, etag, size, created_on)
         if upload["status"] != "pending":  # another delivery decided meanwhile
             return Outcome(upload["status"], upload["message"], upload["records"], upload["sequence"])

@@ -30,9 +30,12 @@ def app_login(aws, monkeypatch, database_url):
     from chalicelib.handlers.migrate import migrate_database
 
     password = "app-password-0123456789"
-    arn = aws.secrets().create_secret(Name="dougal/test/database", SecretString=json.dumps(
-        {"username": ROLE, "password": password, "host": "127.0.0.1", "port": 5432, "dbname": "dougal"}
-    ))["ARN"]
+    arn = aws.secrets().create_secret(
+        Name="dougal/test/database",
+        SecretString=json.dumps(
+            {"username": ROLE, "password": password, "host": "127.0.0.1", "port": 5432, "dbname": "dougal"}
+        ),
+    )["ARN"]
     monkeypatch.setenv("DOUGAL_APP_DATABASE_SECRET_ID", arn)
     reload_settings()
     assert migrate_database({}, None) == {"applied": [], "login_role": ROLE}

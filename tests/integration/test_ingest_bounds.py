@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 import pytest
 
 from dougal_sim import simulator as sim
+from tests.integration.conftest import reload_settings
 from tests.integration.factories import as_role, make_project
 from tests.integration.ingest_support import (
     BUCKET,
@@ -22,7 +23,6 @@ from tests.integration.ingest_support import (
     survey,
     upload,
 )
-from tests.integration.conftest import reload_settings
 
 START = datetime(2021, 10, 8, 10, 0, tzinfo=UTC)
 
@@ -359,18 +359,26 @@ def test_configuration_and_info_writes_keep_the_previous_values(client, project)
     assert _put(client, "/project/alpha/configuration", first) == 204
     assert _put(client, "/project/alpha/configuration", {**first, "p190": {"year": 2022}}) == 204
     assert _put(client, "/project/alpha/configuration", {**first, "p190": {"year": 2022}}) == 204  # same: nothing kept
-    history = db.connection().execute(
-        "SELECT configuration, changed_by, changed_on FROM configuration_history WHERE pid = 'alpha' ORDER BY id"
-    ).fetchall()
+    history = (
+        db.connection()
+        .execute(
+            "SELECT configuration, changed_by, changed_on FROM configuration_history WHERE pid = 'alpha' ORDER BY id"
+        )
+        .fetchall()
+    )
     assert [h["configuration"] for h in history] == [CONFIGURATION, first]
     assert [h["changed_by"] for h in history] == ["test-master", "test-master"]
     assert _put(client, "/project/alpha/info/notes", {"v": 1}, role="user") == 204
     assert _put(client, "/project/alpha/info/notes", {"v": 2}, role="user") == 204
     response = client.request("DELETE", "/project/alpha/info/notes", headers=as_role("user"))
     assert response.status_code == 204
-    kept = db.connection().execute(
-        "SELECT value, deleted, changed_by FROM info_history WHERE pid = 'alpha' AND key = 'notes' ORDER BY id"
-    ).fetchall()
+    kept = (
+        db.connection()
+        .execute(
+            "SELECT value, deleted, changed_by FROM info_history WHERE pid = 'alpha' AND key = 'notes' ORDER BY id"
+        )
+        .fetchall()
+    )
     assert [(k["value"], k["deleted"]) for k in kept] == [({"v": 1}, False), ({"v": 2}, True)]
     assert [k["changed_by"] for k in kept] == ["test-user", "test-user"]
 
