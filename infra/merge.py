@@ -127,6 +127,8 @@ VPC_ACTIONS = (
     "ec2:UnassignPrivateIpAddresses",
 )
 BATCH_FAILURES = ["ReportBatchItemFailures"]
+#: Workers that take one message per invocation: a file past the time-out makes no other file run again.
+ONE_MESSAGE_FUNCTIONS = frozenset({"ingest_uploaded_files"})
 
 _ANY_ACCOUNT_ARN = re.compile(r"^arn:aws:(?P<service>[a-z0-9-]+):\*:\*:(?P<rest>.+)$")
 
@@ -196,6 +198,9 @@ def postprocess(
                 raise MergeError(f"{logical_id} reads a queue its grants do not name ({export})")
             event_props["Queue"] = imported(export)
             event_props["FunctionResponseTypes"] = list(BATCH_FAILURES)
+            if name in ONE_MESSAGE_FUNCTIONS:
+                event_props["BatchSize"] = 1
+                event_props.pop("MaximumBatchingWindowInSeconds", None)
         if sqs_events:
             props["Timeout"] = _worker_timeout(name, props, config, stage)
 

@@ -522,6 +522,15 @@ def test_a_worker_reading_a_queue_its_grants_do_not_name_is_refused(policy: dict
         merge.postprocess(template, stage="prod", data_stack="dougal-prod-data")
 
 
+def test_the_ingest_worker_takes_one_file_per_invocation(every: dict[str, Any]) -> None:
+    """A file that runs past the time-out must not make the other files of its batch run again."""
+    [event] = functions(every)["IngestUploadedFiles"]["Events"].values()
+    assert event["Properties"]["BatchSize"] == 1
+    from chalicelib.handlers.ingest import INGEST_BATCH_SIZE
+
+    assert INGEST_BATCH_SIZE == 1
+
+
 def test_the_api_stage_is_throttled(every: dict[str, Any]) -> None:
     [api] = [res for res in every["Resources"].values() if res["Type"] == "AWS::Serverless::Api"]
     [setting] = api["Properties"]["MethodSettings"]
