@@ -40,7 +40,7 @@ def database_url() -> str:
 
         info = json.loads(aws.secret_string(settings.database_secret_id))
         return with_tls(
-            f"postgresql://{quote(info['username'])}:{quote(info['password'])}"
+            f"postgresql://{quote(info['username'], safe='')}:{quote(info['password'], safe='')}"
             f"@{info['host']}:{info.get('port', 5432)}/{info.get('dbname', 'dougal')}"
         )
     raise errors.ServiceUnavailableError("No database configured")

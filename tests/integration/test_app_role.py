@@ -98,3 +98,27 @@ def test_the_application_works_as_the_dml_only_role(app_login, aws, monkeypatch,
         assert db.connection().execute("SELECT count(*) AS n FROM preplot_point_history").fetchone()["n"] == 5
     finally:
         db.close()
+
+
+def test_the_connection_from_a_secret_verifies_the_server(aws, monkeypatch):
+    """In AWS the URL built from the secret asks libpq for verify-full against the packaged bundle."""
+    from psycopg.conninfo import conninfo_to_dict
+
+    from chalicelib import db
+
+    arn = aws.secrets().create_secret(
+        Name="dougal/test/database-tls",
+        SecretString=json.dumps(
+            {"username": "dougal_fn", "password": "p@ss/word", "host": "proxy.example", "port": 5432, "dbname": "d"}
+        ),
+    )["ARN"]
+    monkeypatch.delenv("DOUGAL_DATABASE_URL")
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    monkeypatch.setenv("DOUGAL_DATABASE_SECRET_ID", arn)
+    monkeypatch.setenv("DOUGAL_DATABASE_SSLMODE", "verify-full")
+    monkeypatch.setenv("DOUGAL_DATABASE_SSLROOTCERT", "/var/task/certs/aws-database-ca.pem")
+    reload_settings()
+    found = conninfo_to_dict(db.database_url())
+    assert found["sslmode"] == "verify-full"
+    assert found["sslrootcert"] == "/var/task/certs/aws-database-ca.pem"
+    assert (found["host"], found["user"], found["password"]) == ("proxy.example", "dougal_fn", "p@ss/word")
