@@ -49,6 +49,13 @@ class Settings(BaseModel):
     database_url: SecretStr | None = None
     database_secret_id: str | None = None
     database_connect_timeout: int = 5
+    # TLS to the database in AWS: ``verify-full`` checks the server's certificate and name against
+    # the bundle packaged with the functions (RDS and Amazon root CAs, fetched by infra/deploy.sh).
+    database_sslmode: str | None = None
+    database_sslrootcert: str | None = None
+    # The functions' login role (a member of the DML-only ``dougal_app``), which ``migrate`` creates or
+    # updates from this secret (username, password). Only the ``migrate`` function is given it.
+    app_database_secret_id: str | None = None
 
     # Tokens: HS256 signing key from Secrets Manager in AWS, from the environment locally.
     jwt_secret: SecretStr | None = None
@@ -73,6 +80,14 @@ class Settings(BaseModel):
     login_slowdown_seconds: float = 1.0
     # How long a container trusts what it read of an account's token version (revocation delay).
     token_cache_seconds: float = Field(default=60.0, ge=0, le=60)
+
+    # Uploads: an object larger than this is rejected before it is read (it is spooled to the worker's
+    # /tmp, 512 MB in Lambda unless its ephemeral storage is raised: keep this below that).
+    max_upload_bytes: int = Field(default=256 * 1024 * 1024, gt=0)
+    # Preplot lines given by their ends (P1/11 N1 segments, P1/90 end points) are filled in point by
+    # point: at most this many points per segment and per file, else the file is rejected.
+    max_segment_points: int = Field(default=100_000, gt=0)
+    max_preplot_points: int = Field(default=5_000_000, gt=0)
 
     # AWS resources (names, not secrets).
     upload_bucket: str = "dougal-uploads"

@@ -50,6 +50,25 @@ aws cloudformation deploy \
 
 step "3/7 package the application (chalice package --stage $stage)"
 rm -rf "$out"
+# The functions check the database's certificate and name (sslmode=verify-full): the RDS CA
+# bundle (the writer, for migrate) and Amazon's root CAs (RDS Proxy's certificate comes from
+# ACM), fetched over HTTPS at every deploy and packaged from vendor/ (/var/task/certs/ in Lambda).
+certs="vendor/certs"
+mkdir -p "$certs"
+bundle="$certs/aws-database-ca.pem"
+: >"$bundle.part"
+for url in \
+  https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem \
+  https://www.amazontrust.com/repository/AmazonRootCA1.pem \
+  https://www.amazontrust.com/repository/AmazonRootCA2.pem \
+  https://www.amazontrust.com/repository/AmazonRootCA3.pem \
+  https://www.amazontrust.com/repository/AmazonRootCA4.pem \
+  https://www.amazontrust.com/repository/SFSRootCAG2.pem; do
+  curl --fail --silent --show-error --proto '=https' --tlsv1.2 "$url" >>"$bundle.part"
+  echo >>"$bundle.part"
+done
+grep -q "BEGIN CERTIFICATE" "$bundle.part" || { echo "deploy: no certificate fetched for $bundle" >&2; exit 1; }
+mv "$bundle.part" "$bundle"
 log="$(mktemp)"
 trap 'rm -f "$log"' EXIT
 "$venv_bin/chalice" package --stage "$stage" "$out" 2>&1 | tee "$log"

@@ -17,8 +17,14 @@ changes only what is actually there:
   (Chalice cannot say it; without it a returned ``batchItemFailures`` is ignored
   and the whole batch is retried), the queue imported from the data stack, and
   the worker timeout checked against the queue's visibility timeout;
-* every function role: the ENI permissions a VPC function needs are checked,
-  and the account and region in the policy's ARNs are pinned to the stack's.
+* one IAM role per function, made here from ``FUNCTION_GRANTS`` (whatever role
+  Chalice packaged is dropped): its own log group, the VPC network interfaces,
+  and only the secrets, queues and bucket actions that function uses, on the
+  data stack's exact ARNs. A function with no entry is refused. Each function
+  is given only the secret ids it may read;
+* the REST API stage: throttling (rate and burst) for every method;
+* TLS to the database: ``sslmode=verify-full`` against the CA bundle that
+  ``deploy.sh`` packages (``vendor/certs/``, at ``/var/task/certs/`` in Lambda).
 
 The ``migrate`` function is the exception to the proxy rule: it connects to the
 Aurora writer directly (its own security group and the master secret), because
@@ -35,6 +41,7 @@ import json
 import re
 import sys
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -46,24 +53,82 @@ QUEUE_VISIBILITY_TIMEOUT_SECONDS = 360
 #: Queues the data stack creates, by suffix (``dougal-<stage>-<suffix>``), and the export holding each ARN.
 QUEUE_ARN_EXPORTS = {"ingest": "IngestQueueArn", "qc": "QcQueueArn", "asaqc": "AsaqcQueueArn"}
 
-#: Environment variables every function gets, and the data-stack export each one imports.
+#: Environment variables every function gets, and the data-stack export each one imports (names, not secrets).
 ENVIRONMENT_EXPORTS = {
     "DOUGAL_UPLOAD_BUCKET": "UploadBucketName",
     "DOUGAL_INGEST_QUEUE": "IngestQueueName",
     "DOUGAL_QC_QUEUE": "QcQueueName",
     "DOUGAL_ASAQC_QUEUE": "AsaqcQueueName",
-    "DOUGAL_JWT_SECRET_ID": "JwtSecretArn",
-    "DOUGAL_DATABASE_SECRET_ID": "DatabaseSecretArn",
-    "DOUGAL_ASAQC_SECRET_ID": "AsaqcSecretArn",
+}
+
+#: Secret ids, each given only to the functions whose grants include that secret.
+SECRET_ENVIRONMENT = {
+    "JwtSecretArn": "DOUGAL_JWT_SECRET_ID",
+    "DatabaseSecretArn": "DOUGAL_DATABASE_SECRET_ID",
+    "DatabaseMasterSecretArn": "DOUGAL_DATABASE_SECRET_ID",
+    "DatabaseAppCredentialsArn": "DOUGAL_APP_DATABASE_SECRET_ID",
+    "AsaqcSecretArn": "DOUGAL_ASAQC_SECRET_ID",
 }
 
 #: Functions that reach the database writer directly rather than through RDS Proxy.
 WRITER_FUNCTIONS = frozenset({"migrate"})
-WRITER_ENVIRONMENT_EXPORTS = {"DOUGAL_DATABASE_SECRET_ID": "DatabaseMasterSecretArn"}
+
+#: The CA bundle deploy.sh packages (RDS CAs for the writer, Amazon roots for the proxy's certificate).
+DATABASE_CA_BUNDLE = "/var/task/certs/aws-database-ca.pem"
+TLS_ENVIRONMENT = {"DOUGAL_DATABASE_SSLMODE": "verify-full", "DOUGAL_DATABASE_SSLROOTCERT": DATABASE_CA_BUNDLE}
+
+#: API Gateway stage throttling, every method: steady requests per second and the burst above it.
+API_THROTTLING_RATE = 50
+API_THROTTLING_BURST = 100
+
+
+@dataclass(frozen=True)
+class Grants:
+    """What one function may do; its role allows this and nothing else."""
+
+    secrets: tuple[str, ...]
+    """Data-stack exports of the secrets it reads."""
+    consumes: str | None = None
+    """The queue (suffix) it receives from: its own, and only that one."""
+    sends: tuple[str, ...] = ()
+    """Queues it sends messages to."""
+    inspects: tuple[str, ...] = ()
+    """Queues it only looks up (``/health``)."""
+    reads_uploads: bool = False
+
+
+DATABASE = "DatabaseSecretArn"
+#: One role per function. The API reads neither the database master nor the ASAQC secret and
+#: cannot write to the upload bucket; only the ASAQC sender reads the ASAQC secret; each worker
+#: receives and deletes from its own queue only.
+FUNCTION_GRANTS: dict[str, Grants] = {
+    "api_handler": Grants(
+        secrets=("JwtSecretArn", DATABASE), sends=("qc", "asaqc"), inspects=("ingest", "qc", "asaqc")
+    ),
+    "migrate": Grants(secrets=("DatabaseMasterSecretArn", "DatabaseAppCredentialsArn")),
+    "ingest_uploaded_files": Grants(secrets=(DATABASE,), consumes="ingest", sends=("qc",), reads_uploads=True),
+    "run_qc_jobs": Grants(secrets=(DATABASE,), consumes="qc"),
+    "sweep_qc": Grants(secrets=(DATABASE,), sends=("qc",)),
+    "send_asaqc_transfers": Grants(secrets=(DATABASE, "AsaqcSecretArn"), consumes="asaqc"),
+    "redrive_asaqc_transfers": Grants(secrets=(DATABASE,), sends=("asaqc",)),
+}
+
+CONSUME_ACTIONS = ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility", "sqs:GetQueueAttributes"]
+SEND_ACTIONS = ["sqs:SendMessage", "sqs:GetQueueUrl", "sqs:GetQueueAttributes"]
+INSPECT_ACTIONS = ["sqs:GetQueueUrl", "sqs:GetQueueAttributes"]
 
 FUNCTION_TYPES = frozenset({"AWS::Serverless::Function", "AWS::Lambda::Function"})
-VPC_ACTIONS = ("ec2:CreateNetworkInterface", "ec2:DescribeNetworkInterfaces", "ec2:DeleteNetworkInterface")
+VPC_ACTIONS = (
+    "ec2:CreateNetworkInterface",
+    "ec2:DescribeNetworkInterfaces",
+    "ec2:DescribeSubnets",
+    "ec2:DeleteNetworkInterface",
+    "ec2:AssignPrivateIpAddresses",
+    "ec2:UnassignPrivateIpAddresses",
+)
 BATCH_FAILURES = ["ReportBatchItemFailures"]
+#: Workers that take one message per invocation: a file past the time-out makes no other file run again.
+ONE_MESSAGE_FUNCTIONS = frozenset({"ingest_uploaded_files"})
 
 _ANY_ACCOUNT_ARN = re.compile(r"^arn:aws:(?P<service>[a-z0-9-]+):\*:\*:(?P<rest>.+)$")
 
@@ -98,32 +163,60 @@ def postprocess(
     if not functions:
         raise MergeError("the template has no Lambda functions; is it `chalice package` output?")
 
+    replaced_roles = set()
     for logical_id, function in functions.items():
         props = function.setdefault("Properties", {})
         name = chalice_name(logical_id)
         _check_stage(logical_id, props, stage)
+        grants = FUNCTION_GRANTS.get(name)
+        if grants is None:
+            raise MergeError(
+                f"{logical_id}: no grants declared for function {name!r}; add it to FUNCTION_GRANTS in "
+                "infra/merge.py (every function gets a role of its own with only what it uses)"
+            )
         writer = name in WRITER_FUNCTIONS
-
-        props.setdefault("FunctionName", f"dougal-{stage}-{name}")
+        function_name = props.setdefault("FunctionName", f"dougal-{stage}-{name}")
         props["VpcConfig"] = {
             "SecurityGroupIds": [imported("MigrationSecurityGroupId" if writer else "LambdaSecurityGroupId")],
             "SubnetIds": {"Fn::Split": [",", imported("PrivateSubnetIds")]},
         }
         variables = props.setdefault("Environment", {}).setdefault("Variables", {})
+        for variable in set(SECRET_ENVIRONMENT.values()):
+            variables.pop(variable, None)  # the stage's names in .chalice/config.json: only granted ones come back
         variables["DOUGAL_STAGE"] = stage
-        exports = {**ENVIRONMENT_EXPORTS, **(WRITER_ENVIRONMENT_EXPORTS if writer else {})}
-        for variable, export in exports.items():
+        for variable, export in ENVIRONMENT_EXPORTS.items():
             variables[variable] = imported(export)
+        for export in grants.secrets:
+            variables[SECRET_ENVIRONMENT[export]] = imported(export)
+        variables.update(TLS_ENVIRONMENT)
 
         sqs_events = [event for event in (props.get("Events") or {}).values() if event.get("Type") == "SQS"]
         for event in sqs_events:
             event_props = event.setdefault("Properties", {})
-            event_props["Queue"] = imported(_queue_export(logical_id, event_props.get("Queue"), stage))
+            export = _queue_export(logical_id, event_props.get("Queue"), stage)
+            if grants.consumes is None or QUEUE_ARN_EXPORTS[grants.consumes] != export:
+                raise MergeError(f"{logical_id} reads a queue its grants do not name ({export})")
+            event_props["Queue"] = imported(export)
             event_props["FunctionResponseTypes"] = list(BATCH_FAILURES)
+            if name in ONE_MESSAGE_FUNCTIONS:
+                event_props["BatchSize"] = 1
+                event_props.pop("MaximumBatchingWindowInSeconds", None)
         if sqs_events:
             props["Timeout"] = _worker_timeout(name, props, config, stage)
 
-        _check_role(logical_id, props.get("Role"), resources)
+        old_role = props.get("Role")
+        if isinstance(old_role, dict) and "Fn::GetAtt" in old_role:
+            replaced_roles.add(old_role["Fn::GetAtt"][0])
+        elif isinstance(old_role, dict) and "Ref" in old_role:
+            replaced_roles.add(old_role["Ref"])
+        role_id = f"{logical_id}Role"
+        resources[role_id] = _function_role(function_name, grants, imported)
+        props["Role"] = {"Fn::GetAtt": [role_id, "Arn"]}
+        props.pop("Policies", None)
+
+    for role_id in replaced_roles:
+        if role_id in resources and not _referenced(role_id, resources, skip=role_id):
+            del resources[role_id]
 
     for mapping in resources.values():
         if mapping.get("Type") == "AWS::Lambda::EventSourceMapping":
@@ -135,6 +228,15 @@ def postprocess(
         if resource.get("Type") == "AWS::IAM::Role":
             for policy in resource.get("Properties", {}).get("Policies", []):
                 _pin_account(policy.get("PolicyDocument", {}))
+        if resource.get("Type") == "AWS::Serverless::Api":
+            resource.setdefault("Properties", {})["MethodSettings"] = [
+                {
+                    "ResourcePath": "/*",
+                    "HttpMethod": "*",
+                    "ThrottlingRateLimit": API_THROTTLING_RATE,
+                    "ThrottlingBurstLimit": API_THROTTLING_BURST,
+                }
+            ]
 
     result["Description"] = f"Dougal application ({stage}), wired to the data stack {data_stack}"
     return result
@@ -183,23 +285,102 @@ def _worker_timeout(name: str, props: dict[str, Any], config: dict[str, Any], st
     return timeout
 
 
-def _check_role(logical_id: str, role: Any, resources: dict[str, Any]) -> None:
-    """A function in a VPC cannot be created unless its role may manage network interfaces."""
-    if not (isinstance(role, dict) and "Fn::GetAtt" in role):
-        return  # a role created elsewhere (iam_role_arn); its owner answers for it
-    role_resource = resources.get(role["Fn::GetAtt"][0], {})
-    actions = set()
-    for policy in role_resource.get("Properties", {}).get("Policies", []):
-        for statement in _statements(policy.get("PolicyDocument", {})):
-            if statement.get("Effect") == "Allow":
-                action = statement.get("Action", [])
-                actions.update([action] if isinstance(action, str) else action)
-    missing = [action for action in VPC_ACTIONS if action not in actions and "ec2:*" not in actions]
-    if missing:
-        raise MergeError(
-            f"{logical_id}: its role lacks {', '.join(missing)}, which a function in a VPC needs; "
-            "give the stage an iam_policy_file like .chalice/policy-prod.json"
+def _function_role(function_name: str, grants: Grants, imported: Any) -> dict[str, Any]:
+    """The role of one function: its log group, the VPC, and its grants on the data stack's ARNs."""
+    log_group = (
+        f"arn:${{AWS::Partition}}:logs:${{AWS::Region}}:${{AWS::AccountId}}:log-group:/aws/lambda/{function_name}"
+    )
+    statements: list[dict[str, Any]] = [
+        {
+            "Sid": "WriteOwnLogs",
+            "Effect": "Allow",
+            "Action": ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"],
+            "Resource": [{"Fn::Sub": log_group}, {"Fn::Sub": f"{log_group}:log-stream:*"}],
+        },
+        {"Sid": "RunInVpc", "Effect": "Allow", "Action": list(VPC_ACTIONS), "Resource": "*"},
+        {
+            "Sid": "SendTraces",
+            "Effect": "Allow",
+            "Action": ["xray:PutTraceSegments", "xray:PutTelemetryRecords"],
+            "Resource": "*",
+        },
+        {
+            "Sid": "ReadOwnSecrets",
+            "Effect": "Allow",
+            "Action": "secretsmanager:GetSecretValue",
+            "Resource": [imported(export) for export in grants.secrets],
+        },
+    ]
+    if grants.consumes is not None:
+        statements.append(
+            {
+                "Sid": "ConsumeOwnQueue",
+                "Effect": "Allow",
+                "Action": list(CONSUME_ACTIONS),
+                "Resource": imported(QUEUE_ARN_EXPORTS[grants.consumes]),
+            }
         )
+    if grants.sends:
+        statements.append(
+            {
+                "Sid": "SendToQueues",
+                "Effect": "Allow",
+                "Action": list(SEND_ACTIONS),
+                "Resource": [imported(QUEUE_ARN_EXPORTS[q]) for q in grants.sends],
+            }
+        )
+    inspected = [q for q in grants.inspects if q not in grants.sends]
+    if inspected:
+        statements.append(
+            {
+                "Sid": "LookUpQueues",
+                "Effect": "Allow",
+                "Action": list(INSPECT_ACTIONS),
+                "Resource": [imported(QUEUE_ARN_EXPORTS[q]) for q in inspected],
+            }
+        )
+    if grants.reads_uploads:
+        statements.append(
+            {
+                "Sid": "ReadUploads",
+                "Effect": "Allow",
+                "Action": "s3:GetObject",
+                "Resource": {"Fn::Join": ["", [imported("UploadBucketArn"), "/*"]]},
+            }
+        )
+    return {
+        "Type": "AWS::IAM::Role",
+        "Properties": {
+            "AssumeRolePolicyDocument": {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}
+                ],
+            },
+            "Policies": [
+                {"PolicyName": function_name, "PolicyDocument": {"Version": "2012-10-17", "Statement": statements}}
+            ],
+        },
+    }
+
+
+def _referenced(logical_id: str, node: Any, skip: str | None = None) -> bool:
+    """Whether anything in ``node`` (outside the resource ``skip``) refers to ``logical_id``."""
+    if isinstance(node, dict):
+        if node.get("Ref") == logical_id:
+            return True
+        att = node.get("Fn::GetAtt")
+        if isinstance(att, list) and att and att[0] == logical_id:
+            return True
+        if isinstance(att, str) and att.split(".", 1)[0] == logical_id:
+            return True
+        sub = node.get("Fn::Sub")
+        if isinstance(sub, str) and f"${{{logical_id}" in sub:
+            return True
+        return any(_referenced(logical_id, v) for k, v in node.items() if k != skip)
+    if isinstance(node, list):
+        return any(_referenced(logical_id, v) for v in node)
+    return False
 
 
 def _statements(document: dict[str, Any]) -> Iterator[dict[str, Any]]:

@@ -51,7 +51,8 @@ def get_configuration(project: str) -> Any:
 
 @route(bp, "/project/{project}/configuration", methods=("PUT",), role=MASTER)
 def replace_configuration(project: str) -> Any:
-    projects.replace_configuration(project, http.json_body(bp.current_request))
+    actor = http.identity(bp.current_request).name
+    projects.replace_configuration(project, http.json_body(bp.current_request), actor=actor)
     return http.empty_response()
 
 
@@ -77,8 +78,9 @@ def write_info(project: str, p1: str) -> Any:
     key = http.path_segments({"p1": p1})
     if not key:
         raise errors.BadRequestError("An info key is required")
+    actor = http.identity(bp.current_request).name
     if bp.current_request.method == "PUT":
-        projects.put_info(project, key[0], http.json_body(bp.current_request))
+        projects.put_info(project, key[0], http.json_body(bp.current_request), actor=actor)
     else:
-        projects.delete_info(project, key[0])
+        projects.delete_info(project, key[0], actor=actor)
     return http.empty_response()

@@ -47,11 +47,25 @@ def database_url() -> str:
         from chalicelib import aws
 
         info = json.loads(aws.secret_string(settings.database_secret_id))
-        return (
-            f"postgresql://{quote(info['username'])}:{quote(info['password'])}"
+        return with_tls(
+            f"postgresql://{quote(info['username'], safe='')}:{quote(info['password'], safe='')}"
             f"@{info['host']}:{info.get('port', 5432)}/{info.get('dbname', 'dougal')}"
         )
     raise errors.ServiceUnavailableError("No database configured")
+
+
+def with_tls(url: str) -> str:
+    """``url`` with the configured ``sslmode`` and ``sslrootcert`` (``verify-full`` in AWS)."""
+    from urllib.parse import urlencode
+
+    from chalicelib.settings import get_settings
+
+    settings = get_settings()
+    options = {"sslmode": settings.database_sslmode, "sslrootcert": settings.database_sslrootcert}
+    query = urlencode({k: v for k, v in options.items() if v})
+    if not query:
+        return url
+    return f"{url}{'&' if '?' in url else '?'}{query}"
 
 
 def connect(url: str | None = None) -> psycopg.Connection[dict[str, Any]]:

@@ -30,8 +30,14 @@ def lock_content(conn: Connection, pid: str, sha256: str) -> None:
     conn.execute(Q.lock_content, {"pid": pid, "sha256": sha256})
 
 
-def find_imported_content(conn: Connection, pid: str, sha256: str) -> dict[str, Any] | None:
-    return conn.execute(Q.find_imported_content, {"pid": pid, "sha256": sha256}).fetchone()
+def find_current_content(conn: Connection, pid: str, kind: str, sha256: str) -> dict[str, Any] | None:
+    """An upload of these bytes that is still what the project holds (see files.sql), else None."""
+    return conn.execute(Q.find_current_content, {"pid": pid, "kind": kind, "sha256": sha256}).fetchone()
+
+
+def set_actor(conn: Connection, actor: str) -> None:
+    """Name who makes this transaction's changes (kept in the history rows)."""
+    conn.execute(Q.set_actor, {"actor": actor})
 
 
 def finish_upload(conn: Connection, upload_id: int, **fields: Any) -> None:

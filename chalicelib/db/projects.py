@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalicelib.db import Connection, Row, cursor, jsonb
+from chalicelib.db import Connection, Row, cursor, jsonb, transaction
 from chalicelib.db.queries import queries
 
 Q = queries("projects")
@@ -41,10 +41,17 @@ def create_project(
         return row
 
 
-def replace_configuration(pid: str, configuration: dict[str, Any]) -> bool:
-    with cursor() as conn:
+def replace_configuration(pid: str, configuration: dict[str, Any], actor: str | None = None) -> bool:
+    """Replace the configuration; a trigger keeps the previous one, naming ``actor``, in the same transaction."""
+    with transaction() as conn:
+        _set_actor(conn, actor)
         row = conn.execute(Q.replace_configuration, {"pid": pid, "configuration": jsonb(configuration)}).fetchone()
         return row is not None
+
+
+def _set_actor(conn: Connection, actor: str | None) -> None:
+    if actor:
+        conn.execute(Q.set_actor, {"actor": actor})
 
 
 def archive_project(pid: str) -> bool:
@@ -58,11 +65,25 @@ def get_info(pid: str, key: str) -> tuple[bool, Any]:
         return (row is not None, row["value"] if row else None)
 
 
-def put_info(pid: str, key: str, value: Any) -> None:
-    with cursor() as conn:
+def put_info(pid: str, key: str, value: Any, actor: str | None = None) -> None:
+    with transaction() as conn:
+        _set_actor(conn, actor)
         conn.execute(Q.put_info, {"pid": pid, "key": key, "value": jsonb(value)})
 
 
-def delete_info(pid: str, key: str) -> None:
-    with cursor() as conn:
+def delete_info(pid: str, key: str, actor: str | None = None) -> None:
+    with transaction() as conn:
+        _set_actor(conn, actor)
         conn.execute(Q.delete_info, {"pid": pid, "key": key})
+
+
+def configuration_history(pid: str) -> list[Row]:
+    """Earlier configurations of a project, oldest first."""
+    with cursor() as conn:
+        return conn.execute(Q.configuration_history, {"pid": pid}).fetchall()
+
+
+def info_history(pid: str, key: str) -> list[Row]:
+    """Earlier values of an info key, oldest first."""
+    with cursor() as conn:
+        return conn.execute(Q.info_history, {"pid": pid, "key": key}).fetchall()

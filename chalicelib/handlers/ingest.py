@@ -1,9 +1,12 @@
 """The ingest worker: S3 ObjectCreated notifications, through the ingest queue, into PostGIS.
 
-Partial batch failures: a message whose import failed for a transient reason
-(database unreachable…) is reported in ``batchItemFailures`` and comes back
-after the visibility timeout, reaching the DLQ after 5 receives. Files that are
-simply bad are not failures: they are recorded as rejected.
+One file per invocation (batch size 1): a file that runs past the function's
+time-out makes no other file run again. A message whose import failed for a
+transient reason (database or AWS out of reach) is reported in
+``batchItemFailures`` and comes back after the visibility timeout, reaching the
+DLQ after 5 receives. Files that are bad in any other way (a parse error, a value
+the database refuses, a full disk, memory) are not failures: they are recorded as
+rejected with the reason, and their message is deleted.
 """
 
 from __future__ import annotations
@@ -65,7 +68,10 @@ def handle_message(record: Any) -> None:
         ingest.ingest_object(obj["bucket"], obj["key"], obj["etag"], obj["size"], obj["created_on"])
 
 
-@bp.on_sqs_message(queue=get_settings().ingest_queue, batch_size=5, name="ingest_uploaded_files")
+INGEST_BATCH_SIZE = 1
+
+
+@bp.on_sqs_message(queue=get_settings().ingest_queue, batch_size=INGEST_BATCH_SIZE, name="ingest_uploaded_files")
 def ingest_uploaded_files(event: Any) -> Any:
     from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 

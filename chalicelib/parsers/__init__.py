@@ -22,16 +22,19 @@ from chalicelib.parsers.detect import P111, P190, SPS1, SPS21, decode_lines, det
 from chalicelib.parsers.records import (
     FileHeader,
     ParseError,
+    PointLimits,
     PreplotRecord,
     ReceiverRecord,
     ShotRecord,
     Transformation,
+    point_limits,
 )
 
 __all__ = [
     "FORMATS",
     "FileHeader",
     "ParseError",
+    "PointLimits",
     "PreplotReader",
     "PreplotRecord",
     "ReceiverRecord",
@@ -40,6 +43,7 @@ __all__ = [
     "Transformation",
     "decode_lines",
     "detect_format",
+    "point_limits",
     "preplot_reader",
     "shot_reader",
 ]

@@ -24,18 +24,25 @@ list indices are 0-based.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from chalicelib.parsers.records import (
+    INT32_MAX,
+    INT32_MIN,
     FileHeader,
     ParseError,
+    PointLimits,
     PreplotRecord,
     ReceiverRecord,
     ShotRecord,
     Transformation,
+    check_file_points,
+    check_segment_points,
+    current_point_limits,
 )
 
 __all__ = ["PreplotReader", "ShotReader", "read_preplot", "read_shots"]
@@ -108,9 +115,12 @@ def whole(text: str) -> int:
 def _int(fields: list[str], index: int, lineno: int, what: str) -> int:
     text = _field(fields, index)
     try:
-        return whole(text)
+        value = whole(text)
     except (ValueError, OverflowError):
         raise ParseError(lineno, f"bad {what} {text!r} in field {index + 1} (want a whole number)") from None
+    if not INT32_MIN <= value <= INT32_MAX:
+        raise ParseError(lineno, f"{what} {text!r} in field {index + 1} is out of range (a 32-bit integer)")
+    return value
 
 
 def _opt_int(fields: list[str], index: int, lineno: int, what: str) -> int | None:
@@ -945,11 +955,14 @@ class ShotReader:
                 nn = f[plan.northing] if ie >= 0 else ""
                 la = f[ilat] if ilat >= 0 else ""
                 lo = f[plan.lon] if ilat >= 0 else ""
+                line_number, point_number = int(f[3]), int(f[4])
+                if not (INT32_MIN <= line_number <= INT32_MAX and INT32_MIN <= point_number <= INT32_MAX):
+                    raise ValueError("out of range")  # the slow path names the field
                 record = ShotRecord(
                     lineno,
                     _unescape(name.strip()),
-                    int(f[3]),
-                    int(f[4]),
+                    line_number,
+                    point_number,
                     objref,
                     plan.to_utc(f[7]),
                     float(e) if e else None,
@@ -993,6 +1006,8 @@ def _shot_slow(f: list[str], plan: _Plan, objref: int, lineno: int) -> ShotRecor
             values.append(_integral(text))
         except ValueError:
             raise ParseError(lineno, f"bad {what} {text!r} in field {index + 1}") from None
+        if not INT32_MIN <= values[-1] <= INT32_MAX:
+            raise ParseError(lineno, f"{what} {text!r} in field {index + 1} is out of range (a 32-bit integer)")
     time_text = f[7].strip()
     try:
         tstamp = plan.to_utc(time_text)
@@ -1049,8 +1064,9 @@ class PreplotReader:
     it. Other N1 sub-types (arcs) are rejected rather than silently dropped.
     """
 
-    def __init__(self, lines: Iterable[str]) -> None:
+    def __init__(self, lines: Iterable[str], *, limits: PointLimits | None = None) -> None:
         self._lines = lines
+        self._limits = limits or current_point_limits()
         self.header = FileHeader(format="p111")
         self.receivers: list[ReceiverRecord] = []
         """``R1`` receiver positions (an OBN preplot's nodes), filled as the iteration goes by."""
@@ -1064,6 +1080,8 @@ class PreplotReader:
         roles_by_type: dict[int | None, _Roles] = {}
         seen_lines: set[int] = set()
         last: tuple[int, int] | None = None
+        limits = self._limits
+        made = 0
 
         for lineno, text in enumerate(self._lines, 1):
             if text.startswith(("S1,", "P1,", "M1,")):
@@ -1107,9 +1125,12 @@ class PreplotReader:
             if roles is None:
                 roles = roles_by_type[pline.type_ref] = self._roles(state, pline.type_ref)
                 state.describe_crs(roles)
-            for record in _segment_points(f, pline.line, roles, lineno):
+            for record in _segment_points(f, pline.line, roles, lineno, limits):
                 key = (record.line, record.point)
                 if key != last:
+                    made += 1
+                    if made > limits.per_file:
+                        check_file_points(made, limits, lineno)
                     yield record
                 last = key
 
@@ -1129,8 +1150,10 @@ class PreplotReader:
         return roles
 
 
-def _segment_points(f: list[str], line: int, roles: _Roles, lineno: int) -> Iterator[PreplotRecord]:
-    """All points of one straight N1 segment."""
+def _segment_points(
+    f: list[str], line: int, roles: _Roles, lineno: int, limits: PointLimits
+) -> Iterator[PreplotRecord]:
+    """All points of one straight N1 segment, made one at a time (at most ``limits.per_segment``)."""
     first = _int(f, 7, lineno, "start point")
     last = _int(f, 14, lineno, "end point")
     increment = abs(_opt_int(f, 6, lineno, "point increment") or 1)
@@ -1158,9 +1181,11 @@ def _segment_points(f: list[str], line: int, roles: _Roles, lineno: int) -> Iter
 
     span = last - first
     count = abs(span) // increment
-    points = [first + i * step for i in range(count + 1)]
-    if points[-1] != last:
-        points.append(last)
+    uneven = first + count * step != last  # the end point is off the increment: given as well
+    check_segment_points(count + 1 + uneven, limits, lineno, first, last, increment)
+    points: Iterable[int] = range(first, first + (count + 1) * step, step)
+    if uneven:
+        points = itertools.chain(points, (last,))
     for point in points:
         if point == first:
             yield PreplotRecord(lineno, line, point, e0, n0, lon0, lat0)
@@ -1181,6 +1206,6 @@ def _segment_points(f: list[str], line: int, roles: _Roles, lineno: int) -> Iter
             yield PreplotRecord(lineno, line, point, None, None, None, None)
 
 
-def read_preplot(lines: Iterable[str]) -> PreplotReader:
+def read_preplot(lines: Iterable[str], *, limits: PointLimits | None = None) -> PreplotReader:
     """Preplot points of a P1/11 file, streamed from ``lines`` (see PreplotReader)."""
-    return PreplotReader(lines)
+    return PreplotReader(lines, limits=limits)

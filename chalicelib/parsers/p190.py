@@ -29,12 +29,18 @@ from itertools import pairwise
 from math import gcd
 
 from chalicelib.parsers.records import (
+    INT32_MAX,
+    INT32_MIN,
     FileHeader,
     ParseError,
+    PointLimits,
     PreplotRecord,
     ReceiverRecord,
     ShotRecord,
     Transformation,
+    check_file_points,
+    check_segment_points,
+    current_point_limits,
 )
 
 __all__ = ["PreplotReader", "ShotReader", "default_line_number", "read_preplot", "read_shots"]
@@ -558,14 +564,26 @@ class PreplotReader:
     metres wrong over a few kilometres: convert the grid coordinates instead.
     """
 
-    def __init__(self, lines: Iterable[str], *, line_number: LineNumber | None = None) -> None:
+    def __init__(
+        self, lines: Iterable[str], *, line_number: LineNumber | None = None, limits: PointLimits | None = None
+    ) -> None:
         self._lines = lines
         self._line_number = line_number or default_line_number
+        self._limits = limits or current_point_limits()
         self.header = FileHeader(format="p190")
         self.receivers: list[ReceiverRecord] = []
         """``R`` receiver positions (nodes of an OBN preplot), filled as the iteration goes by."""
 
     def __iter__(self) -> Iterator[PreplotRecord]:
+        made = 0
+        limits = self._limits
+        for record in self._points():
+            made += 1
+            if made > limits.per_file:
+                check_file_points(made, limits, record.lineno)
+            yield record
+
+    def _points(self) -> Iterator[PreplotRecord]:
         header = self.header = FileHeader(format="p190")
         receivers = self.receivers = []
         state = _HeaderState()
@@ -613,6 +631,10 @@ class PreplotReader:
             line = self._line_number(first.line_name)
         except ValueError as exc:
             raise ParseError(first_lineno, str(exc)) from None
+        if not INT32_MIN <= line <= INT32_MAX:
+            raise ParseError(
+                first_lineno, f"line number {line} of {first.line_name!r} is out of range (a 32-bit integer)"
+            )
         # Two points are a line's ends: fill at step 1. More points show the file's own
         # point step (their greatest common gap), which filling must keep.
         step = 0
@@ -624,6 +646,8 @@ class PreplotReader:
         previous: _Position | None = None
         for lineno, here in given:
             if previous is not None and abs(here.point - previous.point) > step:
+                count = abs(here.point - previous.point) // step + 1
+                check_segment_points(count, self._limits, lineno, previous.point, here.point, step)
                 yield from _fill(line, previous, here, step, lineno)
             if previous is None or here.point != previous.point:
                 yield PreplotRecord(lineno, line, here.point, here.easting, here.northing, here.lon, here.lat)
@@ -651,6 +675,8 @@ def _fill(line: int, a: _Position, b: _Position, step: int, lineno: int) -> Iter
             yield PreplotRecord(lineno, line, point, None, None, None, None)
 
 
-def read_preplot(lines: Iterable[str], *, line_number: LineNumber | None = None) -> PreplotReader:
+def read_preplot(
+    lines: Iterable[str], *, line_number: LineNumber | None = None, limits: PointLimits | None = None
+) -> PreplotReader:
     """Preplot points of a P1/90 file, streamed from ``lines`` (see PreplotReader)."""
-    return PreplotReader(lines, line_number=line_number)
+    return PreplotReader(lines, line_number=line_number, limits=limits)

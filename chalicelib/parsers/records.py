@@ -9,6 +9,9 @@ points interpolated between preplot segment ends get no lon/lat, see each parser
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -177,3 +180,57 @@ class ParseError(Exception):
     def __reduce__(self) -> tuple[type[ParseError], tuple[int | None, str]]:
         # Keep the two attributes through pickling (multiprocessing, Lambda error wrapping).
         return (type(self), (self.lineno, self.reason))
+
+
+INT32_MIN, INT32_MAX = -(2**31), 2**31 - 1
+"""Line, point and sequence numbers are stored as 32-bit integers."""
+
+
+@dataclass(frozen=True)
+class PointLimits:
+    """How many points a preplot reader may fill in between given points.
+
+    A line given by its ends (P1/11 ``N1`` segments, P1/90 end points) is filled in
+    point by point, lazily; a segment or a file asking for more than these is
+    rejected naming the record, before any of its points is made.
+    """
+
+    per_segment: int = 100_000
+    per_file: int = 5_000_000
+
+
+_DEFAULT_LIMITS = PointLimits()
+_point_limits: ContextVar[PointLimits | None] = ContextVar("dougal_point_limits", default=None)
+
+
+def current_point_limits() -> PointLimits:
+    """The limits readers created now apply (see ``point_limits``)."""
+    return _point_limits.get() or _DEFAULT_LIMITS
+
+
+@contextmanager
+def point_limits(limits: PointLimits) -> Iterator[PointLimits]:
+    """Readers created inside the block apply ``limits`` (the worker's configured ones)."""
+    token = _point_limits.set(limits)
+    try:
+        yield limits
+    finally:
+        _point_limits.reset(token)
+
+
+def check_segment_points(count: int, limits: PointLimits, lineno: int, first: int, last: int, step: int) -> None:
+    if count > limits.per_segment:
+        raise ParseError(
+            lineno,
+            f"points {first} to {last} every {step} make {count} points, more than the {limits.per_segment} "
+            "allowed between two given points (DOUGAL_MAX_SEGMENT_POINTS)",
+        )
+
+
+def check_file_points(count: int, limits: PointLimits, lineno: int) -> None:
+    if count > limits.per_file:
+        raise ParseError(
+            lineno,
+            f"the file makes more than the {limits.per_file} preplot points allowed per file "
+            "(DOUGAL_MAX_PREPLOT_POINTS)",
+        )

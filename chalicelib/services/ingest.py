@@ -38,7 +38,9 @@ from chalicelib.db import files as db_files
 from chalicelib.db import preplots as db_preplots
 from chalicelib.db import projects as db_projects
 from chalicelib.db import sequences as db_sequences
+from chalicelib.models.limits import INT32_MAX, INT32_MIN
 from chalicelib.observability import logger
+from chalicelib.settings import get_settings
 
 KINDS = ("preplot", "raw", "final")
 CHUNK_RECORDS = 20_000
@@ -111,6 +113,12 @@ def identify_sequence(
             attempt = int(values["attempt"]) if values.get("attempt") is not None else 0
         except (TypeError, ValueError):
             continue
+        for name, value in (("sequence", sequence), ("line", line), ("attempt", attempt)):
+            if value is not None and not INT32_MIN <= value <= INT32_MAX:
+                raise RejectError(
+                    f"the {name} number {value} found in {candidate.strip()!r} by the project's line pattern "
+                    "is out of range (a 32-bit integer)"
+                )
         return SequenceIdentity(sequence=sequence, line=line, attempt=attempt)
     raise RejectError(
         f"neither the line name {line_name!r} nor the file name {stem!r} match the project's line pattern"
@@ -328,29 +336,131 @@ def import_preplot(conn: Connection, spool: IO[bytes], fmt: str, pid: str, confi
     return Outcome("imported", None, counter.records, None)
 
 
-def _download(bucket: str, key: str, etag: str) -> tuple[IO[bytes], str, int]:
-    """The object's bytes spooled to memory/disk, with their SHA-256 and size."""
+class TooLargeError(RejectError):
+    """The object is larger than the uploads the worker accepts (``DOUGAL_MAX_UPLOAD_BYTES``)."""
+
+
+def _too_large(size: int, limit: int) -> TooLargeError:
+    return TooLargeError(
+        f"the file is {size} bytes, more than the {limit} bytes an upload may hold (DOUGAL_MAX_UPLOAD_BYTES); "
+        "nothing imported"
+    )
+
+
+def _new_spool() -> IO[bytes]:
+    """Memory up to SPOOL_MEMORY, then a file in /tmp."""
+    return tempfile.SpooledTemporaryFile(max_size=SPOOL_MEMORY)
+
+
+def _download(bucket: str, key: str, etag: str, limit: int | None = None) -> tuple[IO[bytes], str, int]:
+    """The object's bytes spooled to memory/disk, with their SHA-256 and size.
+
+    At most ``limit`` bytes are spooled: the notification's size is checked before, and the
+    bytes read are counted too (the notification may be missing or wrong), so the spool
+    never outgrows the worker's ``/tmp``.
+    """
+    limit = limit if limit is not None else get_settings().max_upload_bytes
     quoted = etag if etag.startswith('"') else f'"{etag}"'
     response = aws.s3().get_object(Bucket=bucket, Key=key, IfMatch=quoted)
-    spool: IO[bytes] = tempfile.SpooledTemporaryFile(max_size=SPOOL_MEMORY)
+    length = response.get("ContentLength")
+    if isinstance(length, int) and length > limit:
+        response["Body"].close()
+        raise _too_large(length, limit)
+    spool = _new_spool()
     digest = hashlib.sha256()
     size = 0
-    for chunk in response["Body"].iter_chunks(1024 * 1024):
-        digest.update(chunk)
-        spool.write(chunk)
-        size += len(chunk)
+    try:
+        for chunk in response["Body"].iter_chunks(1024 * 1024):
+            size += len(chunk)
+            if size > limit:
+                response["Body"].close()
+                raise _too_large(size, limit)
+            digest.update(chunk)
+            spool.write(chunk)
+    except BaseException:
+        spool.close()
+        raise
     spool.seek(0)
     return spool, digest.hexdigest(), size
 
 
 def ingest_object(bucket: str, key: str, etag: str, size: int | None, created_on: datetime | None) -> Outcome:
-    """Import one uploaded object (see the module docstring for the guarantees); then ask for QC."""
-    outcome = _ingest_object(bucket, key, etag, size, created_on)
+    """Import one uploaded object (see the module docstring for the guarantees); then ask for QC.
+
+    Only a transient failure (the database or an AWS service out of reach) is raised, so the
+    message comes back later. Anything else the file causes (a value the database refuses, a
+    full disk, memory, a parser's unexpected error) rejects the file in a transaction of its
+    own: ``/files`` shows why, and the message is done with.
+    """
+    try:
+        outcome = _ingest_object(bucket, key, etag, size, created_on)
+    except Exception as exc:
+        if is_transient(exc):
+            raise
+        logger().exception("file rejected on an unexpected error", extra={"key": key})
+        outcome = _reject_alone(bucket, key, etag, size, created_on, _failure_message(exc))
     if outcome.status == "imported" and outcome.sequence is not None and outcome.message is None:
         from chalicelib.services import qc
 
         qc.enqueue(key.split("/", 1)[0], [outcome.sequence], "import")  # after the commit: the worker sees the data
     return outcome
+
+
+def is_transient(exc: BaseException) -> bool:
+    """Whether trying the same file again later may succeed: the database or AWS out of reach."""
+    from chalicelib import errors
+
+    if isinstance(exc, errors.ServiceUnavailableError | ConnectionError | TimeoutError):
+        return True
+    module = type(exc).__module__ or ""
+    if module.startswith(("botocore", "urllib3")):
+        from botocore.exceptions import ClientError
+
+        if isinstance(exc, ClientError):
+            error = exc.response.get("Error", {})
+            status = int(exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0)
+            return (
+                status >= 500
+                or status == 429
+                or "Throttl" in str(error.get("Code", ""))
+                or (error.get("Code") in ("SlowDown", "RequestTimeout", "InternalError", "ServiceUnavailable"))
+            )
+        return True  # connection, read time-out, endpoint errors
+    return False
+
+
+def _failure_message(exc: BaseException) -> str:
+    from chalicelib import errors
+
+    if isinstance(exc, MemoryError):
+        return "the file needs more memory than the worker has; nothing imported"
+    if isinstance(exc, OSError):
+        return f"the worker could not hold the file ({exc.strerror or exc}); nothing imported"
+    if isinstance(exc, errors.BadRequestError):
+        cause = exc.__cause__
+        detail = str(cause).splitlines()[0] if cause is not None and str(cause) else exc.message
+        return f"a value of the file does not fit the database ({detail}); nothing imported"
+    if isinstance(exc, re.error):
+        return f"the project's online.line.pattern fails on this file ({exc}); nothing imported"
+    return f"the file could not be imported ({type(exc).__name__}: {exc}); nothing imported"[:2000]
+
+
+def _reject_alone(
+    bucket: str, key: str, etag: str, size: int | None, created_on: datetime | None, message: str
+) -> Outcome:
+    """Record the object as rejected in a transaction of its own (the import's was rolled back)."""
+    pid: str | None
+    kind: str | None
+    try:
+        pid, kind, _ = parse_key(key)
+    except RejectError:
+        pid, kind = key.split("/", 1)[0] or None, None
+    with db.transaction() as conn:
+        upload = db_files.claim_upload(conn, pid, bucket, key, etag, size, created_on)
+        if upload["status"] != "pending":  # another delivery decided meanwhile
+            return Outcome(upload["status"], upload["message"], upload["records"], upload["sequence"])
+        db_files.finish_upload(conn, upload["id"], status="rejected", message=message, kind=kind, size=size)
+    return Outcome("rejected", message)
 
 
 def _ingest_object(bucket: str, key: str, etag: str, size: int | None, created_on: datetime | None) -> Outcome:
@@ -359,6 +469,7 @@ def _ingest_object(bucket: str, key: str, etag: str, size: int | None, created_o
     from chalicelib import parsers
 
     log = logger()
+    settings = get_settings()
     pid: str | None
     kind: str | None
     try:
@@ -380,8 +491,16 @@ def _ingest_object(bucket: str, key: str, etag: str, size: int | None, created_o
             message = f"no project {pid!r}; nothing imported"
             db_files.finish_upload(conn, upload["id"], status="rejected", message=message, kind=kind, size=size)
             return Outcome("rejected", message)
+        if size is not None and size > settings.max_upload_bytes:
+            message = str(_too_large(size, settings.max_upload_bytes))
+            db_files.finish_upload(conn, upload["id"], status="rejected", message=message, kind=kind, size=size)
+            log.info("file too large", extra={"key": key, "size": size})
+            return Outcome("rejected", message)
         try:
-            spool, sha256, actual_size = _download(bucket, key, etag)
+            spool, sha256, actual_size = _download(bucket, key, etag, settings.max_upload_bytes)
+        except TooLargeError as exc:
+            db_files.finish_upload(conn, upload["id"], status="rejected", message=str(exc), kind=kind, size=size)
+            return Outcome("rejected", str(exc))
         except ClientError as exc:
             code = exc.response.get("Error", {}).get("Code", "")
             if code in ("PreconditionFailed", "NoSuchKey", "404", "412"):
@@ -391,7 +510,10 @@ def _ingest_object(bucket: str, key: str, etag: str, size: int | None, created_o
             raise
         with spool:
             db_files.lock_content(conn, pid, sha256)
-            known = db_files.find_imported_content(conn, pid, sha256)
+            db_files.set_actor(conn, f"upload {key}")
+            # Skipped only when these bytes are what the sequence (or the preplot) holds now: an
+            # earlier version uploaded again to undo a bad replacement is imported again.
+            known = db_files.find_current_content(conn, pid, kind, sha256)
             if known is not None:
                 message = f"same content as {known['key']}; nothing new to import"
                 db_files.finish_upload(
@@ -408,8 +530,9 @@ def _ingest_object(bucket: str, key: str, etag: str, size: int | None, created_o
                 )
                 return Outcome("imported", message, known["records"], known["sequence"])
             fmt = None
+            limits = parsers.PointLimits(settings.max_segment_points, settings.max_preplot_points)
             try:
-                with conn.transaction():  # savepoint: a rejected file leaves nothing of itself
+                with conn.transaction(), parsers.point_limits(limits):  # savepoint: a rejected file leaves nothing
                     fmt = parsers.detect_format(spool.read(HEAD_BYTES))
                     spool.seek(0)
                     configuration = project["configuration"]

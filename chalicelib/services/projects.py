@@ -53,11 +53,14 @@ def check_configuration(configuration: Any) -> dict[str, Any]:
     return configuration
 
 
-def replace_configuration(pid: str, configuration: Any) -> None:
-    """Replace the whole configuration; a change of its ``qc`` part regenerates the project's QC."""
+def replace_configuration(pid: str, configuration: Any, actor: str | None = None) -> None:
+    """Replace the whole configuration; a change of its ``qc`` part regenerates the project's QC.
+
+    The previous configuration is kept (``configuration_history``, with ``actor`` and the time).
+    """
     configuration = check_configuration(configuration)
     before = get_project(pid)
-    if not db.replace_configuration(pid, configuration):
+    if not db.replace_configuration(pid, configuration, actor):
         raise errors.NotFoundError(f"Project {pid} not found")
     if (before["configuration"] or {}).get("qc") != configuration.get("qc") and not before["archived"]:
         qc_queue.enqueue(pid, None, "configuration changed")
@@ -87,18 +90,20 @@ def get_info(pid: str, segments: list[str]) -> tuple[bool, Any]:
     return (found is not MISSING), (None if found is MISSING else found)
 
 
-def put_info(pid: str, key: str, value: Any) -> None:
+def put_info(pid: str, key: str, value: Any, actor: str | None = None) -> None:
+    """Write an info key; its previous value is kept (``info_history``)."""
     if json_bytes(value) > MAX_INFO_BYTES:
         raise errors.BadRequestError(f"An info value holds at most {MAX_INFO_BYTES} bytes of JSON")
     if len(key) > MAX_INFO_KEY_CHARS:
         raise errors.BadRequestError(f"An info key has at most {MAX_INFO_KEY_CHARS} characters")
     get_project(pid)
-    db.put_info(pid, key, value)
+    db.put_info(pid, key, value, actor)
 
 
-def delete_info(pid: str, key: str) -> None:
+def delete_info(pid: str, key: str, actor: str | None = None) -> None:
+    """Remove an info key; its last value is kept (``info_history``)."""
     get_project(pid)
-    db.delete_info(pid, key)
+    db.delete_info(pid, key, actor)
 
 
 def project_summary(pid: str) -> ProjectSummary:

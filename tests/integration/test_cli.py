@@ -82,4 +82,4 @@ def test_cli_errors_are_messages_not_tracebacks(monkeypatch, capsys):
 def test_migrate_function_applies_nothing_twice(database_url):
     from chalicelib.handlers.migrate import migrate_database
 
-    assert migrate_database({}, None) == {"applied": []}
+    assert migrate_database({}, None) == {"applied": [], "login_role": None}

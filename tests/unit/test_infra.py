@@ -338,7 +338,8 @@ def test_environment_names_are_settings() -> None:
     from chalicelib.settings import Settings
 
     planned = {"asaqc_secret_id"}  # read by the ASAQC client, which is still to come
-    names = {variable.removeprefix("DOUGAL_").lower() for variable in merge.ENVIRONMENT_EXPORTS}
+    variables = [*merge.ENVIRONMENT_EXPORTS, *merge.SECRET_ENVIRONMENT.values(), *merge.TLS_ENVIRONMENT]
+    names = {variable.removeprefix("DOUGAL_").lower() for variable in variables}
     assert names - planned <= set(Settings.model_fields)
 
 
@@ -361,12 +362,13 @@ def test_a_worker_timeout_set_in_the_chalice_config_is_kept(policy: dict[str, An
 def test_role_policies_name_this_account(merged: dict[str, Any]) -> None:
     text = json.dumps(merged["Resources"]["IngestUploadedFilesRole"])
     assert ":*:*:" not in text
-    assert "arn:${AWS::Partition}:sqs:${AWS::Region}:${AWS::AccountId}:dougal-prod-ingest" in text
+    assert '"Fn::ImportValue": "dougal-prod-data-IngestQueueArn"' in text
+    assert "log-group:/aws/lambda/dougal-prod-ingest_uploaded_files" in text
 
 
-def _without_vpc_permissions(template: dict[str, Any]) -> None:
-    statements = template["Resources"]["MigrateRole"]["Properties"]["Policies"][0]["PolicyDocument"]["Statement"]
-    statements[:] = [s for s in statements if not any(a.startswith("ec2:") for a in as_list(s["Action"]))]
+def _unknown_function(template: dict[str, Any]) -> dict[str, Any]:
+    template["Resources"]["MineCoins"] = _function("app.mine_coins", "ApiHandlerRole", 28)
+    return template
 
 
 REFUSALS = [
@@ -378,7 +380,7 @@ REFUSALS = [
         {"lambda_functions": {"ingest_uploaded_files": {"lambda_timeout": 120}}},
         "visibility timeout of at least 720 s",
     ),
-    ("no VPC permissions", lambda p: (t := packaged(p), _without_vpc_permissions(t))[0], {}, "lacks ec2:"),
+    ("a function with no grants", lambda p: _unknown_function(packaged(p)), {}, "no grants declared for function"),
     ("not chalice output", lambda p: {"Resources": {}}, {}, "no Lambda functions"),
 ]
 
@@ -406,36 +408,166 @@ def test_merge_command_writes_the_template(policy: dict[str, Any], tmp_path: Pat
 # ---------------------------------------------------------------- IAM policy and deploy script
 
 
-def test_policy_grants_data_plane_actions_on_named_resources_only(policy: dict[str, Any]) -> None:
-    assert policy["Version"] == "2012-10-17"
-    for statement in policy["Statement"]:
+# ---------------------------------------------------------------- least privilege: one role per function
+
+
+def _with_every_function(policy: dict[str, Any]) -> dict[str, Any]:
+    """The packaged template with the QC and ASAQC functions too (roles as Chalice shares them: one)."""
+    template = packaged(policy)
+    resources = template["Resources"]
+    for logical_id, handler, queue in (
+        ("RunQcJobs", "app.run_qc_jobs", "qc"),
+        ("SweepQc", "app.sweep_qc", None),
+        ("SendAsaqcTransfers", "app.send_asaqc_transfers", "asaqc"),
+        ("RedriveAsaqcTransfers", "app.redrive_asaqc_transfers", None),
+    ):
+        extra: dict[str, Any] = {}
+        if queue:
+            arn = f"arn:${{AWS::Partition}}:sqs:${{AWS::Region}}:${{AWS::AccountId}}:dougal-prod-{queue}"
+            extra["Events"] = {
+                f"{logical_id}SqsEventSource": {"Type": "SQS", "Properties": {"Queue": {"Fn::Sub": arn}}}
+            }
+        resources[logical_id] = _function(handler, "ApiHandlerRole", 28, **extra)
+    return template
+
+
+@pytest.fixture(scope="module")
+def every(policy: dict[str, Any]) -> dict[str, Any]:
+    return merge.postprocess(_with_every_function(policy), stage="prod", data_stack="dougal-prod-data")
+
+
+def _statements_of(template: dict[str, Any], logical_id: str) -> list[dict[str, Any]]:
+    role = template["Resources"][logical_id]["Properties"]["Role"]["Fn::GetAtt"][0]
+    policies = template["Resources"][role]["Properties"]["Policies"]
+    return [st for p in policies for st in as_list(p["PolicyDocument"]["Statement"])]
+
+
+def _granted(template: dict[str, Any], logical_id: str) -> dict[str, set[str]]:
+    """action -> the resources (as JSON text) the function's role grants it on."""
+    found: dict[str, set[str]] = {}
+    for statement in _statements_of(template, logical_id):
         assert statement["Effect"] == "Allow"
-        actions = as_list(statement["Action"])
-        if any(action.startswith(DATA_PLANE) for action in actions):
-            for resource in as_list(statement["Resource"]):
-                assert resource != "*", statement.get("Sid")
-                assert "dougal-prod-" in resource or "dougal/prod/" in resource or resource.endswith("/dougal")
-
-
-def test_policy_covers_what_the_functions_do(policy: dict[str, Any], data_stack: dict[str, Any]) -> None:
-    granted: dict[str, set[str]] = {}
-    for statement in policy["Statement"]:
         for action in as_list(statement["Action"]):
-            granted.setdefault(action, set()).update(as_list(statement["Resource"]))
-    queues = {f"arn:aws:sqs:*:*:dougal-prod-{suffix}" for suffix in QUEUES}
-    for action in ("sqs:SendMessage", "sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"):
-        assert granted[action] == queues, action
-    assert granted["s3:GetObject"] == granted["s3:PutObject"] == {"arn:aws:s3:::dougal-prod-uploads/*"}
-    assert granted["secretsmanager:GetSecretValue"] == {"arn:aws:secretsmanager:*:*:secret:dougal/prod/*"}
-    assert "rds-db:connect" in granted
-    assert {"xray:PutTraceSegments", *merge.VPC_ACTIONS} <= set(granted)
-    # The policy and the data stack name the same queues.
-    stack_queues = {
-        res["Properties"]["QueueName"]["Fn::Sub"].replace("${Stage}", "prod")
-        for res in data_stack["Resources"].values()
-        if res["Type"] == "AWS::SQS::Queue" and "RedrivePolicy" in res["Properties"]
+            found.setdefault(action, set()).update(
+                json.dumps(r, sort_keys=True) for r in as_list(statement["Resource"])
+            )
+    return found
+
+
+def _export(name: str) -> str:
+    return json.dumps({"Fn::ImportValue": f"dougal-prod-data-{name}"}, sort_keys=True)
+
+
+def test_every_function_has_a_role_of_its_own(every: dict[str, Any]) -> None:
+    found = functions(every)
+    roles = {lid: props["Role"]["Fn::GetAtt"][0] for lid, props in found.items()}
+    assert len(set(roles.values())) == len(found) == 7
+    assert all(roles[lid] == f"{lid}Role" for lid in found)
+    role_ids = {lid for lid, res in every["Resources"].items() if res["Type"] == "AWS::IAM::Role"}
+    assert role_ids == set(roles.values())  # the role Chalice shared between functions is gone
+    assert lint_errors(json.dumps(every)) == []
+
+
+def test_the_api_may_not_write_uploads_nor_read_the_master_or_asaqc_secrets(every: dict[str, Any]) -> None:
+    granted = _granted(every, "APIHandler")
+    assert not any(action.startswith("s3:") for action in granted)
+    assert granted["secretsmanager:GetSecretValue"] == {_export("JwtSecretArn"), _export("DatabaseSecretArn")}
+    variables = functions(every)["APIHandler"]["Environment"]["Variables"]
+    assert "DOUGAL_ASAQC_SECRET_ID" not in variables and "DOUGAL_APP_DATABASE_SECRET_ID" not in variables
+    assert variables["DOUGAL_DATABASE_SECRET_ID"] == {"Fn::ImportValue": "dougal-prod-data-DatabaseSecretArn"}
+    assert "sqs:ReceiveMessage" not in granted and "sqs:DeleteMessage" not in granted
+
+
+def test_only_the_asaqc_sender_reads_the_asaqc_secret_and_only_migrate_the_master(every: dict[str, Any]) -> None:
+    readers: dict[str, set[str]] = {}
+    for logical_id in functions(every):
+        for secret in _granted(every, logical_id).get("secretsmanager:GetSecretValue", set()):
+            readers.setdefault(secret, set()).add(logical_id)
+    assert readers[_export("AsaqcSecretArn")] == {"SendAsaqcTransfers"}
+    assert readers[_export("DatabaseMasterSecretArn")] == {"Migrate"}
+    assert readers[_export("DatabaseAppCredentialsArn")] == {"Migrate"}
+    assert readers[_export("JwtSecretArn")] == {"APIHandler"}
+    for logical_id, props in functions(every).items():
+        variables = props["Environment"]["Variables"]
+        assert ("DOUGAL_ASAQC_SECRET_ID" in variables) == (logical_id == "SendAsaqcTransfers")
+
+
+def test_workers_receive_and_delete_only_their_own_queue(every: dict[str, Any]) -> None:
+    own = {"IngestUploadedFiles": "IngestQueueArn", "RunQcJobs": "QcQueueArn", "SendAsaqcTransfers": "AsaqcQueueArn"}
+    for logical_id in functions(every):
+        granted = _granted(every, logical_id)
+        for action in ("sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility"):
+            expected = {_export(own[logical_id])} if logical_id in own else set()
+            assert granted.get(action, set()) == expected, (logical_id, action)
+    assert _granted(every, "IngestUploadedFiles")["s3:GetObject"] == {
+        json.dumps({"Fn::Join": ["", [{"Fn::ImportValue": "dougal-prod-data-UploadBucketArn"}, "/*"]]}, sort_keys=True)
     }
-    assert {q.rsplit(":", 1)[-1] for q in queues} == stack_queues
+    assert not any("s3:PutObject" in _granted(every, lid) for lid in functions(every))
+
+
+def test_no_data_plane_action_is_granted_on_every_resource(every: dict[str, Any]) -> None:
+    for logical_id in functions(every):
+        for action, resources in _granted(every, logical_id).items():
+            if action.startswith(DATA_PLANE):
+                assert '"*"' not in resources, (logical_id, action)
+
+
+def test_a_worker_reading_a_queue_its_grants_do_not_name_is_refused(policy: dict[str, Any]) -> None:
+    template = _with_every_function(policy)
+    events = template["Resources"]["RunQcJobs"]["Properties"]["Events"]
+    events["RunQcJobsSqsEventSource"]["Properties"]["Queue"]["Fn::Sub"] = events["RunQcJobsSqsEventSource"][
+        "Properties"
+    ]["Queue"]["Fn::Sub"].replace("dougal-prod-qc", "dougal-prod-ingest")
+    with pytest.raises(merge.MergeError, match="grants do not name"):
+        merge.postprocess(template, stage="prod", data_stack="dougal-prod-data")
+
+
+def test_the_ingest_worker_takes_one_file_per_invocation(every: dict[str, Any]) -> None:
+    """A file that runs past the time-out must not make the other files of its batch run again."""
+    [event] = functions(every)["IngestUploadedFiles"]["Events"].values()
+    assert event["Properties"]["BatchSize"] == 1
+    from chalicelib.handlers.ingest import INGEST_BATCH_SIZE
+
+    assert INGEST_BATCH_SIZE == 1
+
+
+def test_the_api_stage_is_throttled(every: dict[str, Any]) -> None:
+    [api] = [res for res in every["Resources"].values() if res["Type"] == "AWS::Serverless::Api"]
+    [setting] = api["Properties"]["MethodSettings"]
+    assert setting["ResourcePath"] == "/*" and setting["HttpMethod"] == "*"
+    assert 0 < setting["ThrottlingRateLimit"] <= setting["ThrottlingBurstLimit"] <= 1000
+
+
+def test_functions_verify_the_database_certificate_and_name(every: dict[str, Any]) -> None:
+    for props in functions(every).values():
+        variables = props["Environment"]["Variables"]
+        assert variables["DOUGAL_DATABASE_SSLMODE"] == "verify-full"
+        assert variables["DOUGAL_DATABASE_SSLROOTCERT"] == "/var/task/certs/aws-database-ca.pem"
+    text = DEPLOY.read_text(encoding="utf-8")
+    assert "vendor/certs" in text and "aws-database-ca.pem" in text
+    assert "truststore.pki.rds.amazonaws.com" in text and "AmazonRootCA1.pem" in text
+    assert text.index("aws-database-ca.pem") < text.index('chalice" package')
+
+
+def test_the_proxy_admits_only_the_functions_dml_only_login(data_stack: dict[str, Any]) -> None:
+    resources = data_stack["Resources"]
+    auth = resources["DatabaseProxy"]["Properties"]["Auth"]
+    assert [a["SecretArn"] for a in auth] == [{"Ref": "DatabaseAppCredentials"}]
+    connection = resources["DatabaseSecret"]["Properties"]["SecretString"]["Fn::Sub"]
+    assert "${DatabaseAppCredentials}" in connection and "DatabaseMasterSecret" not in connection
+    template = resources["DatabaseAppCredentials"]["Properties"]["GenerateSecretString"]["SecretStringTemplate"]
+    assert (
+        json.loads(template)["username"]
+        != json.loads(resources["DatabaseMasterSecret"]["Properties"]["GenerateSecretString"]["SecretStringTemplate"])[
+            "username"
+        ]
+    )
+
+
+def test_the_policy_file_grants_only_logs(policy: dict[str, Any]) -> None:
+    """Chalice needs a policy file; merge.py replaces the role it makes, so the file grants next to nothing."""
+    actions = {a for st in policy["Statement"] for a in as_list(st["Action"])}
+    assert actions <= {"logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"}
 
 
 def test_deploy_script_is_valid_bash_and_stops_on_missing_dependencies() -> None:

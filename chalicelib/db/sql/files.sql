@@ -9,12 +9,29 @@ SELECT * FROM upload WHERE bucket = %(bucket)s AND key = %(key)s AND etag = %(et
 -- name: lock_content
 SELECT pg_advisory_xact_lock(hashtextextended(%(pid)s || ':' || %(sha256)s, 0));
 
--- name: find_imported_content
-SELECT id, key, status, format, records, sequence
-FROM upload
-WHERE pid = %(pid)s AND sha256 = %(sha256)s AND status IN ('imported', 'superseded')
-ORDER BY id
+-- name: find_current_content
+-- The upload holding these bytes when they are what the project holds now: the sequence's current raw
+-- (or final) file, or the latest imported preplot file. An older version is not "current" and imports again.
+SELECT u.id, u.key, u.status, u.format, u.records, u.sequence
+FROM upload u
+WHERE u.pid = %(pid)s AND u.sha256 = %(sha256)s AND u.kind = %(kind)s AND u.status = 'imported'
+  AND CASE u.kind
+        WHEN 'preplot' THEN u.sha256 = (
+          SELECT p.sha256 FROM upload p
+          WHERE p.pid = u.pid AND p.kind = 'preplot' AND p.status = 'imported' AND p.sha256 IS NOT NULL
+          ORDER BY p.imported_on DESC, p.id DESC
+          LIMIT 1)
+        ELSE EXISTS (
+          SELECT 1 FROM sequence s JOIN upload c
+            ON c.id = CASE u.kind WHEN 'raw' THEN s.raw_upload_id ELSE s.final_upload_id END
+          WHERE s.pid = u.pid AND s.sequence = u.sequence AND c.sha256 = u.sha256)
+      END
+ORDER BY u.id
 LIMIT 1;
+
+-- name: set_actor
+-- Who changes data in this transaction, for the history rows the triggers write (migration 0013).
+SELECT set_config('dougal.actor', %(actor)s, true);
 
 -- name: finish_upload
 UPDATE upload

@@ -40,3 +40,13 @@ ON CONFLICT (pid, key) DO UPDATE SET value = excluded.value, updated_on = now();
 -- name: delete_info
 DELETE FROM project_info
 WHERE pid = %(pid)s AND key = %(key)s;
+
+-- name: set_actor
+-- Who changes data in this transaction (kept in the history rows written by the triggers of 0013).
+SELECT set_config('dougal.actor', %(actor)s, true);
+
+-- name: configuration_history
+SELECT configuration, changed_by, changed_on FROM configuration_history WHERE pid = %(pid)s ORDER BY id;
+
+-- name: info_history
+SELECT value, deleted, changed_by, changed_on FROM info_history WHERE pid = %(pid)s AND key = %(key)s ORDER BY id;
