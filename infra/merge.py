@@ -22,6 +22,9 @@ changes only what is actually there:
   and only the secrets, queues and bucket actions that function uses, on the
   data stack's exact ARNs. A function with no entry is refused. Each function
   is given only the secret ids it may read;
+* the REST API: the REQUEST authorizer (``authorize_request``, the app's own token check) on every method
+  but the public ones (``PUBLIC_PATHS``), results not cached, and API Gateway's permission to invoke it;
+  an API without that function is refused (it would be unguarded at the gateway);
 * the REST API stage: throttling (rate and burst) for every method;
 * TLS to the database: ``sslmode=verify-full`` against the CA bundle that
   ``deploy.sh`` packages (``vendor/certs/``, at ``/var/task/certs/`` in Lambda).
@@ -77,6 +80,12 @@ WRITER_FUNCTIONS = frozenset({"migrate"})
 DATABASE_CA_BUNDLE = "/var/task/certs/aws-database-ca.pem"
 TLS_ENVIRONMENT = {"DOUGAL_DATABASE_SSLMODE": "verify-full", "DOUGAL_DATABASE_SSLROOTCERT": DATABASE_CA_BUNDLE}
 
+#: The API Gateway REQUEST authorizer: its function, its name in the API definition, and the routes it does
+#: not guard (the app's ``public`` routes; a unit test keeps this list equal to the app's route table).
+AUTHORIZER_FUNCTION = "authorize_request"
+AUTHORIZER_NAME = "dougal-token"
+PUBLIC_PATHS = frozenset({"/health", "/login", "/logout", "/capabilities"})
+
 #: API Gateway stage throttling, every method: steady requests per second and the burst above it.
 API_THROTTLING_RATE = 50
 API_THROTTLING_BURST = 100
@@ -106,6 +115,8 @@ FUNCTION_GRANTS: dict[str, Grants] = {
         secrets=("JwtSecretArn", DATABASE), sends=("qc", "asaqc"), inspects=("ingest", "qc", "asaqc")
     ),
     "migrate": Grants(secrets=("DatabaseMasterSecretArn", "DatabaseAppCredentialsArn")),
+    # The authorizer checks tokens: the signing key, and the database for the accounts' token versions.
+    "authorize_request": Grants(secrets=("JwtSecretArn", DATABASE)),
     "ingest_uploaded_files": Grants(secrets=(DATABASE,), consumes="ingest", sends=("qc",), reads_uploads=True),
     "run_qc_jobs": Grants(secrets=(DATABASE,), consumes="qc"),
     "sweep_qc": Grants(secrets=(DATABASE,), sends=("qc",)),
@@ -238,8 +249,66 @@ def postprocess(
                 }
             ]
 
+    _guard_api(resources, functions)
     result["Description"] = f"Dougal application ({stage}), wired to the data stack {data_stack}"
     return result
+
+
+def _guard_api(resources: dict[str, Any], functions: dict[str, Any]) -> None:
+    """Put the REQUEST authorizer in front of every non-public method of every REST API."""
+    apis = {lid: res for lid, res in resources.items() if res.get("Type") == "AWS::Serverless::Api"}
+    if not apis:
+        return
+    authorizer = next((lid for lid in functions if chalice_name(lid) == AUTHORIZER_FUNCTION), None)
+    if authorizer is None:
+        raise MergeError(
+            f"the API has no {AUTHORIZER_FUNCTION!r} function: every token would reach the app unchecked at the "
+            "gateway (is chalicelib/handlers/authorizer.py registered in app.py?)"
+        )
+    uri = (
+        "arn:${AWS::Partition}:apigateway:${AWS::Region}:lambda:path/2015-03-31/functions/"
+        f"${{{authorizer}.Arn}}/invocations"
+    )
+    for api_id, api in apis.items():
+        body = api.setdefault("Properties", {}).get("DefinitionBody")
+        if not isinstance(body, dict):
+            raise MergeError(f"{api_id}: no DefinitionBody to put the authorizer in")
+        body.setdefault("securityDefinitions", {})[AUTHORIZER_NAME] = {
+            "type": "apiKey",
+            "name": "Authorization",
+            "in": "header",
+            "x-amazon-apigateway-authtype": "custom",
+            "x-amazon-apigateway-authorizer": {
+                "type": "request",
+                # Not cached, so no identity source is required: a request with neither the header nor the
+                # cookie still reaches the authorizer (an implicit guest network may admit it), and a
+                # revoked token is refused from the next request on.
+                "authorizerResultTtlInSeconds": 0,
+                "authorizerUri": {"Fn::Sub": uri},
+            },
+        }
+        for path, methods in (body.get("paths") or {}).items():
+            for method, operation in methods.items():
+                if method.lower() == "options" or not isinstance(operation, dict):
+                    continue
+                if path in PUBLIC_PATHS:
+                    operation.pop("security", None)
+                else:
+                    operation["security"] = [{AUTHORIZER_NAME: []}]
+        resources[f"{authorizer}{api_id}InvokePermission"] = {
+            "Type": "AWS::Lambda::Permission",
+            "Properties": {
+                "FunctionName": {"Ref": authorizer},
+                "Action": "lambda:InvokeFunction",
+                "Principal": "apigateway.amazonaws.com",
+                "SourceArn": {
+                    "Fn::Sub": [
+                        "arn:${AWS::Partition}:execute-api:${AWS::Region}:${AWS::AccountId}:${ApiId}/authorizers/*",
+                        {"ApiId": {"Ref": api_id}},
+                    ]
+                },
+            },
+        }
 
 
 def _check_stage(logical_id: str, props: dict[str, Any], stage: str) -> None:

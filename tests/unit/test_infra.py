@@ -86,6 +86,15 @@ def _function(handler: str, role: str, timeout: int, stage: str = "prod", **extr
     }
 
 
+# A few of the app's routes as Chalice writes them in the API definition: public ones and guarded ones.
+API_PATHS = {
+    "/health": ("get",),
+    "/login": ("post",),
+    "/project": ("get", "post"),
+    "/project/{project}/event/{id}": ("get", "put", "patch", "delete"),
+}
+
+
 def packaged(policy: dict[str, Any], stage: str = "prod", queue: str | None = None) -> dict[str, Any]:
     """api_handler, migrate and one SQS worker, the way Chalice 1.34 packages them."""
     queue = queue or f"dougal-{stage}-ingest"
@@ -130,8 +139,8 @@ def packaged(policy: dict[str, Any], stage: str = "prod", queue: str | None = No
                         "info": {"version": "1.0", "title": "dougal"},
                         "schemes": ["https"],
                         "paths": {
-                            "/health": {
-                                "get": {
+                            path: {
+                                method: {
                                     "responses": {"200": {"description": "200 response"}},
                                     "x-amazon-apigateway-integration": {
                                         "uri": {"Fn::Sub": integration_uri},
@@ -141,12 +150,15 @@ def packaged(policy: dict[str, Any], stage: str = "prod", queue: str | None = No
                                         "type": "aws_proxy",
                                     },
                                 }
+                                for method in methods
                             }
+                            for path, methods in API_PATHS.items()
                         },
                     },
                 },
             },
             "APIHandler": _function("app.app", "ApiHandlerRole", 28, stage),
+            "AuthorizeRequest": _function("app.authorize_request", "ApiHandlerRole", 28, stage),
             "APIHandlerInvokePermission": {
                 "Type": "AWS::Lambda::Permission",
                 "Properties": {
@@ -306,7 +318,7 @@ def test_every_sqs_event_source_reports_batch_item_failures(policy: dict[str, An
 
 def test_functions_run_in_the_vpc_with_the_data_stack_resources(merged: dict[str, Any]) -> None:
     found = functions(merged)
-    assert set(found) == {"APIHandler", "Migrate", "IngestUploadedFiles"}
+    assert set(found) == {"APIHandler", "AuthorizeRequest", "Migrate", "IngestUploadedFiles"}
     for logical_id, props in found.items():
         group = "MigrationSecurityGroupId" if logical_id == "Migrate" else "LambdaSecurityGroupId"
         assert props["VpcConfig"] == {
@@ -461,7 +473,7 @@ def _export(name: str) -> str:
 def test_every_function_has_a_role_of_its_own(every: dict[str, Any]) -> None:
     found = functions(every)
     roles = {lid: props["Role"]["Fn::GetAtt"][0] for lid, props in found.items()}
-    assert len(set(roles.values())) == len(found) == 7
+    assert len(set(roles.values())) == len(found) == 8
     assert all(roles[lid] == f"{lid}Role" for lid in found)
     role_ids = {lid for lid, res in every["Resources"].items() if res["Type"] == "AWS::IAM::Role"}
     assert role_ids == set(roles.values())  # the role Chalice shared between functions is gone
@@ -486,7 +498,7 @@ def test_only_the_asaqc_sender_reads_the_asaqc_secret_and_only_migrate_the_maste
     assert readers[_export("AsaqcSecretArn")] == {"SendAsaqcTransfers"}
     assert readers[_export("DatabaseMasterSecretArn")] == {"Migrate"}
     assert readers[_export("DatabaseAppCredentialsArn")] == {"Migrate"}
-    assert readers[_export("JwtSecretArn")] == {"APIHandler"}
+    assert readers[_export("JwtSecretArn")] == {"APIHandler", "AuthorizeRequest"}
     for logical_id, props in functions(every).items():
         variables = props["Environment"]["Variables"]
         assert ("DOUGAL_ASAQC_SECRET_ID" in variables) == (logical_id == "SendAsaqcTransfers")
@@ -575,3 +587,48 @@ def test_deploy_script_is_valid_bash_and_stops_on_missing_dependencies() -> None
     text = DEPLOY.read_text(encoding="utf-8")
     assert "Could not install dependencies" in text
     assert text.index('chalice" package') < text.index("infra/merge.py") < text.index("cloudformation package")
+
+
+# ---------------------------------------------------------------- the API Gateway authorizer
+
+
+def test_every_method_but_the_public_ones_is_behind_the_request_authorizer(merged: dict[str, Any]) -> None:
+    body = merged["Resources"]["RestAPI"]["Properties"]["DefinitionBody"]
+    authorizer = body["securityDefinitions"][merge.AUTHORIZER_NAME]["x-amazon-apigateway-authorizer"]
+    assert authorizer["type"] == "request"
+    assert authorizer["authorizerResultTtlInSeconds"] == 0  # revocation takes effect on the next request
+    assert "${AuthorizeRequest.Arn}" in authorizer["authorizerUri"]["Fn::Sub"]
+    guarded = {
+        (path, method): operation.get("security")
+        for path, methods in body["paths"].items()
+        for method, operation in methods.items()
+    }
+    for (path, method), security in guarded.items():
+        expected = None if path in merge.PUBLIC_PATHS else [{merge.AUTHORIZER_NAME: []}]
+        assert security == expected, (path, method)
+    assert guarded[("/project", "post")] == [{merge.AUTHORIZER_NAME: []}]
+    permission = merged["Resources"]["AuthorizeRequestRestAPIInvokePermission"]["Properties"]
+    assert permission["Principal"] == "apigateway.amazonaws.com"
+    assert permission["FunctionName"] == {"Ref": "AuthorizeRequest"}
+
+
+def test_the_authorizer_reads_the_signing_key_and_the_database_only(merged: dict[str, Any]) -> None:
+    variables = merged["Resources"]["AuthorizeRequest"]["Properties"]["Environment"]["Variables"]
+    assert "DOUGAL_JWT_SECRET_ID" in variables and "DOUGAL_DATABASE_SECRET_ID" in variables
+    assert "DOUGAL_ASAQC_SECRET_ID" not in variables and "DOUGAL_APP_DATABASE_SECRET_ID" not in variables
+
+
+def test_an_api_without_the_authorizer_function_is_refused(policy: dict[str, Any]) -> None:
+    template = packaged(policy)
+    del template["Resources"]["AuthorizeRequest"]
+    with pytest.raises(merge.MergeError, match="authorize_request"):
+        merge.postprocess(template, stage="prod", data_stack="dougal-prod-data")
+
+
+def test_the_public_paths_of_the_gateway_are_the_apps_public_routes() -> None:
+    from app import app
+    from chalicelib.api.http import PUBLIC, ROUTE_ROLES
+
+    public = {path for (path, _), role in ROUTE_ROLES.items() if role == PUBLIC}
+    assert public == merge.PUBLIC_PATHS
+    assert merge.AUTHORIZER_FUNCTION in {f.name for f in app.pure_lambda_functions}
