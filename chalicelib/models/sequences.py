@@ -62,8 +62,9 @@ class Sequence(BaseModel):
     missing_shots: int | None
     length: float | None
     azimuth: float | None
-    remarks: str | None
+    remarks: str
     remarks_final: str | None
+    """"" until a final file is imported (the spec's strings are never null)."""
     meta: dict[str, Any] | None
     meta_final: dict[str, Any] | None
     status: str
@@ -95,8 +96,8 @@ class Sequence(BaseModel):
             missing_shots=row["missing_final"] if final else row["missing_raw"],
             length=row["length_final"] if has_both_final else row["length_raw"],
             azimuth=row["azimuth_final"] if has_both_final else row["azimuth_raw"],
-            remarks=row["remarks"],
-            remarks_final=row["remarks_final"] if final else None,
+            remarks=row["remarks"] or "",
+            remarks_final=(row["remarks_final"] or "") if final else "",
             meta=row["meta"],
             meta_final=row["meta_final"] if final else None,
             status=sequence_status(row),
@@ -113,7 +114,8 @@ class Shotpoint(BaseModel):
     point: int
     objref: int
     tstamp: str
-    hash: str | None
+    hash: str
+    """The SHA-256 of the file the shot came from ("" when unknown)."""
     geometry: dict[str, Any] | None
     meta: dict[str, Any]
 
@@ -125,7 +127,7 @@ class Shotpoint(BaseModel):
             point=row["point"],
             objref=row["objref"],
             tstamp=row["tstamp"].isoformat(),
-            hash=row["hash"],
+            hash=row["hash"] or "",
             geometry=point_geometry(row["lon"], row["lat"]),
             meta=row["meta"] or {},
         )

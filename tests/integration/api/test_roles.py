@@ -36,6 +36,7 @@ MATRIX: list[tuple[str, str, str, int, object]] = [
     ("PUT", "/project/{project}/info/{p1}", "user", 204, {"any": "value"}),
     ("DELETE", "/project/{project}/info/{p1}", "user", 204, None),
     ("GET", "/project/{project}/files", "guest", 200, None),
+    ("GET", "/project/{project}/receiver", "guest", 200, None),
     ("GET", "/project/{project}/line", "guest", 200, None),
     ("PATCH", "/project/{project}/line/{line}", "user", 404, {"remarks": "no such line yet"}),
     ("GET", "/project/{project}/sequence", "guest", 200, None),
