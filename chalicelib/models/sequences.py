@@ -63,7 +63,7 @@ class Sequence(BaseModel):
     length: float | None
     azimuth: float | None
     remarks: str
-    remarks_final: str | None
+    remarks_final: str
     """"" until a final file is imported (the spec's strings are never null)."""
     meta: dict[str, Any] | None
     meta_final: dict[str, Any] | None
