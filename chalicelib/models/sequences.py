@@ -51,7 +51,8 @@ class Sequence(BaseModel):
     lsp: int | None
     fsp_final: int | None
     lsp_final: int | None
-    ts0: str | None
+    ts0: str
+    """A string in the spec (a sequence always has shots; "" would mean none)."""
     ts1: str | None
     ts0_final: str | None
     ts1_final: str | None
@@ -83,7 +84,7 @@ class Sequence(BaseModel):
             lsp=row["lsp"] if raw else row["lsp_final"],
             fsp_final=row["fsp_final"],
             lsp_final=row["lsp_final"],
-            ts0=_iso(row["ts0"] if raw else row["ts0_final"]),
+            ts0=_iso(row["ts0"] if raw else row["ts0_final"]) or "",
             ts1=_iso(row["ts1"] if raw else row["ts1_final"]),
             ts0_final=_iso(row["ts0_final"]),
             ts1_final=_iso(row["ts1_final"]),
