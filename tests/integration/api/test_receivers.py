@@ -249,3 +249,19 @@ def test_a_rejected_file_leaves_no_receivers(client, project):
     item = file_item(client, "alpha/preplot/broken.p111")
     assert item["status"] == "rejected" and item["receivers"] is None
     assert listed(client) == ([], 0)
+
+
+def test_a_raw_file_of_receivers_only_is_imported_without_a_sequence(client, project):
+    from chalicelib import aws
+
+    upload(aws, "alpha/raw/nodes.p111", fixture("p111_obn_receivers.p111"))
+    item = file_item(client, "alpha/raw/nodes.p111")
+    assert (item["status"], item["records"], item["receivers"], item["sequence"]) == ("imported", 0, 3, None)
+    body, total = listed(client)
+    assert total == 3 and {(r["kind"], r["sequence"]) for r in body} == {("raw", None)}
+    assert count("SELECT count(*) FROM sequence") == 0
+    # A preplot file giving the same receiver lines does not take them away: it redefines preplot receivers.
+    planned = fixture("p111_obn_receivers.p111").replace(b"Hand-written:", b"Planned:")
+    upload(aws, "alpha/preplot/nodes.p111", planned)
+    assert file_item(client, "alpha/preplot/nodes.p111")["receivers"] == 3
+    assert listed(client)[1] == 6
