@@ -173,3 +173,18 @@ def test_no_warning_no_message(client, aws):
     upload(aws, f"alpha/final/{truth.line_name}.p190", sim.write_p190(truth))
     item = file_item(client, f"alpha/final/{truth.line_name}.p190")
     assert (item["status"], item["message"]) == ("imported", None)
+
+
+def test_qc_matches_shots_to_the_primary_point_only(client, project):
+    """An alternative 50 m away from the primary point: a clean sequence stays clean."""
+    from chalicelib import aws
+    from tests.integration.ingest_support import run_qc
+
+    srv = sim.Survey(num_lines=2, points_per_line=60, first_point=1000)
+    upload(aws, "alpha/preplot/p.sps", with_alternative(sim.write_sps_preplot(srv), 5210, 1020, shift=50.0))
+    truth = srv.sequence(55, 5210, start=START)
+    upload(aws, "alpha/final/s.p111", sim.write_p111(truth))
+    assert run_qc() == 1
+    tree = api(client, "/project/alpha/qc/results")
+    for test, node in tree.items():
+        assert node["sequences"]["55"] == {"status": "pass", "findings": []}, test
