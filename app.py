@@ -6,16 +6,27 @@ Routes live in ``chalicelib/api/<tag>.py``, event handlers in
 
 from chalice import Chalice
 
-from chalicelib.api import auth, events, files, health, preplots, projects, qc, receivers, sequences
+from chalicelib.api import auth, events, files, health, metadata, preplots, projects, qc, receivers, sequences
 from chalicelib.api.middleware import authenticate
-from chalicelib.handlers import ingest, migrate
+from chalicelib.handlers import authorizer, ingest, migrate
 from chalicelib.handlers import qc as qc_handlers
 
 # Logs go through the powertools logger (chalicelib.observability), not Chalice's own handler.
 app = Chalice(app_name="dougal", configure_logs=False)
 app.register_middleware(authenticate, "http")
 
-for blueprint in (health.bp, auth.bp, projects.bp, files.bp, preplots.bp, sequences.bp, events.bp, qc.bp, receivers.bp):
+for blueprint in (
+    health.bp,
+    auth.bp,
+    projects.bp,
+    metadata.bp,
+    files.bp,
+    preplots.bp,
+    sequences.bp,
+    events.bp,
+    qc.bp,
+    receivers.bp,
+):
     app.register_blueprint(blueprint)
-for blueprint in (ingest.bp, qc_handlers.bp, migrate.bp):
+for blueprint in (ingest.bp, qc_handlers.bp, migrate.bp, authorizer.bp):
     app.register_blueprint(blueprint)

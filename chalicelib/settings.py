@@ -10,10 +10,14 @@ from __future__ import annotations
 import functools
 import ipaddress
 import json
-from typing import Annotated
+import os
+from collections.abc import Mapping
 
-from pydantic import AliasChoices, Field, SecretStr, field_validator
-from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
+
+PREFIX = "DOUGAL_"
+# Settings also read under a name without the prefix (the name libraries and operators already use).
+ALIASES = {"database_url": ("DOUGAL_DATABASE_URL", "DATABASE_URL")}
 
 
 def _split_list(value: object) -> object:
@@ -28,17 +32,21 @@ def _split_list(value: object) -> object:
     return value
 
 
-class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="DOUGAL_", extra="ignore")
+class Settings(BaseModel):
+    """Every setting, typed; ``Settings.from_environ`` fills it from ``DOUGAL_*`` variables.
+
+    A plain pydantic model and a ten-line reader rather than pydantic-settings: that package costs
+    about 50 ms of every Lambda cold start, for a feature (reading the environment) this needs little of.
+    """
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
 
     stage: str = "dev"
     log_level: str = "INFO"
 
     # Database: a URL locally; in AWS a Secrets Manager entry with the RDS Proxy
     # connection details (host, port, username, password, dbname).
-    database_url: SecretStr | None = Field(
-        default=None, validation_alias=AliasChoices("DOUGAL_DATABASE_URL", "DATABASE_URL")
-    )
+    database_url: SecretStr | None = None
     database_secret_id: str | None = None
     database_connect_timeout: int = 5
 
@@ -51,7 +59,7 @@ class Settings(BaseSettings):
     cookie_secure: bool = True
 
     # Networks and hosts whose requests are logged in as guest without credentials.
-    implicit_guest_networks: Annotated[list[str], NoDecode] = []
+    implicit_guest_networks: list[str] = []
 
     # Brute-force protection for POST /login (see services/auth.login).
     login_window_seconds: int = 900
@@ -85,7 +93,23 @@ class Settings(BaseSettings):
     def queues(self) -> dict[str, str]:
         return {"ingest": self.ingest_queue, "qc": self.qc_queue, "asaqc": self.asaqc_queue}
 
+    @classmethod
+    def from_environ(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        """The settings named in ``environ`` (the process environment by default); the rest keep their defaults.
+
+        ``DOUGAL_<NAME>`` in upper case (``ALIASES`` for the few with other names, first found wins); values
+        are text, converted by the field types (``true``/``false``, numbers, lists as JSON or commas).
+        """
+        env = os.environ if environ is None else environ
+        values: dict[str, str] = {}
+        for name in cls.model_fields:
+            for variable in ALIASES.get(name, (PREFIX + name.upper(),)):
+                if variable in env:
+                    values[name] = env[variable]
+                    break
+        return cls.model_validate(values)
+
 
 @functools.cache
 def get_settings() -> Settings:
-    return Settings()
+    return Settings.from_environ()

@@ -139,6 +139,7 @@ def run_figures(conn: Any, env: dict[str, str], work: Path) -> None:
     from dougal_sim import simulator as sim
 
     print(f"Dougal benchmark — {os.cpu_count()} cores — {datetime.now(UTC):%Y-%m-%d %H:%M} UTC\n", flush=True)
+    bench_cold_start()
 
     # 1M-point SPS preplot: 100 lines x 10,000 points.
     big = sim.Survey(num_lines=100, points_per_line=10_000, line_step=2, first_point=1000, line_spacing=25.0)
@@ -230,6 +231,33 @@ def run_figures(conn: Any, env: dict[str, str], work: Path) -> None:
     )
     bench_http(token, work)
     bench_event_log(conn, token)
+
+
+COLD_BASELINE = (
+    "import chalice\nfrom pydantic import BaseModel, Field, field_validator\n"
+    "from aws_lambda_powertools import Logger\nLogger(service='dougal')"
+)
+
+
+def _import_seconds(statement: str) -> float:
+    """Seconds a fresh interpreter spends on ``statement`` (the interpreter's own start excluded)."""
+    probe = f"import time\nt0 = time.perf_counter()\n{statement}\nprint(time.perf_counter() - t0)"
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    return float(result.stdout.split()[-1])
+
+
+def bench_cold_start(runs: int = 15) -> None:
+    """A Lambda cold start's imports, next to chalice + pydantic + the powertools logger alone (interleaved)."""
+    base, cold = [], {"app": [], "chalicelib.handlers.ingest": [], "chalicelib.handlers.qc": []}
+    for _ in range(runs):
+        base.append(_import_seconds(COLD_BASELINE))
+        for module, timings in cold.items():
+            timings.append(_import_seconds(f"import {module}"))
+    floor = statistics.median(base) * 1000
+    say("cold start: chalice + pydantic + powertools logger alone", f"{floor:.0f} ms (median of {runs})")
+    for module, timings in cold.items():
+        ms = statistics.median(timings) * 1000
+        say(f"  import {module}", f"{ms:.0f} ms, {ms / floor:.2f}x the baseline (goal <= 1.5x)")
 
 
 def percentiles(timings: list[float]) -> tuple[float, float]:

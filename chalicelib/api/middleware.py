@@ -1,10 +1,12 @@
 """Authentication and authorisation for every HTTP request, in one code path.
 
-Why middleware and not an API Gateway authorizer: Chalice's built-in TOKEN
-authorizer reads only one header, so it can neither read the ``JWT`` cookie nor
-see the source address needed for implicit guest logins, and non-built-in
-authorizers are skipped by ``chalice local`` and the test client. Checking the
-token here runs the very same code in Lambda, ``make run`` and the tests.
+The token check is ``services/auth.admit``, run here for every protected route. In the deployed API a
+REQUEST authorizer (``handlers/authorizer.py``) runs the same ``admit`` at the gateway first, so a forged
+token never reaches the app, and passes its result in the request context, which this middleware then
+trusts (in Lambda only). Chalice's built-in TOKEN authorizer could not be used: it reads one header, so
+neither the ``JWT`` cookie nor the source address (implicit guests); and ``chalice local`` and the test
+client skip custom authorizers, so the check must also live here. Roles and projects are checked here
+only, from the one table of routes.
 
 Order: correlation id → role the route needs (``http.ROUTE_ROLES``) → token
 from ``Authorization: Bearer`` or the ``__Host-JWT`` / ``JWT`` cookie (or an
@@ -17,6 +19,7 @@ token is past half its life.
 
 from __future__ import annotations
 
+import os
 import time
 import uuid
 from typing import Any
@@ -25,15 +28,12 @@ from chalice import Response
 
 from chalicelib import errors
 from chalicelib.api import http
-from chalicelib.models.auth import Identity
 from chalicelib.observability import logger
 from chalicelib.services import auth
 from chalicelib.settings import get_settings
 
-# The cookie of the spec; in Secure stages the token is set as ``__Host-JWT`` (the browser then
-# insists on Secure, Path=/ and no Domain, so no sibling host can plant one) and ``JWT`` is still read.
-COOKIE_NAME = "JWT"
-HOST_COOKIE_NAME = "__Host-JWT"
+COOKIE_NAME = auth.COOKIE_NAME
+HOST_COOKIE_NAME = auth.HOST_COOKIE_NAME
 
 
 def cookie_name() -> str:
@@ -74,45 +74,26 @@ def expired_cookies() -> list[str]:
     return out
 
 
-def cookie_values(header: str) -> dict[str, str]:
-    """The cookies of a ``Cookie`` header, read leniently: ``name=value`` pairs split at ``;``.
-
-    The standard library's ``SimpleCookie`` stops at the first pair it finds malformed (a sibling
-    cookie holding a blank or JSON, ``a={"x": 1}; JWT=…``), which would hide the token. The first
-    occurrence of a name wins; surrounding quotes are removed.
-    """
-    found: dict[str, str] = {}
-    for part in header.split(";"):
-        name, sep, value = part.strip().partition("=")
-        name, value = name.strip(), value.strip()
-        if not sep or not name or name in found:
-            continue
-        if len(value) >= 2 and value[0] == value[-1] == '"':
-            value = value[1:-1]
-        found[name] = value
-    return found
-
-
 def request_token(request: Any) -> str | None:
     headers = request.headers
-    header = headers.get("authorization")
-    if header:
-        scheme, _, value = header.strip().partition(" ")
-        if scheme.lower() != "bearer" or not value.strip():
-            raise errors.UnauthorizedError("Malformed Authorization header")
-        return str(value).strip()
-    cookie_header = headers.get("cookie")
-    if cookie_header:
-        cookies = cookie_values(str(cookie_header))
-        for name in (HOST_COOKIE_NAME, COOKIE_NAME):
-            if cookies.get(name):
-                return cookies[name]
-    return None
+    return auth.token_from_headers(headers.get("authorization"), headers.get("cookie"))
 
 
 def source_ip(request: Any) -> str | None:
     found = (request.context or {}).get("identity", {}).get("sourceIp")
     return str(found) if found is not None else None
+
+
+def authorizer_admission(request: Any) -> auth.Admission | None:
+    """The admission the API Gateway authorizer made for this request, in Lambda only.
+
+    Behind the deployed API the authorizer has run ``auth.admit`` already and passed its result in the
+    request context; outside Lambda (``make run``, the tests) no context is trusted and the token is
+    checked here.
+    """
+    if not os.environ.get("AWS_LAMBDA_FUNCTION_NAME"):
+        return None
+    return auth.Admission.from_context((request.context or {}).get("authorizer") or {})
 
 
 def _allowed_methods(path: str) -> bool:
@@ -157,29 +138,8 @@ def _authorised_response(request: Any, get_response: Any, path: str, method: str
     if needed == http.PUBLIC:
         return get_response(request), None
 
-    new_token: str | None = None
-    ip = source_ip(request)
-    token = request_token(request)
-    identity: Identity | None = None
-    claims: dict[str, Any] | None = None
-    if token is not None:
-        try:
-            identity, claims = auth.decode_token(token)
-        except errors.UnauthorizedError:
-            if not auth.implicit_guest_allowed(ip):
-                raise
-    if identity is None:
-        if not auth.implicit_guest_allowed(ip):
-            raise errors.UnauthorizedError("Authentication required")
-        identity = Identity(name=f"guest@{ip}", role="guest", implicit=True)
-        new_token = auth.issue_token(identity)
-    else:
-        auth.check_not_revoked(identity)
-        if claims is not None and auth.needs_refresh(claims):
-            fresh = auth.refreshed_identity(identity, ip)
-            if fresh is not None:
-                new_token = auth.issue_token(fresh)
-
+    admission = authorizer_admission(request) or auth.admit(request_token(request), source_ip(request))
+    identity, new_token = admission.identity, admission.new_token
     if not identity.has_role(needed):
         raise errors.UnauthorizedError(f"This action requires the '{needed}' role")
     pid = (request.uri_params or {}).get("project")

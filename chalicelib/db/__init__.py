@@ -27,6 +27,14 @@ Row: TypeAlias = dict[str, Any]
 _local = threading.local()
 
 
+def jsonb(value: Any) -> Any:
+    """``value`` bound as ``jsonb``. psycopg is imported here, at the first write, not when db/ is imported:
+    the API's cold start never pays for it on the routes that read nothing."""
+    from psycopg.types.json import Jsonb
+
+    return Jsonb(value)
+
+
 def database_url() -> str:
     from chalicelib.settings import get_settings
 

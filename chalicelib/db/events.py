@@ -5,9 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from psycopg.types.json import Jsonb
-
-from chalicelib.db import Connection, cursor
+from chalicelib.db import Connection, cursor, jsonb
 from chalicelib.db.queries import queries
 
 Q = queries("events")
@@ -41,7 +39,7 @@ def insert_event(
             "point": fields.get("point"),
             "remarks": fields.get("remarks") or "",
             "labels": list(fields.get("labels") or []),
-            "meta": Jsonb(fields.get("meta") or {}),
+            "meta": jsonb(fields.get("meta") or {}),
             "at": at,
             "edited": edited,
             "author": author,
@@ -63,8 +61,8 @@ def insert_events(conn: Connection, pid: str, at: datetime, rows: list[dict[str,
             "sequences": [r.get("sequence") for r in rows],
             "points": [r.get("point") for r in rows],
             "remarks": [r.get("remarks") or "" for r in rows],
-            "labels": [Jsonb(list(r.get("labels") or [])) for r in rows],
-            "metas": [Jsonb(r.get("meta") or {}) for r in rows],
+            "labels": [jsonb(list(r.get("labels") or [])) for r in rows],
+            "metas": [jsonb(r.get("meta") or {}) for r in rows],
         },
     ).fetchall()
     return [int(r["id"]) for r in sorted(found, key=lambda r: r["uid"])]

@@ -5,9 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from psycopg.types.json import Jsonb
-
-from chalicelib.db import Connection, Row, cursor
+from chalicelib.db import Connection, Row, cursor, jsonb
 from chalicelib.db.queries import queries
 
 Q = queries("preplots")
@@ -73,7 +71,7 @@ def update_line(
         "pid": pid,
         "line": line,
         "remarks": remarks,
-        "meta": Jsonb(meta) if meta is not None else None,
+        "meta": jsonb(meta) if meta is not None else None,
         "ntba": ntba,
         "incr": incr,
     }

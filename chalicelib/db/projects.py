@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from psycopg.types.json import Jsonb
-
-from chalicelib.db import Connection, Row, cursor
+from chalicelib.db import Connection, Row, cursor, jsonb
 from chalicelib.db.queries import queries
 
 Q = queries("projects")
@@ -35,8 +33,8 @@ def create_project(
                 "pid": pid,
                 "name": name,
                 "groups": groups,
-                "configuration": Jsonb(configuration),
-                "meta": Jsonb(meta),
+                "configuration": jsonb(configuration),
+                "meta": jsonb(meta),
             },
         ).fetchone()
         assert row is not None
@@ -45,7 +43,7 @@ def create_project(
 
 def replace_configuration(pid: str, configuration: dict[str, Any]) -> bool:
     with cursor() as conn:
-        row = conn.execute(Q.replace_configuration, {"pid": pid, "configuration": Jsonb(configuration)}).fetchone()
+        row = conn.execute(Q.replace_configuration, {"pid": pid, "configuration": jsonb(configuration)}).fetchone()
         return row is not None
 
 
@@ -62,7 +60,7 @@ def get_info(pid: str, key: str) -> tuple[bool, Any]:
 
 def put_info(pid: str, key: str, value: Any) -> None:
     with cursor() as conn:
-        conn.execute(Q.put_info, {"pid": pid, "key": key, "value": Jsonb(value)})
+        conn.execute(Q.put_info, {"pid": pid, "key": key, "value": jsonb(value)})
 
 
 def delete_info(pid: str, key: str) -> None:

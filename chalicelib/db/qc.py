@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalicelib.db import Connection, Row, cursor
+from chalicelib.db import Connection, Row, cursor, jsonb
 from chalicelib.db.queries import queries
 
 Q = queries("qc")
@@ -44,11 +44,9 @@ def earlier_findings(conn: Connection, pid: str, sequence: int) -> dict[tuple[st
 def record_run(
     conn: Connection, pid: str, sequence: int, raw: int | None, final: int | None, configuration: dict[str, Any]
 ) -> None:
-    from psycopg.types.json import Jsonb
-
     conn.execute(
         Q.record_run,
-        {"pid": pid, "sequence": sequence, "raw": raw, "final": final, "configuration": Jsonb(configuration)},
+        {"pid": pid, "sequence": sequence, "raw": raw, "final": final, "configuration": jsonb(configuration)},
     )
 
 
@@ -92,9 +90,7 @@ def summary(conn: Connection, pid: str) -> Row:
 
 
 def store_summary(conn: Connection, pid: str, value: dict[str, Any]) -> None:
-    from psycopg.types.json import Jsonb
-
-    conn.execute(Q.store_summary, {"pid": pid, "value": Jsonb(value)})
+    conn.execute(Q.store_summary, {"pid": pid, "value": jsonb(value)})
 
 
 def lock_current_findings(conn: Connection, pid: str, sequence: int | None) -> list[Row]:

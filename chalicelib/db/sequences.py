@@ -5,9 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from psycopg.types.json import Jsonb
-
-from chalicelib.db import Connection, Row, cursor
+from chalicelib.db import Connection, Row, cursor, jsonb
 from chalicelib.db.queries import queries
 
 Q = queries("sequences")
@@ -72,7 +70,7 @@ def update_sequence(conn: Connection, pid: str, sequence: int, changes: dict[str
     for name in ("remarks", "remarks_final", "ntbp"):
         params[name] = changes.get(name)
     for name in ("meta", "meta_final"):
-        params[name] = Jsonb(changes[name]) if changes.get(name) is not None else None
+        params[name] = jsonb(changes[name]) if changes.get(name) is not None else None
     return conn.execute(Q.update_sequence, params).fetchone() is not None
 
 

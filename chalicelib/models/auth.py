@@ -5,13 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
+
+from chalicelib.models import Model
 
 Role = Literal["guest", "user", "master"]
 ROLE_RANK: dict[str, int] = {"guest": 1, "user": 2, "master": 3}
 
 
-class LoginRequest(BaseModel):
+class LoginRequest(Model):
     model_config = ConfigDict(extra="ignore")
 
     user: str = Field(min_length=1, max_length=64)

@@ -17,13 +17,15 @@ from __future__ import annotations
 import re
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictFloat, StrictInt, field_validator
+from pydantic import ConfigDict, Field, StrictBool, StrictFloat, StrictInt, field_validator
+
+from chalicelib.models import Model
 
 MAX_PATTERN_CHARS = 200
 MAX_UNBOUNDED_REPEATS = 4
 
 
-class _Open(BaseModel):
+class _Open(Model):
     model_config = ConfigDict(extra="allow")
 
 

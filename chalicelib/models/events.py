@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import ConfigDict, Field, field_validator
 
+from chalicelib.models import Model
 from chalicelib.models.limits import MAX_LABEL_CHARS, MAX_LABELS, Int32, Meta, Text
 
 # Meta keys only the system writes: a client cannot forge a read-only or system event.
@@ -15,7 +16,7 @@ RESERVED_META = ("readonly", "system", "qc")
 EVENT_FIELDS = ("tstamp", "sequence", "point", "remarks", "labels", "meta")
 
 
-class EventNew(BaseModel):
+class EventNew(Model):
     """POST and PUT body; PATCH takes the same fields, each optional."""
 
     model_config = ConfigDict(extra="forbid")
@@ -45,7 +46,7 @@ DEFAULT_PAGE = 1000
 MAX_PAGE = 10000
 
 
-class EventListQuery(BaseModel):
+class EventListQuery(Model):
     """The query string of ``GET …/event``, parsed at the API edge (``api/events.py``)."""
 
     sequences: list[Int32] | None = None
@@ -56,14 +57,14 @@ class EventListQuery(BaseModel):
     offset: int = 0
 
 
-class Label(BaseModel):
+class Label(Model):
     """One label of ``GET …/label``: its name and ``{view, model}`` (the catalogue merged with the project's)."""
 
     name: str
     data: dict[str, Any]
 
 
-class EventChanged(BaseModel):
+class EventChanged(Model):
     """A change of ``GET …/changes/{since}`` that created an instance: the instance, and when."""
 
     id: int
@@ -78,7 +79,7 @@ class EventChanged(BaseModel):
     changed_on: str
 
 
-class EventDeleted(BaseModel):
+class EventDeleted(Model):
     """A change of ``GET …/changes/{since}`` that deleted an event: which one, and when."""
 
     id: int
@@ -87,7 +88,7 @@ class EventDeleted(BaseModel):
     changed_on: str
 
 
-class CsvOptions(BaseModel):
+class CsvOptions(Model):
     """The query string of the CSV representation (out and in), parsed at the API edge.
 
     ``raw``: cells are written as they are, without the escape against formula injection.
@@ -114,7 +115,7 @@ def iso(value: datetime | None) -> str | None:
     return value.isoformat() if value is not None else None
 
 
-class Event(BaseModel):
+class Event(Model):
     """The spec's Event: an event's current instance."""
 
     id: int
@@ -142,7 +143,7 @@ class Event(BaseModel):
         )
 
 
-class EventInstance(BaseModel):
+class EventInstance(Model):
     """The spec's EventUniqueEdit: any instance of an event, with its validity ``[from, to)``."""
 
     id: int

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel
+from chalicelib.models import Model
 
 
-class UploadedFile(BaseModel):
+class UploadedFile(Model):
     """One uploaded object and what became of it."""
 
     key: str

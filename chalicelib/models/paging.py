@@ -6,12 +6,12 @@ largest one, so a client that never asked for pages still gets a whole project o
 
 from __future__ import annotations
 
-from pydantic import BaseModel
+from chalicelib.models import Model
 
 DEFAULT_LIST_PAGE = 10_000
 MAX_LIST_PAGE = 10_000
 
 
-class PageQuery(BaseModel):
+class PageQuery(Model):
     limit: int = DEFAULT_LIST_PAGE
     offset: int = 0

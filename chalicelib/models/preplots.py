@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import ConfigDict
 
+from chalicelib.models import Model
 from chalicelib.models.limits import Meta, Text
 
 
-class PreplotLine(BaseModel):
+class PreplotLine(Model):
     line: int
     fsp: int | None
     lsp: int | None
@@ -24,7 +25,7 @@ class PreplotLine(BaseModel):
     meta: dict[str, Any]
 
 
-class LineUpdate(BaseModel):
+class LineUpdate(Model):
     """PATCH body: every property optional; an empty object changes nothing."""
 
     model_config = ConfigDict(extra="forbid", strict=True)

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
+from chalicelib.models import Model
 from chalicelib.models.limits import Meta
 
 PID_PATTERN = r"^[A-Za-z0-9_-]{1,32}$"
 
 
-class ProjectListItem(BaseModel):
+class ProjectListItem(Model):
     pid: str
     name: str
     schema_: str = Field(serialization_alias="schema")
@@ -19,7 +20,7 @@ class ProjectListItem(BaseModel):
     meta: dict[str, Any]
 
 
-class ProjectCreate(BaseModel):
+class ProjectCreate(Model):
     model_config = ConfigDict(extra="forbid")
 
     pid: str = Field(pattern=PID_PATTERN)
@@ -29,7 +30,7 @@ class ProjectCreate(BaseModel):
     meta: Meta = Field(default_factory=dict)
 
 
-class Duration(BaseModel):
+class Duration(Model):
     hours: int
     minutes: int
     seconds: int
@@ -46,7 +47,7 @@ class Duration(BaseModel):
         return cls(hours=hours, minutes=minutes, seconds=seconds, milliseconds=round(ms, 3))
 
 
-class ProjectSummary(BaseModel):
+class ProjectSummary(Model):
     """The spec's ProjectSummary, from the figures kept up to date at import (no scan of points or shots).
 
     ``fsp``/``lsp`` are the project's earliest and latest final shots (``Shotpoint`` bodies).

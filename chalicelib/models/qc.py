@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field, RootModel, StrictInt
+from pydantic import Field, RootModel, StrictInt
 
+from chalicelib.models import Model
 from chalicelib.models.limits import INT64_MAX
 
 
-class QcFinding(BaseModel):
+class QcFinding(Model):
     """One current finding of a test on a sequence (an event labelled ``QC``)."""
 
     id: int
@@ -25,14 +26,14 @@ class QcFinding(BaseModel):
     accepted: bool
 
 
-class QcSequenceResult(BaseModel):
+class QcSequenceResult(Model):
     """``fail`` while the test has an unaccepted finding and is not of severity ``info``."""
 
     status: Literal["pass", "fail"]
     findings: list[QcFinding]
 
 
-class QcTestResult(BaseModel):
+class QcTestResult(Model):
     name: str
     severity: str
     parameters: dict[str, Any]
@@ -47,7 +48,7 @@ class QcEventIds(RootModel[list[Annotated[StrictInt, Field(ge=1, le=INT64_MAX)]]
     """The body of ``POST …/qc/results/accept|unaccept``: event ids of findings."""
 
 
-class QcSummary(BaseModel):
+class QcSummary(Model):
     """The info key ``qc``: what the office reads without walking the tree."""
 
     sequences: int

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel
+from chalicelib.models import Model
 
 
-class Receiver(BaseModel):
+class Receiver(Model):
     """One receiver position as a file gave it; grid coordinates in the project grid, lon/lat on WGS 84."""
 
     line: int | None
@@ -35,7 +35,7 @@ class Receiver(BaseModel):
         return cls(**{**row, "tstamp": row["tstamp"].isoformat() if row["tstamp"] else None})
 
 
-class ReceiverListQuery(BaseModel):
+class ReceiverListQuery(Model):
     line: int | None = None
     limit: int
     offset: int = 0

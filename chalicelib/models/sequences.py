@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import ConfigDict
 
+from chalicelib.models import Model
 from chalicelib.models.events import point_geometry
 from chalicelib.models.limits import Meta, Text
 from chalicelib.models.projects import Duration
 
 
-class SequenceUpdate(BaseModel):
+class SequenceUpdate(Model):
     """PATCH body: every property optional; final properties apply only once a final file exists."""
 
     model_config = ConfigDict(extra="forbid", strict=True)
@@ -41,7 +42,7 @@ def _iso(value: Any) -> str | None:
     return value.isoformat() if value is not None else None
 
 
-class Sequence(BaseModel):
+class Sequence(Model):
     """The spec's Sequence. A sequence's shots are its final ones once processed; one processed before
     (or without) its raw file shows its final first and last shots."""
 
@@ -107,7 +108,7 @@ class Sequence(BaseModel):
         )
 
 
-class Shotpoint(BaseModel):
+class Shotpoint(Model):
     """The spec's Shotpoint: one shot, at its WGS 84 position."""
 
     sequence: int

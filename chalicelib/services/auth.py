@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import functools
 import ipaddress
+import json
 import threading
 import time
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from chalicelib import errors
@@ -282,3 +284,110 @@ def login(name: str, password: str, source_ip: str | None) -> Identity:
             return _identity(row)
     accounts.record_failure(name, source_ip, window)
     raise errors.UnauthorizedError("Wrong user name or password")
+
+
+# ---------------------------------------------------------------- admission: the check of every protected request
+
+# The cookie of the spec; in Secure stages the token is set as ``__Host-JWT`` (the browser then insists on
+# Secure, Path=/ and no Domain, so no sibling host can plant one) and ``JWT`` is still read.
+COOKIE_NAME = "JWT"
+HOST_COOKIE_NAME = "__Host-JWT"
+# The key of the API Gateway authorizer's context that carries an admission to the app.
+AUTHORIZER_CONTEXT_KEY = "dougal"
+
+
+def cookie_values(header: str) -> dict[str, str]:
+    """The cookies of a ``Cookie`` header, read leniently: ``name=value`` pairs split at ``;``.
+
+    The standard library's ``SimpleCookie`` stops at the first pair it finds malformed (a sibling
+    cookie holding a blank or JSON, ``a={"x": 1}; JWT=…``), which would hide the token. The first
+    occurrence of a name wins; surrounding quotes are removed.
+    """
+    found: dict[str, str] = {}
+    for part in header.split(";"):
+        name, sep, value = part.strip().partition("=")
+        name, value = name.strip(), value.strip()
+        if not sep or not name or name in found:
+            continue
+        if len(value) >= 2 and value[0] == value[-1] == '"':
+            value = value[1:-1]
+        found[name] = value
+    return found
+
+
+def token_from_headers(authorization: str | None, cookie: str | None) -> str | None:
+    """The token of a request: ``Authorization: Bearer …``, else the ``__Host-JWT`` or ``JWT`` cookie.
+
+    An ``Authorization`` header that is not a bearer token is a 401 (never silently ignored).
+    """
+    if authorization:
+        scheme, _, value = authorization.strip().partition(" ")
+        if scheme.lower() != "bearer" or not value.strip():
+            raise errors.UnauthorizedError("Malformed Authorization header")
+        return value.strip()
+    if cookie:
+        cookies = cookie_values(cookie)
+        for name in (HOST_COOKIE_NAME, COOKIE_NAME):
+            if cookies.get(name):
+                return cookies[name]
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class Admission:
+    """Who a request is, as the token check found: the identity, the token's claims (``None`` for a
+    guest admitted by its network without a token) and a fresh token to hand back, if one is due."""
+
+    identity: Identity
+    claims: dict[str, Any] | None
+    new_token: str | None
+
+    def to_context(self) -> dict[str, str]:
+        """The admission as an API Gateway authorizer context (flat, string values)."""
+        identity = asdict(self.identity)
+        identity["projects"] = list(self.identity.projects) if self.identity.projects is not None else None
+        claims = {k: self.claims[k] for k in ("iat", "exp")} if self.claims is not None else None
+        value = {"identity": identity, "claims": claims, "new_token": self.new_token}
+        return {AUTHORIZER_CONTEXT_KEY: json.dumps(value, separators=(",", ":"))}
+
+    @classmethod
+    def from_context(cls, context: dict[str, Any]) -> Admission | None:
+        """The admission an authorizer context carries, or ``None`` when it carries none."""
+        raw = context.get(AUTHORIZER_CONTEXT_KEY)
+        if not isinstance(raw, str):
+            return None
+        value = json.loads(raw)
+        identity = dict(value["identity"])
+        identity["projects"] = tuple(identity["projects"]) if identity["projects"] is not None else None
+        return cls(identity=Identity(**identity), claims=value["claims"], new_token=value["new_token"])
+
+
+def admit(token: str | None, source_ip: str | None) -> Admission:
+    """The token check of every protected request, or UnauthorizedError.
+
+    The one code path of the app's middleware (``make run``, the tests, and Lambda for routes the
+    gateway does not guard) and of the API Gateway authorizer in front of the deployed API: a valid
+    token whose account still has that role and token version, else (no token, or a bad one) an
+    implicit guest when the source address is in ``DOUGAL_IMPLICIT_GUEST_NETWORKS``. A token past half
+    its life gets a fresh one, read again from the account. Role and project checks are the app's.
+    """
+    identity: Identity | None = None
+    claims: dict[str, Any] | None = None
+    new_token: str | None = None
+    if token is not None:
+        try:
+            identity, claims = decode_token(token)
+        except errors.UnauthorizedError:
+            if not implicit_guest_allowed(source_ip):
+                raise
+    if identity is None:
+        if not implicit_guest_allowed(source_ip):
+            raise errors.UnauthorizedError("Authentication required")
+        identity = Identity(name=f"guest@{source_ip}", role="guest", implicit=True)
+        return Admission(identity=identity, claims=None, new_token=issue_token(identity))
+    check_not_revoked(identity)
+    if claims is not None and needs_refresh(claims):
+        fresh = refreshed_identity(identity, source_ip)
+        if fresh is not None:
+            new_token = issue_token(fresh)
+    return Admission(identity=identity, claims=claims, new_token=new_token)

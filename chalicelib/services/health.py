@@ -16,7 +16,8 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from chalicelib import API_VERSION, __version__, aws, db, errors
+from chalicelib import API_VERSION, __version__, aws, errors
+from chalicelib.db import health as db_health
 from chalicelib.observability import logger
 from chalicelib.settings import get_settings
 
@@ -80,8 +81,7 @@ def queue_problems() -> tuple[str, ...]:
 def check() -> dict[str, Any]:
     problems: list[str] = []
     try:
-        with db.cursor() as conn:
-            conn.execute("SELECT 1")
+        db_health.ping()
     except errors.DougalError:
         problems.append("database unreachable")
     problems.extend(queue_problems())

@@ -9,10 +9,10 @@ from chalicelib.db import projects as db
 from chalicelib.models.auth import Identity
 from chalicelib.models.limits import MAX_CONFIGURATION_BYTES, MAX_INFO_BYTES, json_bytes
 from chalicelib.models.projects import Duration, ProjectCreate, ProjectListItem, ProjectSummary
+from chalicelib.services.jsonpaths import MISSING, walk
 from chalicelib.services.lookup import get_project
 from chalicelib.services.qc import queue as qc_queue
 
-_MISSING = object()
 MAX_INFO_KEY_CHARS = 200
 
 
@@ -68,30 +68,9 @@ def archive_project(pid: str) -> None:
         raise errors.NotFoundError(f"Project {pid} not found")
 
 
-def walk(value: Any, segments: list[str]) -> Any:
-    """Follow ``segments`` into nested objects (keys) and arrays (indexes).
-
-    Returns ``_MISSING`` when the path does not exist, so that a ``null``
-    value and an absent one can be told apart.
-    """
-    for segment in segments:
-        if isinstance(value, dict):
-            if segment not in value:
-                return _MISSING
-            value = value[segment]
-        elif isinstance(value, list):
-            # ASCII digits only: str.isdigit() is also true of "²", which int() refuses.
-            if not (segment.isascii() and segment.isdigit()) or len(segment) > 9 or int(segment) >= len(value):
-                return _MISSING
-            value = value[int(segment)]
-        else:
-            return _MISSING
-    return value
-
-
 def get_configuration(pid: str, segments: list[str]) -> Any:
     found = walk(get_project(pid)["configuration"], segments)
-    if found is _MISSING:
+    if found is MISSING:
         raise errors.NotFoundError(f"No configuration at {'/'.join(segments)}")
     return found
 
@@ -105,7 +84,7 @@ def get_info(pid: str, segments: list[str]) -> tuple[bool, Any]:
     if not exists:
         return False, None
     found = walk(value, segments[1:])
-    return (found is not _MISSING), (None if found is _MISSING else found)
+    return (found is not MISSING), (None if found is MISSING else found)
 
 
 def put_info(pid: str, key: str, value: Any) -> None:

@@ -19,9 +19,9 @@ import yaml
 from app import app
 
 SPEC_PATH = Path(__file__).resolve().parents[3] / "shared" / "spec" / "dougal-api.yaml"
-BUILT_TAGS = {"project", "preplot", "sequences", "login", "log", "qc"}
+BUILT_TAGS = {"project", "preplot", "sequences", "login", "log", "qc", "metadata"}
 # Tags whose issues are still open: their operations are not routed yet.
-PENDING_TAGS = {"planner", "metadata", "navdata", "asaqc"}
+PENDING_TAGS = {"planner", "navdata", "asaqc"}
 # Operations tagged "project" that belong to those later capabilities (labels come with the event log).
 PENDING_OPERATIONS: set[str] = set()
 

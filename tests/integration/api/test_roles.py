@@ -35,6 +35,8 @@ MATRIX: list[tuple[str, str, str, int, object]] = [
     ("GET", "/project/{project}/info/" + NESTED, "guest", 200, None),
     ("PUT", "/project/{project}/info/{p1}", "user", 204, {"any": "value"}),
     ("DELETE", "/project/{project}/info/{p1}", "user", 204, None),
+    ("GET", "/project/{project}/meta/{type}/{kind}/" + NESTED, "guest", 400, None),
+    ("PUT", "/project/{project}/meta", "user", 404, {"line": 5210, "value": {"a": 1}}),
     ("GET", "/project/{project}/files", "guest", 200, None),
     ("GET", "/project/{project}/receiver", "guest", 200, None),
     ("GET", "/project/{project}/line", "guest", 200, None),
@@ -85,7 +87,13 @@ def _nested(depth: int) -> dict:
 
 def _url(path: str, pid: str) -> str:
     url = path.replace("{project}", pid).replace("{line}", "5210").replace("{sequence}", "55")
-    url = url.replace("{shot}", "2576").replace("{id}", "99999").replace("{since}", "2021-01-01T00:00:00Z")
+    url = (
+        url.replace("{type}", "lines")
+        .replace("{kind}", "preplot")
+        .replace("{shot}", "2576")
+        .replace("{id}", "99999")
+        .replace("{since}", "2021-01-01T00:00:00Z")
+    )
     return re.sub(r"\{p(\d+)\}", lambda m: f"k{m.group(1)}", url)
 
 

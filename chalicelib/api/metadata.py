@@ -1,0 +1,35 @@
+"""Spec tag "metadata": ``GET /project/{project}/meta/{type}/{kind}/{path}`` and ``PUT /project/{project}/meta``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalice import Blueprint
+
+from chalicelib import errors
+from chalicelib.api import http
+from chalicelib.api.http import route
+from chalicelib.models.metadata import MetaUpdate
+from chalicelib.services import metadata
+
+bp = Blueprint(__name__)
+
+
+def get_meta(project: str, type: str, kind: str, **parts: str) -> Any:  # `type`: the contract's name
+    ids = metadata.element_ids(type, kind)
+    segments = http.path_segments(parts)
+    if len(segments) < len(ids):
+        missing = ids[len(segments)]
+        raise errors.BadRequestError(f"The path names no {missing}: {type}/{kind}/{'/'.join(ids)}/…")
+    numbers = {name: http.int_param(value, name) for name, value in zip(ids, segments, strict=False)}
+    return http.json_response(metadata.get_meta(project, type, kind, numbers, segments[len(ids) :]))
+
+
+for _path in http.nested_paths("/project/{project}/meta/{type}/{kind}"):
+    route(bp, _path)(get_meta)
+
+
+@route(bp, "/project/{project}/meta", methods=("PUT",))
+def put_meta(project: str) -> Any:
+    update = http.parse_body(bp.current_request, MetaUpdate)
+    return http.json_response(metadata.put_meta(project, update), status=201)

@@ -1,0 +1,43 @@
+"""What a cold Lambda imports: the app and its workers load nothing heavy before a request needs it.
+
+The API Lambda imports ``app``; psycopg, boto3, pyproj, argon2 and numpy each cost tens of
+milliseconds and most requests need none of them before their first query (or never, for
+``/health``'s cached queues, a 401, a 404 of a route). Each check runs in a fresh interpreter, as a
+new container would.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+HEAVY = ("psycopg", "boto3", "botocore", "pyproj", "argon2", "numpy", "pydantic_settings", "moto", "dougal_sim")
+
+
+def loaded_after(statement: str) -> set[str]:
+    probe = f"import sys, json\n{statement}\nprint(json.dumps(sorted(sys.modules)))"
+    result = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    return {name.split(".")[0] for name in json.loads(result.stdout.splitlines()[-1])}
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "import app",
+        "import chalicelib.handlers.ingest",
+        "import chalicelib.handlers.qc",
+        "import chalicelib.handlers.migrate",
+    ],
+)
+def test_nothing_heavy_is_imported_at_start(statement):
+    assert sorted(loaded_after(statement) & set(HEAVY)) == []
+
+
+def test_the_probe_sees_a_heavy_import():
+    assert "psycopg" in loaded_after("import app\nfrom chalicelib import db\ndb.jsonb({})")
