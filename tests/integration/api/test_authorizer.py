@@ -32,13 +32,13 @@ def event(headers: dict[str, str] | None = None, ip: str = "198.51.100.7") -> di
 def test_forged_tokens_are_refused_at_the_gateway(database_url, name):
     token = FORGED[name]()
     for headers in ({"Authorization": f"Bearer {token}"}, {"Cookie": f"theme=dark; JWT={token}"}):
-        with pytest.raises(Exception, match="^Unauthorized$"):
+        with pytest.raises(Exception, match=r"^Unauthorized$"):
             decide(event(headers))
 
 
 def test_no_token_and_a_malformed_header_are_refused(database_url):
     for headers in ({}, {"authorization": "Basic dXNlcjpwYXNz"}, {"Cookie": "JWT="}):
-        with pytest.raises(Exception, match="^Unauthorized$"):
+        with pytest.raises(Exception, match=r"^Unauthorized$"):
             decide(event(headers))
 
 
@@ -64,7 +64,7 @@ def test_a_revoked_token_is_refused_at_the_gateway(database_url):
     assert decide(event({"authorization": f"Bearer {token}"}))["principalId"] == "test-user"
     accounts.revoke_tokens("navigator")
     auth.forget_token_states()
-    with pytest.raises(Exception, match="^Unauthorized$"):
+    with pytest.raises(Exception, match=r"^Unauthorized$"):
         decide(event({"authorization": f"Bearer {token}"}))
 
 
@@ -75,7 +75,7 @@ def test_an_implicit_guest_network_is_admitted_with_a_token_to_hand_back(databas
     admission = auth.Admission.from_context(answer["context"])
     assert admission is not None and admission.identity.implicit and admission.identity.role == "guest"
     assert admission.new_token
-    with pytest.raises(Exception, match="^Unauthorized$"):
+    with pytest.raises(Exception, match=r"^Unauthorized$"):
         decide(event(ip="10.21.3.4"))
 
 
