@@ -16,6 +16,7 @@ from chalicelib.api import (
     preplots,
     projects,
     qc,
+    receivers,
     sequences,
     status,
 )
@@ -39,6 +40,7 @@ for blueprint in (
     sequences.bp,
     events.bp,
     qc.bp,
+    receivers.bp,
 ):
     app.register_blueprint(blueprint)
 for blueprint in (ingest.bp, qc_handlers.bp, migrate.bp, authorizer.bp):

@@ -9,7 +9,7 @@ from chalice import Blueprint
 from chalicelib import errors
 from chalicelib.api import http
 from chalicelib.api.http import route
-from chalicelib.models.qc import QcAcceptanceChanged, QcEventIds
+from chalicelib.models.qc import QcEventIds
 from chalicelib.services import qc
 
 bp = Blueprint(__name__)
@@ -53,12 +53,12 @@ def _event_ids() -> list[int]:
 @route(bp, "/project/{project}/qc/results/accept", methods=("POST",))
 def accept_qc_results(project: str) -> Any:
     author = http.identity(bp.current_request).name
-    changed = qc.set_accepted(project, _event_ids(), True, author)
-    return http.json_response(QcAcceptanceChanged(changed=changed))
+    qc.set_accepted(project, _event_ids(), True, author)
+    return http.empty_response()
 
 
 @route(bp, "/project/{project}/qc/results/unaccept", methods=("POST",))
 def unaccept_qc_results(project: str) -> Any:
     author = http.identity(bp.current_request).name
-    changed = qc.set_accepted(project, _event_ids(), False, author)
-    return http.json_response(QcAcceptanceChanged(changed=changed))
+    qc.set_accepted(project, _event_ids(), False, author)
+    return http.empty_response()

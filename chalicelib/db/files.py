@@ -56,6 +56,11 @@ def finish_upload(conn: Connection, upload_id: int, **fields: Any) -> None:
     conn.execute(Q.finish_upload, params)
 
 
+def note_import(conn: Connection, upload_id: int, receivers: int | None, message: str | None) -> None:
+    """Receivers read and warnings of an import in progress (part of its transaction, so a rejection drops them)."""
+    conn.execute(Q.note_import, {"id": upload_id, "receivers": receivers, "message": message})
+
+
 def supersede_upload(conn: Connection, upload_id: int, message: str) -> None:
     conn.execute(Q.supersede_upload, {"id": upload_id, "message": message})
 

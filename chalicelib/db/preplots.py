@@ -12,7 +12,8 @@ Q = queries("preplots")
 
 
 def copy_staging(conn: Connection, rows: Iterable[bytes]) -> None:
-    """COPY text rows (line, point, easting, northing, lon, lat) into the staging table."""
+    """COPY text rows (line, point, easting, northing, lon, lat, point_index, exact_line, exact_point)
+    into the staging table."""
     conn.execute(Q.create_staging)
     with conn.cursor().copy(Q.copy_staging) as copy:
         for chunk in rows:
@@ -20,9 +21,15 @@ def copy_staging(conn: Connection, rows: Iterable[bytes]) -> None:
     conn.execute(Q.analyze_staging)  # temporary tables are never analysed automatically
 
 
-def staging_duplicate(conn: Connection) -> tuple[int, int] | None:
+def staging_duplicate(conn: Connection) -> tuple[int, int, int] | None:
+    """A (line, point, index) the staging table holds twice, if any."""
     row = conn.execute(Q.staging_duplicates).fetchone()
-    return (row["line"], row["point"]) if row else None
+    return (row["line"], row["point"], row["point_index"]) if row else None
+
+
+def mark_staging_alternatives(conn: Connection) -> None:
+    """Mark every staged point that is not the lowest index of its line/point as an alternative."""
+    conn.execute(Q.mark_alternatives)
 
 
 def merge_staging(conn: Connection, pid: str) -> None:

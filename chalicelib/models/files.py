@@ -18,6 +18,8 @@ class UploadedFile(Model):
     status: str
     message: str | None
     records: int | None
+    receivers: int | None
+    """Receiver points (nodes) read from the file."""
     sequence: int | None
     received_on: str | None
     imported_on: str | None
@@ -33,6 +35,7 @@ class UploadedFile(Model):
             status=row["status"],
             message=row["message"],
             records=row["records"],
+            receivers=row.get("receivers"),
             sequence=row["sequence"],
             received_on=row["received_on"].isoformat() if row["received_on"] else None,
             imported_on=row["imported_on"].isoformat() if row["imported_on"] else None,

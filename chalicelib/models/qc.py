@@ -48,10 +48,6 @@ class QcEventIds(RootModel[list[Annotated[StrictInt, Field(ge=1, le=INT64_MAX)]]
     """The body of ``POST …/qc/results/accept|unaccept``: event ids of findings."""
 
 
-class QcAcceptanceChanged(Model):
-    changed: int
-
-
 class QcSummary(Model):
     """The info key ``qc``: what the office reads without walking the tree."""
 

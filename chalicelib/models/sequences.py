@@ -52,7 +52,8 @@ class Sequence(Model):
     lsp: int | None
     fsp_final: int | None
     lsp_final: int | None
-    ts0: str | None
+    ts0: str
+    """A string in the spec (a sequence always has shots; "" would mean none)."""
     ts1: str | None
     ts0_final: str | None
     ts1_final: str | None
@@ -63,8 +64,9 @@ class Sequence(Model):
     missing_shots: int | None
     length: float | None
     azimuth: float | None
-    remarks: str | None
-    remarks_final: str | None
+    remarks: str
+    remarks_final: str
+    """"" until a final file is imported (the spec's strings are never null)."""
     meta: dict[str, Any] | None
     meta_final: dict[str, Any] | None
     status: str
@@ -83,7 +85,7 @@ class Sequence(Model):
             lsp=row["lsp"] if raw else row["lsp_final"],
             fsp_final=row["fsp_final"],
             lsp_final=row["lsp_final"],
-            ts0=_iso(row["ts0"] if raw else row["ts0_final"]),
+            ts0=_iso(row["ts0"] if raw else row["ts0_final"]) or "",
             ts1=_iso(row["ts1"] if raw else row["ts1_final"]),
             ts0_final=_iso(row["ts0_final"]),
             ts1_final=_iso(row["ts1_final"]),
@@ -96,8 +98,8 @@ class Sequence(Model):
             missing_shots=row["missing_final"] if final else row["missing_raw"],
             length=row["length_final"] if has_both_final else row["length_raw"],
             azimuth=row["azimuth_final"] if has_both_final else row["azimuth_raw"],
-            remarks=row["remarks"],
-            remarks_final=row["remarks_final"] if final else None,
+            remarks=row["remarks"] or "",
+            remarks_final=(row["remarks_final"] or "") if final else "",
             meta=row["meta"],
             meta_final=row["meta_final"] if final else None,
             status=sequence_status(row),
@@ -114,7 +116,8 @@ class Shotpoint(Model):
     point: int
     objref: int
     tstamp: str
-    hash: str | None
+    hash: str
+    """The SHA-256 of the file the shot came from ("" when unknown)."""
     geometry: dict[str, Any] | None
     meta: dict[str, Any]
 
@@ -126,7 +129,7 @@ class Shotpoint(Model):
             point=row["point"],
             objref=row["objref"],
             tstamp=row["tstamp"].isoformat(),
-            hash=row["hash"],
+            hash=row["hash"] or "",
             geometry=point_geometry(row["lon"], row["lat"]),
             meta=row["meta"] or {},
         )

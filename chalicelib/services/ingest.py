@@ -18,7 +18,17 @@ Guarantees:
   the object was written, so a late or out-of-order message cannot bring back
   an older version.
 - A preplot file redefines the lines it contains and keeps each point's
-  ``ntba``, remarks and meta; other lines are left as they are.
+  ``ntba``, remarks and meta; other lines are left as they are. SPS points
+  with the same line/point and another index are points of their own; the
+  lowest index of each line/point is the primary point, the others are kept
+  as alternatives that production figures and QC do not count.
+- Receivers (P1/11 ``R1``, P1/90 ``R``, SPS ``R``) belong to the upload that
+  brought them: a raw or final file that supersedes its sequence's previous
+  one takes that file's receivers away; a file without a sequence (a preplot,
+  or a raw or final file of receivers only) redefines the receiver lines it
+  gives, as a preplot redefines its lines. A file of receivers only is imported.
+- Warnings of the readers (a configured P1/90 year that the header
+  contradicts, ignored record types) are kept in the file's message.
 """
 
 from __future__ import annotations
@@ -37,6 +47,7 @@ from chalicelib.db import Connection
 from chalicelib.db import files as db_files
 from chalicelib.db import preplots as db_preplots
 from chalicelib.db import projects as db_projects
+from chalicelib.db import receivers as db_receivers
 from chalicelib.db import sequences as db_sequences
 from chalicelib.models.limits import INT32_MAX, INT32_MIN
 from chalicelib.observability import logger
@@ -190,6 +201,8 @@ def _chunks(records: Iterable[Any]) -> Iterator[list[Any]]:
 @dataclass
 class _Counter:
     records: int = 0
+    indexed: bool = False
+    """Some record has a point index other than 1."""
 
 
 def _shot_rows(
@@ -229,14 +242,74 @@ def _shot_rows(
 
 
 def _preplot_rows(reader: Any, project_grid: int | None, counter: _Counter, lines_seen: set[int]) -> Iterator[bytes]:
-    template = "%d\t%d\t%.3f\t%.3f\t%.9f\t%.9f\n"
+    template = "%d\t%d\t%.3f\t%.3f\t%.9f\t%.9f\t%d\t%s\t%s\n"
+    null = "\\N"
     for chunk in _chunks(reader):
         es, ns, lons, lats = complete_coordinates(chunk, reader.header.grid_epsg, project_grid)
-        lines = [r.line for r in chunk]
-        lines_seen.update(lines)
-        out = [template % row for row in zip(lines, [r.point for r in chunk], es, ns, lons, lats, strict=True)]
+        lines_seen.update(r.line for r in chunk)
+        out = [
+            template
+            % (
+                r.line, r.point, e, n, lon, lat, r.index,
+                null if r.exact_line is None else repr(r.exact_line),
+                null if r.exact_point is None else repr(r.exact_point),
+            )
+            for r, e, n, lon, lat in zip(chunk, es, ns, lons, lats, strict=True)
+        ]  # fmt: skip
+        if not counter.indexed:
+            counter.indexed = any(r.index != 1 for r in chunk)
         counter.records += len(out)
         yield "".join(out).encode()
+
+
+def _receiver_rows(
+    reader: Any, pid: str, upload_id: int, kind: str, sequence: int | None, project_grid: int | None
+) -> Iterator[tuple[Any, ...]]:
+    """COPY rows of the receivers the reader met, positions completed as for shots and points."""
+    n = 0
+    for chunk in _chunks(reader.receivers):
+        es, ns, lons, lats = complete_coordinates(chunk, reader.header.grid_epsg, project_grid)
+        for r, e, north, lon, lat in zip(chunk, es, ns, lons, lats, strict=True):
+            n += 1
+            yield (
+                pid, upload_id, n, kind, sequence, r.line, r.point, r.node, r.objref, r.tstamp, r.depth,
+                e, north, lon, lat,
+            )  # fmt: skip
+
+
+def _store_receivers(
+    conn: Connection,
+    reader: Any,
+    pid: str,
+    upload_id: int,
+    kind: str,
+    sequence: int | None,
+    configuration: dict[str, Any],
+) -> int:
+    """Write the receivers the reader met (complete once its iteration ended); how many there were.
+
+    A file without a sequence redefines the receiver lines it gives (for its kind of file).
+    """
+    if reader.receivers:
+        db_receivers.copy_receivers(
+            conn, _receiver_rows(reader, pid, upload_id, kind, sequence, _project_grid(configuration))
+        )
+        if sequence is None:
+            db_receivers.delete_redefined_receivers(conn, pid, kind, upload_id)
+    return len(reader.receivers)
+
+
+MAX_WARNINGS = 20
+
+
+def _note_import(conn: Connection, upload_id: int, reader: Any, receivers: int) -> None:
+    """Keep the receivers count and the readers' warnings on the upload row (shown by ``/files``)."""
+    warnings = list(dict.fromkeys(reader.header.warnings))
+    message = None
+    if warnings:
+        more = f" (and {len(warnings) - MAX_WARNINGS} more)" if len(warnings) > MAX_WARNINGS else ""
+        message = "warning: " + "; ".join(warnings[:MAX_WARNINGS]) + more
+    db_files.note_import(conn, upload_id, receivers, message)
 
 
 def _project_grid(configuration: dict[str, Any]) -> int | None:
@@ -269,7 +342,11 @@ def import_shots(
     records = iter(reader)
     first = next(records, None)
     if first is None:
-        raise RejectError("the file holds no shot records")
+        if not reader.receivers:
+            raise RejectError("the file holds no shot records and no receivers")
+        found = _store_receivers(conn, reader, pid, upload["id"], kind, None, configuration)
+        _note_import(conn, upload["id"], reader, found)
+        return Outcome("imported", None, 0, None)
     ident = identify_sequence(first.line_name, file_name, pattern)
     current = db_sequences.lock_sequence(
         conn,
@@ -304,6 +381,9 @@ def import_shots(
     db_sequences.set_upload(conn, pid, ident.sequence, kind, upload["id"])
     if current_id is not None and current_id != upload["id"]:
         db_files.supersede_upload(conn, current_id, f"replaced by {upload['key']}")
+        db_receivers.delete_upload_receivers(conn, pid, current_id)
+    found = _store_receivers(conn, reader, pid, upload["id"], kind, ident.sequence, configuration)
+    _note_import(conn, upload["id"], reader, found)
     db_sequences.refresh_sequence_stats(conn, pid, [ident.sequence])
     if touched:
         db_preplots.refresh_line_stats(conn, pid, touched)
@@ -318,21 +398,30 @@ def _prepend(first: Any, rest: Iterator[Any]) -> Iterator[Any]:
     yield from rest
 
 
-def import_preplot(conn: Connection, spool: IO[bytes], fmt: str, pid: str, configuration: dict[str, Any]) -> Outcome:
+def import_preplot(
+    conn: Connection, spool: IO[bytes], fmt: str, pid: str, configuration: dict[str, Any], upload: dict[str, Any]
+) -> Outcome:
     from chalicelib import parsers
 
     reader = parsers.preplot_reader(fmt, parsers.decode_lines(spool))
     counter = _Counter()
     lines_seen: set[int] = set()
     db_preplots.copy_staging(conn, _preplot_rows(reader, _project_grid(configuration), counter, lines_seen))
-    if counter.records == 0:
-        raise RejectError("the file holds no preplot points")
-    duplicate = db_preplots.staging_duplicate(conn)
-    if duplicate:
-        raise RejectError(f"point {duplicate[1]} of line {duplicate[0]} is given twice")
-    db_preplots.merge_staging(conn, pid)
-    db_preplots.refresh_line_stats(conn, pid, sorted(lines_seen))
-    db_sequences.refresh_sequence_stats(conn, pid, None)
+    if counter.records == 0 and not reader.receivers:
+        raise RejectError("the file holds no preplot points and no receivers")
+    if counter.records:
+        duplicate = db_preplots.staging_duplicate(conn)
+        if duplicate:
+            line, point, index = duplicate
+            which = f"point {point}" if index == 1 else f"point {point} (index {index})"
+            raise RejectError(f"{which} of line {line} is given twice")
+        if counter.indexed:
+            db_preplots.mark_staging_alternatives(conn)
+        db_preplots.merge_staging(conn, pid)
+        db_preplots.refresh_line_stats(conn, pid, sorted(lines_seen))
+        db_sequences.refresh_sequence_stats(conn, pid, None)
+    found = _store_receivers(conn, reader, pid, upload["id"], "preplot", None, configuration)
+    _note_import(conn, upload["id"], reader, found)
     return Outcome("imported", None, counter.records, None)
 
 
@@ -537,7 +626,7 @@ def _ingest_object(bucket: str, key: str, etag: str, size: int | None, created_o
                     spool.seek(0)
                     configuration = project["configuration"]
                     if kind == "preplot":
-                        outcome = import_preplot(conn, spool, fmt, pid, configuration)
+                        outcome = import_preplot(conn, spool, fmt, pid, configuration, upload)
                     else:
                         outcome = import_shots(conn, spool, fmt, pid, kind, file_name, upload, configuration)
             except (parsers.ParseError, RejectError, ValueError) as exc:

@@ -37,9 +37,9 @@ def update_sequence(pid: str, sequence: int, changes: SequenceUpdate) -> None:
 
 
 def get_shotpoint(pid: str, sequence: int, point: int, kind: str | None) -> Shotpoint:
-    row = get_sequence_row(pid, sequence)
-    if kind is None:
-        kind = "final" if row["final_upload_id"] is not None else "raw"
+    get_sequence_row(pid, sequence)
+    if kind is None or kind == "":
+        kind = "raw"  # the spec's default, also for a sequence that has a final file
     if kind not in ("raw", "final"):
         raise errors.BadRequestError("kind must be raw or final")
     shot = db.get_shot(pid, sequence, kind, point)

@@ -92,7 +92,11 @@ def survey_project(aws):
     srv = sim.Survey(num_lines=2, points_per_line=60)
     upload(clients, "alpha/preplot/p.sps", sim.write_sps_preplot(srv))
     truth = srv.sequence(55, 5210, start=datetime(2021, 10, 8, 23, 50, tzinfo=UTC), missing=[1010])
+    upload(clients, "alpha/raw/s.p111", sim.write_p111(truth, kind="raw"), deliver=False)
     upload(clients, "alpha/final/s.p111", sim.write_p111(truth))
+    # A sequence with raw data only: its final properties are empty, never null.
+    raw_only = srv.sequence(56, 5212, start=datetime(2021, 10, 9, 2, 0, tzinfo=UTC))
+    upload(clients, "alpha/raw/s56.p111", sim.write_p111(raw_only, kind="raw"))
     return "alpha"
 
 
@@ -117,3 +121,76 @@ def test_answers_validate_against_the_contract(spec, client, survey_project):
     )
     listing = spec["paths"]["/project"]["get"]["responses"]["200"]["content"]["application/json"]["schema"]
     jsonschema.Draft7Validator(_jsonschema(listing, spec["components"]["schemas"])).validate(_get(client, "/project"))
+
+
+# ------------------------------------------------------------ strings are strings
+
+# Every answer the contract tests fetch: (URL, the spec's path, the media type asked for).
+ANSWERS = [
+    ("/project", "/project", "application/json"),
+    ("/project/alpha", "/project/{project}", "application/json"),
+    ("/project/alpha/line", "/project/{project}/line/", "application/json"),
+    ("/project/alpha/sequence", "/project/{project}/sequence/", "application/json"),
+    ("/project/alpha/sequence/55", "/project/{project}/sequence/{sequence}", "application/json"),
+    ("/project/alpha/sequence/56", "/project/{project}/sequence/{sequence}", "application/json"),
+    ("/project/alpha/sequence/55", "/project/{project}/sequence/{sequence}", "application/vnd.seis+json"),
+    ("/project/alpha/sequence/55/1020", "/project/{project}/sequence/{sequence}/{shot}", "application/json"),
+    ("/project/alpha/sequence/55/1020", "/project/{project}/sequence/{sequence}/{shot}", "application/geo+json"),
+    ("/project/alpha/sequence/56/1020", "/project/{project}/sequence/{sequence}/{shot}", "application/json"),
+    ("/project/alpha/event", "/project/{project}/event", "application/json"),
+    ("/project/alpha/event", "/project/{project}/event", "application/vnd.seis+json"),
+    ("/project/alpha/event/{id}", "/project/{project}/event/{id}", "application/json"),
+    ("/project/alpha/changes/2000-01-01T00:00:00Z", "/project/{project}/changes/{since}", "application/json"),
+    ("/project/alpha/label", "/project/{project}/label", "application/json"),
+]
+
+
+def _resolve(node, components):
+    while isinstance(node, dict) and "$ref" in node:
+        node = components[node["$ref"].rsplit("/", 1)[1]]
+    return node
+
+
+def null_strings(schema, value, components, where="$"):
+    """Where ``value`` holds null although the spec's ``schema`` says string (and not nullable)."""
+    schema = _resolve(schema, components)
+    if not isinstance(schema, dict):
+        return []
+    found = []
+    for part in schema.get("allOf", []) + schema.get("anyOf", []) + schema.get("oneOf", []):
+        found += [w for w in null_strings(part, value, components, where) if w not in found]
+    if value is None:
+        if schema.get("type") == "string" and not schema.get("nullable"):
+            found.append(where)
+        return found
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if key in schema.get("properties", {}):
+                found += null_strings(schema["properties"][key], item, components, f"{where}.{key}")
+    if isinstance(value, list) and "items" in schema:
+        for i, item in enumerate(value):
+            found += null_strings(schema["items"], item, components, f"{where}[{i}]")
+    return found
+
+
+def test_the_walk_finds_a_null_where_the_spec_says_string(spec):
+    components = spec["components"]["schemas"]
+    sequence = {"$ref": "#/components/schemas/Sequence"}
+    assert null_strings(sequence, {"remarks_final": None, "ts1": None}, components) == ["$.remarks_final"]
+    changes = {"type": "array", "items": {"$ref": "#/components/schemas/EventChanges"}}
+    assert null_strings(changes, [[{"id": 1, "remarks": None}]], components) == ["$[0][0].remarks"]
+
+
+def test_no_answer_holds_null_where_the_spec_says_string(spec, client, survey_project):
+    event = _get(client, "/project/alpha/event")[0]["id"]
+    components = spec["components"]["schemas"]
+    nulls = {}
+    for url, path, media in ANSWERS:
+        answer = _get(client, url.replace("{id}", str(event)), Accept=media)
+        schema = spec["paths"][path]["get"]["responses"]["200"]["content"][media]["schema"]
+        found = null_strings(schema, answer, components)
+        if found:
+            nulls[f"{url} ({media})"] = found[:5]
+    assert nulls == {}
+    # What the spec calls remarks_final of a sequence without a final file is an empty string.
+    assert _get(client, "/project/alpha/sequence/56")["remarks_final"] == ""

@@ -176,6 +176,13 @@ def test_shotpoint_representations(client, project):
     assert api(client, "/project/alpha/sequence/55/1010?kind=raw")[1] == body
     assert api(client, "/project/alpha/sequence/55/5")[0] == 404
     assert api(client, "/project/alpha/sequence/55/1010?kind=both")[0] == 400
+    # Once a final file exists, no kind is still kind=raw (the spec's default); kind=final the final shot.
+    processed = sim.write_p111(truth, kind="final")
+    assert processed != sim.write_p111(truth, kind="raw")
+    upload(aws, "alpha/final/seq055.p111", processed)
+    assert api(client, "/project/alpha/sequence/55/1010")[1] == body
+    final = api(client, "/project/alpha/sequence/55/1010?kind=final")[1]
+    assert final["hash"] == files()[-1]["sha256"] != body["hash"]
     # Projection: separators, dotted names, unknown names ignored.
     assert api(client, "/project/alpha/sequence/55/1010?project=point;objref,geometry.coordinates:nonsense")[1] == {
         "point": 1010,
@@ -291,7 +298,7 @@ def test_new_version_replaces_the_sequence_shots(client, project):
     assert count("SELECT count(*) FROM shot WHERE sequence = 55 AND kind = 'final'") == len(second.shots)
     assert api(client, "/project/alpha/sequence/55")[1]["missing_shots"] == 3
     assert api(client, "/project/alpha")[1]["virgin"] == expected_summary(srv, [second])["virgin"]
-    _status, shot = api(client, "/project/alpha/sequence/55/1020")
+    _status, shot = api(client, "/project/alpha/sequence/55/1020?kind=final")
     assert shot["hash"] == rows[2]["sha256"]
 
 

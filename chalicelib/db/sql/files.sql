@@ -36,15 +36,19 @@ SELECT set_config('dougal.actor', %(actor)s, true);
 -- name: finish_upload
 UPDATE upload
 SET kind = %(kind)s, format = %(format)s, sha256 = %(sha256)s, size = %(size)s, status = %(status)s,
-    message = %(message)s, records = %(records)s, sequence = %(sequence)s,
+    message = coalesce(%(message)s, message), records = %(records)s, sequence = %(sequence)s,
     imported_on = CASE WHEN %(status)s IN ('imported', 'superseded') THEN clock_timestamp() END
 WHERE id = %(id)s;
+
+-- name: note_import
+-- What the import found besides its records (receivers, warnings); kept by finish_upload when it has no message.
+UPDATE upload SET receivers = %(receivers)s, message = %(message)s WHERE id = %(id)s;
 
 -- name: supersede_upload
 UPDATE upload SET status = 'superseded', message = %(message)s WHERE id = %(id)s;
 
 -- name: list_files
-SELECT key, kind, format, size, sha256, status, message, records, sequence, received_on, imported_on
+SELECT key, kind, format, size, sha256, status, message, records, receivers, sequence, received_on, imported_on
 FROM upload
 WHERE pid = %(pid)s
 ORDER BY received_on DESC, id DESC

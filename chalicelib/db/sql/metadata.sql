@@ -40,7 +40,10 @@ SELECT meta FROM preplot_line WHERE pid = %(pid)s AND line = %(line)s FOR UPDATE
 UPDATE preplot_line SET meta = %(meta)s WHERE pid = %(pid)s AND line = %(line)s;
 
 -- name: lock_point_meta
-SELECT meta FROM preplot_point WHERE pid = %(pid)s AND line = %(line)s AND point = %(point)s FOR UPDATE;
+-- The primary point of that line and point number (alternatives by SPS point index are not addressed here).
+SELECT meta FROM preplot_point
+WHERE pid = %(pid)s AND line = %(line)s AND point = %(point)s AND NOT alternative FOR UPDATE;
 
 -- name: set_point_meta
-UPDATE preplot_point SET meta = %(meta)s WHERE pid = %(pid)s AND line = %(line)s AND point = %(point)s;
+UPDATE preplot_point SET meta = %(meta)s
+WHERE pid = %(pid)s AND line = %(line)s AND point = %(point)s AND NOT alternative;

@@ -32,11 +32,23 @@ UPDATE preplot_point SET ntba = false WHERE pid = %(pid)s AND line = %(line)s AN
 CREATE TEMPORARY TABLE preplot_staging (
     line integer NOT NULL, point integer NOT NULL,
     easting double precision NOT NULL, northing double precision NOT NULL,
-    lon double precision NOT NULL, lat double precision NOT NULL
+    lon double precision NOT NULL, lat double precision NOT NULL,
+    point_index smallint NOT NULL DEFAULT 1,
+    exact_line double precision, exact_point double precision,
+    alternative boolean NOT NULL DEFAULT false
 ) ON COMMIT DROP;
 
 -- name: staging_duplicates
-SELECT line, point FROM preplot_staging GROUP BY line, point HAVING count(*) > 1 LIMIT 1;
+SELECT line, point, point_index FROM preplot_staging GROUP BY line, point, point_index HAVING count(*) > 1 LIMIT 1;
+
+-- name: mark_alternatives
+-- Of the points a file gives one line/point with several indexes, the lowest index is the primary point.
+UPDATE preplot_staging s SET alternative = true
+FROM (SELECT line, point, min(point_index) AS low
+      FROM preplot_staging
+      WHERE (line, point) IN (SELECT line, point FROM preplot_staging WHERE point_index <> 1)
+      GROUP BY line, point) m
+WHERE s.line = m.line AND s.point = m.point AND s.point_index > m.low;
 
 -- name: new_lines
 INSERT INTO preplot_line (pid, line)
@@ -45,24 +57,36 @@ ON CONFLICT (pid, line) DO NOTHING
 RETURNING line;
 
 -- name: insert_new_points
-INSERT INTO preplot_point (pid, line, point, easting, northing, lon, lat)
-SELECT %(pid)s, line, point, easting, northing, lon, lat FROM preplot_staging
+INSERT INTO preplot_point (pid, line, point, point_index, alternative, easting, northing, lon, lat, meta)
+SELECT %(pid)s, line, point, point_index, alternative, easting, northing, lon, lat,
+       CASE WHEN exact_line IS NULL AND exact_point IS NULL THEN '{}'::jsonb
+            ELSE jsonb_strip_nulls(jsonb_build_object('exact_line', exact_line, 'exact_point', exact_point)) END
+FROM preplot_staging
 WHERE line = ANY (%(lines)s::integer[]);
 
 -- name: remove_points_not_in_staging
 DELETE FROM preplot_point p
 WHERE p.pid = %(pid)s
   AND p.line IN (SELECT DISTINCT line FROM preplot_staging WHERE line <> ALL (%(new_lines)s::integer[]))
-  AND NOT EXISTS (SELECT 1 FROM preplot_staging s WHERE s.line = p.line AND s.point = p.point);
+  AND NOT EXISTS (SELECT 1 FROM preplot_staging s
+                  WHERE s.line = p.line AND s.point = p.point AND s.point_index = p.point_index);
 
 -- name: upsert_points
-INSERT INTO preplot_point (pid, line, point, easting, northing, lon, lat)
-SELECT %(pid)s, line, point, easting, northing, lon, lat FROM preplot_staging
+-- The exact (fractional) line and point numbers in meta are the file's; the rest of meta is the office's.
+INSERT INTO preplot_point (pid, line, point, point_index, alternative, easting, northing, lon, lat, meta)
+SELECT %(pid)s, line, point, point_index, alternative, easting, northing, lon, lat,
+       CASE WHEN exact_line IS NULL AND exact_point IS NULL THEN '{}'::jsonb
+            ELSE jsonb_strip_nulls(jsonb_build_object('exact_line', exact_line, 'exact_point', exact_point)) END
+FROM preplot_staging
 WHERE line <> ALL (%(new_lines)s::integer[])
-ON CONFLICT (pid, line, point) DO UPDATE
-SET easting = excluded.easting, northing = excluded.northing, lon = excluded.lon, lat = excluded.lat
-WHERE (preplot_point.easting, preplot_point.northing, preplot_point.lon, preplot_point.lat)
-      IS DISTINCT FROM (excluded.easting, excluded.northing, excluded.lon, excluded.lat);
+ON CONFLICT (pid, line, point, point_index) DO UPDATE
+SET easting = excluded.easting, northing = excluded.northing, lon = excluded.lon, lat = excluded.lat,
+    alternative = excluded.alternative,
+    meta = (preplot_point.meta - 'exact_line' - 'exact_point') || excluded.meta
+WHERE (preplot_point.easting, preplot_point.northing, preplot_point.lon, preplot_point.lat,
+       preplot_point.alternative, preplot_point.meta -> 'exact_line', preplot_point.meta -> 'exact_point')
+      IS DISTINCT FROM (excluded.easting, excluded.northing, excluded.lon, excluded.lat,
+                        excluded.alternative, excluded.meta -> 'exact_line', excluded.meta -> 'exact_point');
 
 -- name: refresh_line_stats
 WITH acq AS (
@@ -77,7 +101,7 @@ WITH acq AS (
     FROM preplot_point p
     JOIN preplot_line l ON l.pid = p.pid AND l.line = p.line
     LEFT JOIN acq a ON a.line = p.line AND a.point = p.point
-    WHERE p.pid = %(pid)s AND (%(lines)s::integer[] IS NULL OR p.line = ANY (%(lines)s::integer[]))
+    WHERE p.pid = %(pid)s AND NOT p.alternative AND (%(lines)s::integer[] IS NULL OR p.line = ANY (%(lines)s::integer[]))
 ), agg AS (
     SELECT line, count(*) AS num_points, min(point) AS fsp, max(point) AS lsp,
            count(*) FILTER (WHERE n = 0) AS na,
@@ -90,8 +114,8 @@ WITH acq AS (
 ), ends AS (
     SELECT a.*, f.easting AS e0, f.northing AS n0, t.easting AS e1, t.northing AS n1
     FROM agg a
-    JOIN preplot_point f ON f.pid = %(pid)s AND f.line = a.line AND f.point = a.fsp
-    JOIN preplot_point t ON t.pid = %(pid)s AND t.line = a.line AND t.point = a.lsp
+    JOIN preplot_point f ON f.pid = %(pid)s AND f.line = a.line AND f.point = a.fsp AND NOT f.alternative
+    JOIN preplot_point t ON t.pid = %(pid)s AND t.line = a.line AND t.point = a.lsp AND NOT t.alternative
 )
 UPDATE preplot_line l
 SET num_points = e.num_points, fsp = e.fsp, lsp = e.lsp, na = e.na, tba = e.tba,
@@ -114,7 +138,7 @@ FROM preplot_line
 WHERE pid = %(pid)s;
 
 -- name: copy_staging
-COPY preplot_staging (line, point, easting, northing, lon, lat) FROM STDIN;
+COPY preplot_staging (line, point, easting, northing, lon, lat, point_index, exact_line, exact_point) FROM STDIN;
 
 -- name: analyze_staging
 ANALYZE preplot_staging;

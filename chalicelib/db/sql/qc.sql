@@ -8,14 +8,14 @@ FOR UPDATE OF s;
 SELECT s.point, s.objref, s.tstamp, s.easting, s.northing, s.lon, s.lat, s.line,
        p.easting AS pre_easting, p.northing AS pre_northing, l.azimuth AS line_azimuth
 FROM shot s
-LEFT JOIN preplot_point p ON p.pid = s.pid AND p.line = s.line AND p.point = s.point
+LEFT JOIN preplot_point p ON p.pid = s.pid AND p.line = s.line AND p.point = s.point AND NOT p.alternative
 LEFT JOIN preplot_line l ON l.pid = s.pid AND l.line = s.line
 WHERE s.pid = %(pid)s AND s.sequence = %(sequence)s AND s.kind = %(kind)s
 ORDER BY s.tstamp, s.objref;
 
 -- name: preplot_points_between
 SELECT point FROM preplot_point
-WHERE pid = %(pid)s AND line = %(line)s AND point BETWEEN %(low)s AND %(high)s
+WHERE pid = %(pid)s AND line = %(line)s AND point BETWEEN %(low)s AND %(high)s AND NOT alternative
 ORDER BY point;
 
 -- name: current_findings

@@ -71,12 +71,13 @@ WITH s AS (
                WHERE p.point IS NOT NULL AND s.line = b.line AND s.point BETWEEN b.low AND b.high) AS shot_in_range
     FROM s
     JOIN bounds b ON b.sequence = s.sequence AND b.kind = s.kind
-    LEFT JOIN preplot_point p ON p.pid = %(pid)s AND p.line = s.line AND p.point = s.point
+    LEFT JOIN preplot_point p ON p.pid = %(pid)s AND p.line = s.line AND p.point = s.point AND NOT p.alternative
     GROUP BY s.sequence, s.kind
 ), in_range AS (
     SELECT b.sequence, b.kind,
            (SELECT count(*) FROM preplot_point p
-            WHERE p.pid = %(pid)s AND p.line = b.line AND p.point BETWEEN b.low AND b.high) AS preplot_points
+            WHERE p.pid = %(pid)s AND p.line = b.line AND p.point BETWEEN b.low AND b.high
+              AND NOT p.alternative) AS preplot_points
     FROM bounds b
 ), stats AS (
     SELECT f.sequence, f.kind, f.fsp, l.lsp, f.ts0, l.ts1, c.num_points, c.num_preplots,

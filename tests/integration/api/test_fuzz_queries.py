@@ -38,6 +38,7 @@ QUERY_PARAMETERS: dict[str, list[str]] = {
     "/project/{project}/sequence/{sequence}/{shot}": ["kind", "project"],
     "/project/{project}/line": ["limit", "offset"],
     "/project/{project}/files": ["limit", "offset"],
+    "/project/{project}/receiver": ["line", "limit", "offset"],
     "/project/{project}/qc/results": ["limit", "offset"],
     "/project/{project}/qc/results/sequence/{sequence}": ["limit", "offset"],
 }

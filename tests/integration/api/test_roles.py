@@ -40,6 +40,7 @@ MATRIX: list[tuple[str, str, str, int, object]] = [
     ("GET", "/project/{project}/meta/{type}/{kind}/" + NESTED, "guest", 400, None),
     ("PUT", "/project/{project}/meta", "user", 404, {"line": 5210, "value": {"a": 1}}),
     ("GET", "/project/{project}/files", "guest", 200, None),
+    ("GET", "/project/{project}/receiver", "guest", 200, None),
     ("GET", "/project/{project}/line", "guest", 200, None),
     ("PATCH", "/project/{project}/line/{line}", "user", 404, {"remarks": "no such line yet"}),
     ("GET", "/project/{project}/sequence", "guest", 200, None),

@@ -1,0 +1,190 @@
+"""SPS point indexes and fractional numbers, and readers' warnings, through the real pipeline."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from dougal_sim import simulator as sim
+from tests.integration.factories import as_role, make_project
+from tests.integration.ingest_support import CONFIGURATION, count, upload
+
+DIALECTS = Path(__file__).resolve().parents[1] / "fixtures" / "dialects"
+START = datetime(2021, 10, 8, 23, 40, tzinfo=UTC)
+
+
+@pytest.fixture
+def project(aws):
+    make_project("alpha", configuration=CONFIGURATION)
+    return "alpha"
+
+
+def api(client, path):
+    response = client.get(path, headers=as_role("guest"))
+    return json.loads(response.body)
+
+
+def file_item(client, key):
+    return next(item for item in api(client, "/project/alpha/files") if item["key"] == key)
+
+
+def points(line):
+    from chalicelib import db
+
+    return (
+        db.connection()
+        .execute(
+            "SELECT point, point_index, alternative, easting, meta FROM preplot_point WHERE line = %s"
+            " ORDER BY point, point_index",
+            (line,),
+        )
+        .fetchall()
+    )
+
+
+def with_alternative(text: str, line: int, point: int, index: int = 2, shift: float = 2.0) -> str:
+    """The SPS text with one more record: ``point`` of ``line`` again, with ``index`` and moved east."""
+    out = []
+    for record in text.splitlines(True):
+        out.append(record)
+        if record.startswith("S") and float(record[1:11]) == line and float(record[11:21]) == point:
+            easting = float(record[46:55])
+            out.append(record[:23] + str(index) + record[24:46] + f"{easting + shift:9.1f}" + record[55:])
+    return "".join(out)
+
+
+def test_alternative_index_points_are_kept_but_not_counted(client, project):
+    from chalicelib import aws
+
+    upload(aws, "alpha/preplot/index.sps", (DIALECTS / "sps21_point_index.sps").read_bytes())
+    assert file_item(client, "alpha/preplot/index.sps")["status"] == "imported"
+    assert [(p["point"], p["point_index"], p["alternative"], p["easting"]) for p in points(5210)] == [
+        (2576, 1, False, 470246.1),
+        (2577, 1, False, 470270.5),
+        (2577, 2, True, 470272.5),
+        (2578, 1, False, 470295.0),
+    ]
+    (line,) = api(client, "/project/alpha/line")
+    assert (line["num_points"], line["fsp"], line["lsp"], line["na"]) == (3, 2576, 2578, 3)
+    assert api(client, "/project/alpha")["total"] == 3
+
+
+def test_production_figures_count_the_primary_point_only(client, project):
+    from chalicelib import aws
+
+    srv = sim.Survey(num_lines=2, points_per_line=60, first_point=1000)
+    text = with_alternative(sim.write_sps_preplot(srv), 5210, 1020)
+    assert len(text.splitlines()) == len(sim.write_sps_preplot(srv).splitlines()) + 1
+    upload(aws, "alpha/preplot/p.sps", text)
+    assert count("SELECT count(*) FROM preplot_point") == 121
+    truth = srv.sequence(55, 5210, start=START, missing=[1010])
+    upload(aws, "alpha/final/s.p111", sim.write_p111(truth))
+    shot_points = {s.point for s in truth.shots}
+    sequence = api(client, "/project/alpha/sequence/55")
+    assert (sequence["num_points"], sequence["num_preplots"], sequence["missing_shots"]) == (
+        len(shot_points),
+        len(shot_points),
+        1,
+    )
+    summary = api(client, "/project/alpha")
+    assert (summary["total"], summary["prime"], summary["virgin"]) == (120, len(shot_points), 120 - len(shot_points))
+    # A new version of the preplot without the alternative: it goes, the figures stay.
+    upload(aws, "alpha/preplot/p2.sps", sim.write_sps_preplot(srv))
+    assert count("SELECT count(*) FROM preplot_point") == 120
+    assert api(client, "/project/alpha")["total"] == 120
+
+
+def test_only_the_lowest_index_is_primary(client, project):
+    """A line/point given with indexes 2 and 3 only: index 2 is its primary point."""
+    from chalicelib import aws
+
+    text = (DIALECTS / "sps21_point_index.sps").read_text()
+    text = text.replace("S   5210.00   2577.00  1A1", "S   5210.00   2577.00  3A1")
+    upload(aws, "alpha/preplot/index.sps", text)
+    assert [(p["point"], p["point_index"], p["alternative"]) for p in points(5210)] == [
+        (2576, 1, False),
+        (2577, 2, False),
+        (2577, 3, True),
+        (2578, 1, False),
+    ]
+    assert api(client, "/project/alpha/line")[0]["num_points"] == 3
+
+
+def test_fractional_line_and_point_numbers_are_kept_in_meta(client, project):
+    from chalicelib import aws
+
+    text = (DIALECTS / "sps21_point_index.sps").read_text()
+    text = text.replace("S   5210.00   2576.00  1", "S   5210.25   2575.50  1")
+    upload(aws, "alpha/preplot/fractions.sps", text)
+    assert file_item(client, "alpha/preplot/fractions.sps")["status"] == "imported"
+    found = {(p["point"], p["point_index"]): p["meta"] for p in points(5210)}
+    assert found[(2576, 1)] == {"exact_line": 5210.25, "exact_point": 2575.5}
+    assert found[(2577, 1)] == {} and found[(2578, 1)] == {}
+
+
+def test_points_that_round_to_one_number_are_rejected(client, project):
+    from chalicelib import aws
+
+    upload(aws, "alpha/preplot/collision.sps", (DIALECTS / "sps21_rounding_collision.sps").read_bytes())
+    item = file_item(client, "alpha/preplot/collision.sps")
+    assert item["status"] == "rejected"
+    assert "file line 3 and file line 4" in item["message"] and "2576" in item["message"]
+    assert count("SELECT count(*) FROM preplot_point") == 0
+
+
+def test_the_same_point_and_index_twice_is_rejected(client, project):
+    """Records of one line that do not run together: the import finds the repeat."""
+    from chalicelib import aws
+
+    lines = (DIALECTS / "sps21_point_index.sps").read_text().splitlines(True)
+    other = lines[2].replace("S   5210.00", "S   5212.00")
+    upload(aws, "alpha/preplot/twice.sps", "".join([*lines, other, lines[2]]))
+    item = file_item(client, "alpha/preplot/twice.sps")
+    assert item["status"] == "rejected"
+    assert item["message"] == "point 2576 of line 5210 is given twice"
+    assert count("SELECT count(*) FROM preplot_point") == 0
+
+
+def test_p190_year_conflict_is_a_warning_in_files(client, aws):
+    make_project("alpha", configuration={**CONFIGURATION, "p190": {"year": 2020}})
+    srv = sim.Survey(num_lines=2, points_per_line=60, first_point=1000)
+    upload(aws, "alpha/preplot/p.sps", sim.write_sps_preplot(srv))
+    truth = srv.sequence(56, 5212, start=START)
+    text = sim.write_p190(truth)
+    assert "08.10.2021" in next(line for line in text.splitlines() if line.startswith("H0200"))
+    upload(aws, f"alpha/final/{truth.line_name}.p190", text)
+    item = file_item(client, f"alpha/final/{truth.line_name}.p190")
+    assert item["status"] == "imported" and item["records"] == len(truth.shots)
+    assert item["message"].startswith("warning: ")
+    assert "2021" in item["message"] and "2020" in item["message"] and "H0200" in item["message"]
+    # The header's year is the one used.
+    shot = api(client, "/project/alpha/sequence/56/" + str(truth.shots[0].point) + "?kind=final")
+    assert shot["tstamp"].startswith("2021-10-")
+
+
+def test_no_warning_no_message(client, aws):
+    make_project("alpha", configuration={**CONFIGURATION, "p190": {"year": 2021}})
+    srv = sim.Survey(num_lines=2, points_per_line=60, first_point=1000)
+    upload(aws, "alpha/preplot/p.sps", sim.write_sps_preplot(srv))
+    truth = srv.sequence(56, 5212, start=START)
+    upload(aws, f"alpha/final/{truth.line_name}.p190", sim.write_p190(truth))
+    item = file_item(client, f"alpha/final/{truth.line_name}.p190")
+    assert (item["status"], item["message"]) == ("imported", None)
+
+
+def test_qc_matches_shots_to_the_primary_point_only(client, project):
+    """An alternative 50 m away from the primary point: a clean sequence stays clean."""
+    from chalicelib import aws
+    from tests.integration.ingest_support import run_qc
+
+    srv = sim.Survey(num_lines=2, points_per_line=60, first_point=1000)
+    upload(aws, "alpha/preplot/p.sps", with_alternative(sim.write_sps_preplot(srv), 5210, 1020, shift=50.0))
+    truth = srv.sequence(55, 5210, start=START)
+    upload(aws, "alpha/final/s.p111", sim.write_p111(truth))
+    assert run_qc() == 1
+    tree = api(client, "/project/alpha/qc/results")
+    for test, node in tree.items():
+        assert node["sequences"]["55"] == {"status": "pass", "findings": []}, test
