@@ -39,7 +39,7 @@ class Settings(BaseModel):
     about 50 ms of every Lambda cold start, for a feature (reading the environment) this needs little of.
     """
 
-    model_config = ConfigDict(extra="ignore", frozen=True)
+    model_config = ConfigDict(extra="ignore")
 
     stage: str = "dev"
     log_level: str = "INFO"
