@@ -51,7 +51,7 @@ def test_accepts_lists_tuples_and_empty_input() -> None:
 @pytest.mark.parametrize(
     ("call", "message"),
     [
-        (lambda: geodesy.grid_to_wgs84(999999, [1.0], [2.0]), "cannot transform EPSG:999999 to EPSG:4326"),
+        (lambda: geodesy.grid_to_wgs84(999999, [1.0], [2.0]), "EPSG:999999 is not a CRS PROJ knows"),
         (lambda: geodesy.grid_to_wgs84(32631, [1.0, 2.0], [2.0]), "equal length"),
     ],
 )
