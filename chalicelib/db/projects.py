@@ -26,7 +26,12 @@ def get_project(pid: str, conn: Connection | None = None) -> Row | None:
 
 
 def create_project(
-    pid: str, name: str, groups: list[str], configuration: dict[str, Any], meta: dict[str, Any]
+    pid: str,
+    name: str,
+    groups: list[str],
+    configuration: dict[str, Any],
+    meta: dict[str, Any],
+    grid_unit: tuple[str, float] = ("metre", 1.0),
 ) -> dict[str, Any]:
     with cursor() as conn:
         row = conn.execute(
@@ -37,16 +42,30 @@ def create_project(
                 "groups": groups,
                 "configuration": Jsonb(configuration),
                 "meta": Jsonb(meta),
+                "grid_unit": grid_unit[0],
+                "grid_unit_metres": grid_unit[1],
             },
         ).fetchone()
         assert row is not None
         return row
 
 
-def replace_configuration(pid: str, configuration: dict[str, Any]) -> bool:
+def replace_configuration(
+    pid: str, configuration: dict[str, Any], grid_unit: tuple[str, float] = ("metre", 1.0)
+) -> bool:
+    params = {
+        "pid": pid,
+        "configuration": Jsonb(configuration),
+        "grid_unit": grid_unit[0],
+        "grid_unit_metres": grid_unit[1],
+    }
     with cursor() as conn:
-        row = conn.execute(Q.replace_configuration, {"pid": pid, "configuration": Jsonb(configuration)}).fetchone()
-        return row is not None
+        return conn.execute(Q.replace_configuration, params).fetchone() is not None
+
+
+def set_grid_unit(conn: Connection, pid: str, grid_unit: tuple[str, float]) -> None:
+    """The project grid's unit and metres per unit, written only when they differ."""
+    conn.execute(Q.set_grid_unit, {"pid": pid, "grid_unit": grid_unit[0], "grid_unit_metres": grid_unit[1]})
 
 
 def archive_project(pid: str) -> bool:

@@ -282,6 +282,19 @@ def _project_grid(configuration: dict[str, Any]) -> int | None:
         raise RejectError(f"the project configuration grid.epsg {epsg!r} is not an EPSG code") from exc
 
 
+def record_grid_unit(conn: Connection, pid: str, configuration: dict[str, Any]) -> None:
+    """Keep the project's grid unit (metres per unit) in step with ``grid.epsg`` before figures are computed."""
+    from chalicelib import geodesy
+
+    grid = _project_grid(configuration)
+    if grid is None:
+        return
+    try:
+        db_projects.set_grid_unit(conn, pid, geodesy.grid_unit(grid))
+    except geodesy.GeodesyError as exc:
+        raise RejectError(f"the project configuration grid.epsg: {exc}") from exc
+
+
 def _p190_year(configuration: dict[str, Any]) -> int | None:
     year = (configuration.get("p190") or {}).get("year")
     return int(year) if isinstance(year, int | str) and str(year).isdigit() else None
@@ -300,6 +313,7 @@ def import_shots(
     from chalicelib import parsers
 
     pattern = line_pattern(configuration)
+    record_grid_unit(conn, pid, configuration)
     reader = parsers.shot_reader(fmt, parsers.decode_lines(spool), year=_p190_year(configuration))
     records = iter(reader)
     first = next(records, None)
@@ -356,6 +370,7 @@ def _prepend(first: Any, rest: Iterator[Any]) -> Iterator[Any]:
 def import_preplot(conn: Connection, spool: IO[bytes], fmt: str, pid: str, configuration: dict[str, Any]) -> Outcome:
     from chalicelib import parsers
 
+    record_grid_unit(conn, pid, configuration)
     reader = parsers.preplot_reader(fmt, parsers.decode_lines(spool))
     counter = _Counter()
     lines_seen: set[int] = set()

@@ -65,6 +65,8 @@ WHERE (preplot_point.easting, preplot_point.northing, preplot_point.lon, preplot
       IS DISTINCT FROM (excluded.easting, excluded.northing, excluded.lon, excluded.lat);
 
 -- name: refresh_line_stats
+-- length: the sum of the distances between consecutive points (a dog-leg line is the sum of its segments),
+-- in metres (the project's grid unit); azimuth: the grid azimuth from the fsp point to the lsp point.
 WITH acq AS (
     SELECT s.line, s.point, count(DISTINCT s.sequence) AS n
     FROM shot s
@@ -73,18 +75,21 @@ WITH acq AS (
       AND (%(lines)s::integer[] IS NULL OR s.line = ANY (%(lines)s::integer[]))
     GROUP BY s.line, s.point
 ), pts AS (
-    SELECT p.line, p.point, (p.ntba OR l.ntba) AS ntba, coalesce(a.n, 0) AS n
+    SELECT p.line, p.point, (p.ntba OR l.ntba) AS ntba, coalesce(a.n, 0) AS n,
+           sqrt((p.easting - lag(p.easting) OVER w) ^ 2 + (p.northing - lag(p.northing) OVER w) ^ 2) AS step
     FROM preplot_point p
     JOIN preplot_line l ON l.pid = p.pid AND l.line = p.line
     LEFT JOIN acq a ON a.line = p.line AND a.point = p.point
     WHERE p.pid = %(pid)s AND (%(lines)s::integer[] IS NULL OR p.line = ANY (%(lines)s::integer[]))
+    WINDOW w AS (PARTITION BY p.line ORDER BY p.point)
 ), agg AS (
     SELECT line, count(*) AS num_points, min(point) AS fsp, max(point) AS lsp,
            count(*) FILTER (WHERE n = 0) AS na,
            count(*) FILTER (WHERE n = 0 AND NOT ntba) AS tba,
            count(*) FILTER (WHERE n = 1) AS prime,
            count(*) FILTER (WHERE n > 1) AS other,
-           count(*) FILTER (WHERE ntba) AS ntba_points
+           count(*) FILTER (WHERE ntba) AS ntba_points,
+           coalesce(sum(step), 0) AS length
     FROM pts
     GROUP BY line
 ), ends AS (
@@ -96,7 +101,7 @@ WITH acq AS (
 UPDATE preplot_line l
 SET num_points = e.num_points, fsp = e.fsp, lsp = e.lsp, na = e.na, tba = e.tba,
     prime = e.prime, other = e.other, ntba_points = e.ntba_points,
-    length = sqrt((e.e1 - e.e0) ^ 2 + (e.n1 - e.n0) ^ 2),
+    length = e.length * (SELECT grid_unit_metres FROM project WHERE pid = %(pid)s),
     azimuth = CASE WHEN e.e1 = e.e0 AND e.n1 = e.n0 THEN NULL
                    ELSE mod((degrees(atan2(e.e1 - e.e0, e.n1 - e.n0)) + 360.0)::numeric, 360)::float8 END
 FROM ends e

@@ -1,16 +1,40 @@
 -- name: lock_sequence
-SELECT s.sequence, s.line, s.raw_upload_id, s.final_upload_id, p.archived, p.configuration
+SELECT s.sequence, s.line, s.raw_upload_id, s.final_upload_id, p.archived, p.configuration, p.grid_unit_metres
 FROM sequence s JOIN project p ON p.pid = s.pid
 WHERE s.pid = %(pid)s AND s.sequence = %(sequence)s
 FOR UPDATE OF s;
 
 -- name: sequence_shots
+-- line_azimuth is the grid azimuth of the line where the shot's preplot point is: from the preplot point
+-- before it to the one after it (by point number), so a shot on a dog-leg line's second segment is judged
+-- along that segment; the whole line's azimuth when the point has no neighbour. One index probe each way
+-- per distinct point of the sequence.
+WITH s AS (
+    SELECT point, objref, tstamp, easting, northing, lon, lat, line
+    FROM shot
+    WHERE pid = %(pid)s AND sequence = %(sequence)s AND kind = %(kind)s
+), local AS (
+    SELECT d.line, d.point, p.easting, p.northing,
+           CASE WHEN coalesce(nx.easting, p.easting) = coalesce(pv.easting, p.easting)
+                 AND coalesce(nx.northing, p.northing) = coalesce(pv.northing, p.northing) THEN NULL
+                ELSE degrees(atan2(coalesce(nx.easting, p.easting) - coalesce(pv.easting, p.easting),
+                                   coalesce(nx.northing, p.northing) - coalesce(pv.northing, p.northing))) END AS azimuth
+    FROM (SELECT DISTINCT line, point FROM s) d
+    JOIN preplot_point p ON p.pid = %(pid)s AND p.line = d.line AND p.point = d.point
+    LEFT JOIN LATERAL (
+        SELECT b.easting, b.northing FROM preplot_point b
+        WHERE b.pid = %(pid)s AND b.line = d.line AND b.point < d.point
+        ORDER BY b.point DESC LIMIT 1) pv ON true
+    LEFT JOIN LATERAL (
+        SELECT a.easting, a.northing FROM preplot_point a
+        WHERE a.pid = %(pid)s AND a.line = d.line AND a.point > d.point
+        ORDER BY a.point LIMIT 1) nx ON true
+)
 SELECT s.point, s.objref, s.tstamp, s.easting, s.northing, s.lon, s.lat, s.line,
-       p.easting AS pre_easting, p.northing AS pre_northing, l.azimuth AS line_azimuth
-FROM shot s
-LEFT JOIN preplot_point p ON p.pid = s.pid AND p.line = s.line AND p.point = s.point
-LEFT JOIN preplot_line l ON l.pid = s.pid AND l.line = s.line
-WHERE s.pid = %(pid)s AND s.sequence = %(sequence)s AND s.kind = %(kind)s
+       p.easting AS pre_easting, p.northing AS pre_northing, coalesce(p.azimuth, l.azimuth) AS line_azimuth
+FROM s
+LEFT JOIN local p ON p.line = s.line AND p.point = s.point
+LEFT JOIN preplot_line l ON l.pid = %(pid)s AND l.line = s.line
 ORDER BY s.tstamp, s.objref;
 
 -- name: preplot_points_between
