@@ -62,9 +62,10 @@ class GeodesyError(ValueError):
 class Datum:
     """How a file's lat/lon reach WGS 84: its geographic CRS and the transformation its header gives.
 
-    ``epsg`` None means WGS 84. ``operation`` is an EPSG coordinate operation code; ``towgs84``
-    seven position-vector Helmert parameters (PROJ's ``+towgs84``). With neither, PROJ's best
-    operation for the data's area is used.
+    ``epsg`` None means WGS 84. ``towgs84`` is seven position-vector Helmert parameters (PROJ's
+    ``+towgs84``): when the header gives them they are used, being what the file's writer applied;
+    else ``operation``, an EPSG coordinate operation code; with neither, PROJ's best operation for
+    the data's area.
     """
 
     epsg: int | None = None
@@ -237,14 +238,10 @@ def _best(epsg: int, area: Area | None) -> _Shift:
 def _shift(datum: Datum, area: Area | None) -> _Shift:
     if datum.is_wgs84:
         return _Shift(None)
-    if datum.operation is not None:
-        try:
-            return _from_operation(datum)
-        except GeodesyError:
-            if datum.towgs84 is None:
-                raise
-    if datum.towgs84 is not None:
+    if datum.towgs84 is not None:  # the file's own numbers: what its writer applied
         return _from_towgs84(datum)
+    if datum.operation is not None:
+        return _from_operation(datum)
     assert datum.epsg is not None
     return _best(datum.epsg, area)
 

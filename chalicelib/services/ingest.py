@@ -175,7 +175,7 @@ def complete_coordinates(
         raise RejectError(f"line {records[int(np.argmax(nowhere))].lineno}: no position in the record")
     regrid = file_grid is not None and grid is not None and file_grid != grid
     need_ll = ~has_ll
-    need_en = has_ll & (~has_en | regrid)
+    need_en = ~has_en | regrid  # grid-only records of another grid too: from their WGS 84 position
     if (need_ll.any() or need_en.any()) and grid is None:
         raise RejectError("the project configuration has no grid.epsg and the file declares no grid CRS")
     try:
