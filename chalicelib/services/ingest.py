@@ -181,7 +181,7 @@ def complete_coordinates(
     try:
         if has_en.any() and file_grid is None and grid is not None and header.grid_unit_metres is not None:
             unit, metres = geodesy.grid_unit(grid)
-            if not math.isclose(metres, header.grid_unit_metres, rel_tol=1e-9):
+            if not math.isclose(metres, header.grid_unit_metres, rel_tol=5e-7):  # foot and US survey foot differ by 2e-6
                 raise RejectError(
                     f"the file's grid is in {header.grid_unit} and names no CRS, the project grid EPSG:{grid} "
                     f"is in {unit}: the file's grid coordinates cannot be taken as the project's; nothing imported"

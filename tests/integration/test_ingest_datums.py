@@ -332,3 +332,17 @@ def test_dogleg_line_length_and_qc_along_the_shot_segment(client, aws):
     assert [f["point"] for f in findings] == [1007]
     assert findings[0]["qc"]["value"] == pytest.approx(5.0, abs=0.01)
     assert "inline +0.0, crossline -5.0" in findings[0]["qc"]["message"]
+
+
+def test_a_grid_unit_without_a_crs_must_match_the_project_grid(aws):
+    # The file gives its grid only as "American feet, factor 0.3048006 to metre", no CRS: its coordinates are
+    # taken as the project grid's only when that grid is in US survey feet.
+    make_project("gulf", configuration={**CONFIGURATION, "grid": {"epsg": 32040}})
+    make_project("north", configuration=CONFIGURATION)
+    upload(aws, "gulf/preplot/feet.sps", fixture("sps1_factor_to_metre.sps"))
+    upload(aws, "north/preplot/feet.sps", fixture("sps1_factor_to_metre.sps"))
+    assert [f["status"] for f in files("gulf")] == ["imported"], files("gulf")
+    [rejected] = files("north")
+    assert rejected["status"] == "rejected"
+    assert "US survey foot" in rejected["message"] and "EPSG:32631" in rejected["message"]
+    assert "metre" in rejected["message"]
