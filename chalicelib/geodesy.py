@@ -219,8 +219,7 @@ def _best(epsg: int, area: Area | None) -> _Shift:
     import warnings
 
     import pyproj
-    from pyproj.aoi import AreaOfInterest
-    from pyproj.transformer import TransformerGroup
+    from pyproj.transformer import AreaOfInterest, TransformerGroup
 
     aoi = AreaOfInterest(*area) if area is not None else None
     try:

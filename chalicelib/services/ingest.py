@@ -181,10 +181,12 @@ def complete_coordinates(
     try:
         if has_en.any() and file_grid is None and grid is not None and header.grid_unit_metres is not None:
             unit, metres = geodesy.grid_unit(grid)
-            if not math.isclose(metres, header.grid_unit_metres, rel_tol=5e-7):  # foot and US survey foot differ by 2e-6
+            # rel_tol: a factor written to 7 digits is still the US survey foot, which differs from the foot by 2e-6.
+            if not math.isclose(metres, header.grid_unit_metres, rel_tol=5e-7):
                 raise RejectError(
-                    f"the file's grid is in {header.grid_unit} and names no CRS, the project grid EPSG:{grid} "
-                    f"is in {unit}: the file's grid coordinates cannot be taken as the project's; nothing imported"
+                    f"the file's grid is in {header.grid_unit} and names no CRS, the project grid "
+                    f"EPSG:{grid} is in {unit}: the file's grid coordinates cannot be taken as the project's; "
+                    "nothing imported"
                 )
         out_lon, out_lat = lons.copy(), lats.copy()
         if has_ll.any():

@@ -7,6 +7,7 @@ compared with numbers computed here with pyproj, independently of the ingest.
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 from datetime import UTC, datetime
@@ -195,7 +196,7 @@ def test_ed50_p190_preplot_has_no_step_between_given_and_filled_in_points(projec
         assert worst < 0.5
         steps = [
             math.hypot(b["easting"] - a["easting"], b["northing"] - a["northing"])
-            for a, b in zip(points, points[1:], strict=False)
+            for a, b in itertools.pairwise(points)
         ]
         assert min(steps) > 24.5 and max(steps) < 25.5  # 25 m apart all along: no step at the ends
 
@@ -227,11 +228,13 @@ def test_a_grid_in_us_survey_feet_gives_metres(client, aws):
     status, summary = api(client, "/project/gulf")
     assert status == 200 and summary["grid_unit"] == "US survey foot"
     status, lines = api(client, "/project/gulf/line")
+    assert status == 200
     line = next(row for row in lines if row["line"] == 5210)
     assert line["length"] == pytest.approx(119 * 82.0 * US_FOOT, abs=0.05)  # 2,974.2 m, not 9,758 "m"
     shots = sorted(truth.shots, key=lambda s: (s.tstamp, s.objref))
     feet = math.hypot(shots[-1].easting - shots[0].easting, shots[-1].northing - shots[0].northing)
     status, sequence = api(client, "/project/gulf/sequence/55")
+    assert status == 200
     assert sequence["length"] == pytest.approx(feet * US_FOOT, abs=0.05)
     assert summary["prod_distance"] == pytest.approx(feet * US_FOOT, abs=0.05)
 
@@ -312,6 +315,7 @@ def test_dogleg_line_length_and_qc_along_the_shot_segment(client, aws):
     upload(aws, "alpha/preplot/dogleg.p111", fixture("p111_dogleg.p111"))
     # Three segments: 100 m north (1000-1004), 100 m east (1004-1008), 50 m north-east (1008-1010).
     status, lines = api(client, "/project/alpha/line")
+    assert status == 200
     [line] = lines
     assert line["length"] == pytest.approx(250.0, abs=0.01)  # not the 191.4 m from the first to the last point
     # On the east-going second segment: 1005 on its point, 1006 8 m further along the segment (inline),
@@ -326,9 +330,14 @@ def test_dogleg_line_length_and_qc_along_the_shot_segment(client, aws):
     run_qc()
     from chalicelib import db
 
-    findings = db.connection().execute(
-        "SELECT point, meta -> 'qc' AS qc FROM event WHERE meta -> 'qc' ->> 'test' = 'position_error' ORDER BY point"
-    ).fetchall()
+    findings = (
+        db.connection()
+        .execute(
+            "SELECT point, meta -> 'qc' AS qc FROM event "
+            "WHERE meta -> 'qc' ->> 'test' = 'position_error' ORDER BY point"
+        )
+        .fetchall()
+    )
     assert [f["point"] for f in findings] == [1007]
     assert findings[0]["qc"]["value"] == pytest.approx(5.0, abs=0.01)
     assert "inline +0.0, crossline -5.0" in findings[0]["qc"]["message"]
