@@ -74,27 +74,34 @@ WITH acq AS (
     WHERE s.pid = %(pid)s AND s.kind = 'final' AND NOT q.ntbp
       AND (%(lines)s::integer[] IS NULL OR s.line = ANY (%(lines)s::integer[]))
     GROUP BY s.line, s.point
-), pts AS (
-    SELECT p.line, p.point, (p.ntba OR l.ntba) AS ntba, coalesce(a.n, 0) AS n,
+), steps AS (
+    -- In the primary key's order: no sort.
+    SELECT p.line, p.point,
            sqrt((p.easting - lag(p.easting) OVER w) ^ 2 + (p.northing - lag(p.northing) OVER w) ^ 2) AS step
+    FROM preplot_point p
+    WHERE p.pid = %(pid)s AND (%(lines)s::integer[] IS NULL OR p.line = ANY (%(lines)s::integer[]))
+    WINDOW w AS (PARTITION BY p.line ORDER BY p.point)
+), pts AS (
+    SELECT p.line, p.point, (p.ntba OR l.ntba) AS ntba, coalesce(a.n, 0) AS n
     FROM preplot_point p
     JOIN preplot_line l ON l.pid = p.pid AND l.line = p.line
     LEFT JOIN acq a ON a.line = p.line AND a.point = p.point
     WHERE p.pid = %(pid)s AND (%(lines)s::integer[] IS NULL OR p.line = ANY (%(lines)s::integer[]))
-    WINDOW w AS (PARTITION BY p.line ORDER BY p.point)
+), lengths AS (
+    SELECT line, coalesce(sum(step), 0) AS length FROM steps GROUP BY line
 ), agg AS (
     SELECT line, count(*) AS num_points, min(point) AS fsp, max(point) AS lsp,
            count(*) FILTER (WHERE n = 0) AS na,
            count(*) FILTER (WHERE n = 0 AND NOT ntba) AS tba,
            count(*) FILTER (WHERE n = 1) AS prime,
            count(*) FILTER (WHERE n > 1) AS other,
-           count(*) FILTER (WHERE ntba) AS ntba_points,
-           coalesce(sum(step), 0) AS length
+           count(*) FILTER (WHERE ntba) AS ntba_points
     FROM pts
     GROUP BY line
 ), ends AS (
-    SELECT a.*, f.easting AS e0, f.northing AS n0, t.easting AS e1, t.northing AS n1
+    SELECT a.*, g.length, f.easting AS e0, f.northing AS n0, t.easting AS e1, t.northing AS n1
     FROM agg a
+    JOIN lengths g ON g.line = a.line
     JOIN preplot_point f ON f.pid = %(pid)s AND f.line = a.line AND f.point = a.fsp
     JOIN preplot_point t ON t.pid = %(pid)s AND t.line = a.line AND t.point = a.lsp
 )

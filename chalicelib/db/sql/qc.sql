@@ -7,33 +7,26 @@ FOR UPDATE OF s;
 -- name: sequence_shots
 -- line_azimuth is the grid azimuth of the line where the shot's preplot point is: from the preplot point
 -- before it to the one after it (by point number), so a shot on a dog-leg line's second segment is judged
--- along that segment; the whole line's azimuth when the point has no neighbour. One index probe each way
--- per distinct point of the sequence.
+-- along that segment; the whole line's azimuth when the point has no neighbour. The neighbours come from
+-- one ordered pass over the lines the sequence shot (the primary key's order: no sort, no probe per shot).
 WITH s AS (
     SELECT point, objref, tstamp, easting, northing, lon, lat, line
     FROM shot
     WHERE pid = %(pid)s AND sequence = %(sequence)s AND kind = %(kind)s
-), local AS (
-    SELECT d.line, d.point, p.easting, p.northing,
-           CASE WHEN coalesce(nx.easting, p.easting) = coalesce(pv.easting, p.easting)
-                 AND coalesce(nx.northing, p.northing) = coalesce(pv.northing, p.northing) THEN NULL
-                ELSE degrees(atan2(coalesce(nx.easting, p.easting) - coalesce(pv.easting, p.easting),
-                                   coalesce(nx.northing, p.northing) - coalesce(pv.northing, p.northing))) END AS azimuth
-    FROM (SELECT DISTINCT line, point FROM s) d
-    JOIN preplot_point p ON p.pid = %(pid)s AND p.line = d.line AND p.point = d.point
-    LEFT JOIN LATERAL (
-        SELECT b.easting, b.northing FROM preplot_point b
-        WHERE b.pid = %(pid)s AND b.line = d.line AND b.point < d.point
-        ORDER BY b.point DESC LIMIT 1) pv ON true
-    LEFT JOIN LATERAL (
-        SELECT a.easting, a.northing FROM preplot_point a
-        WHERE a.pid = %(pid)s AND a.line = d.line AND a.point > d.point
-        ORDER BY a.point LIMIT 1) nx ON true
+), near AS (
+    SELECT line, point, easting, northing,
+           coalesce(lag(easting) OVER w, easting) AS e0, coalesce(lag(northing) OVER w, northing) AS n0,
+           coalesce(lead(easting) OVER w, easting) AS e1, coalesce(lead(northing) OVER w, northing) AS n1
+    FROM preplot_point
+    WHERE pid = %(pid)s AND line IN (SELECT DISTINCT line FROM s)
+    WINDOW w AS (PARTITION BY line ORDER BY point)
 )
 SELECT s.point, s.objref, s.tstamp, s.easting, s.northing, s.lon, s.lat, s.line,
-       p.easting AS pre_easting, p.northing AS pre_northing, coalesce(p.azimuth, l.azimuth) AS line_azimuth
+       p.easting AS pre_easting, p.northing AS pre_northing,
+       coalesce(CASE WHEN p.e1 = p.e0 AND p.n1 = p.n0 THEN NULL
+                     ELSE degrees(atan2(p.e1 - p.e0, p.n1 - p.n0)) END, l.azimuth) AS line_azimuth
 FROM s
-LEFT JOIN local p ON p.line = s.line AND p.point = s.point
+LEFT JOIN near p ON p.line = s.line AND p.point = s.point
 LEFT JOIN preplot_line l ON l.pid = %(pid)s AND l.line = s.line
 ORDER BY s.tstamp, s.objref;
 
