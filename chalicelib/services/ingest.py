@@ -284,11 +284,12 @@ def _project_grid(configuration: dict[str, Any]) -> int | None:
         raise RejectError(f"the project configuration grid.epsg {epsg!r} is not an EPSG code") from exc
 
 
-def record_grid_unit(conn: Connection, pid: str, configuration: dict[str, Any]) -> None:
-    """Keep the project's grid unit (metres per unit) in step with ``grid.epsg`` before figures are computed."""
+def record_grid_unit(conn: Connection, pid: str, configuration: dict[str, Any], file_grid: int | None = None) -> None:
+    """Keep the project's grid unit (metres per unit) in step with its grid before figures are computed:
+    ``grid.epsg``, else the file's grid, which is then the grid its coordinates are kept in."""
     from chalicelib import geodesy
 
-    grid = _project_grid(configuration)
+    grid = _project_grid(configuration) or file_grid
     if grid is None:
         return
     try:
@@ -315,12 +316,12 @@ def import_shots(
     from chalicelib import parsers
 
     pattern = line_pattern(configuration)
-    record_grid_unit(conn, pid, configuration)
     reader = parsers.shot_reader(fmt, parsers.decode_lines(spool), year=_p190_year(configuration))
     records = iter(reader)
     first = next(records, None)
     if first is None:
         raise RejectError("the file holds no shot records")
+    record_grid_unit(conn, pid, configuration, reader.header.grid_epsg)  # the header is complete by now
     ident = identify_sequence(first.line_name, file_name, pattern)
     current = db_sequences.lock_sequence(
         conn,
@@ -372,13 +373,13 @@ def _prepend(first: Any, rest: Iterator[Any]) -> Iterator[Any]:
 def import_preplot(conn: Connection, spool: IO[bytes], fmt: str, pid: str, configuration: dict[str, Any]) -> Outcome:
     from chalicelib import parsers
 
-    record_grid_unit(conn, pid, configuration)
     reader = parsers.preplot_reader(fmt, parsers.decode_lines(spool))
     counter = _Counter()
     lines_seen: set[int] = set()
     db_preplots.copy_staging(conn, _preplot_rows(reader, _project_grid(configuration), counter, lines_seen))
     if counter.records == 0:
         raise RejectError("the file holds no preplot points")
+    record_grid_unit(conn, pid, configuration, reader.header.grid_epsg)
     duplicate = db_preplots.staging_duplicate(conn)
     if duplicate:
         raise RejectError(f"point {duplicate[1]} of line {duplicate[0]} is given twice")

@@ -355,3 +355,27 @@ def test_a_grid_unit_without_a_crs_must_match_the_project_grid(aws):
     assert rejected["status"] == "rejected"
     assert "US survey foot" in rejected["message"] and "EPSG:32631" in rejected["message"]
     assert "metre" in rejected["message"]
+
+
+def test_projects_configured_before_get_their_grid_unit_from_the_migration(client):
+    from chalicelib import db
+    from chalicelib.db.migrate import MIGRATIONS_DIR
+
+    make_project("gulf", configuration={**CONFIGURATION, "grid": {"epsg": 2278}})
+    make_project("north", configuration=CONFIGURATION)
+    db.connection().execute((MIGRATIONS_DIR / "0016_grid_units_of_existing_projects.sql").read_text())
+    assert api(client, "/project/gulf")[1]["grid_unit"] == "US survey foot"
+    assert api(client, "/project/north")[1]["grid_unit"] == "metre"
+    row = db.connection().execute("SELECT grid_unit_metres FROM project WHERE pid = 'gulf'").fetchone()
+    assert row["grid_unit_metres"] == pytest.approx(1200 / 3937, rel=1e-12)
+
+
+def test_a_project_without_grid_keeps_the_unit_of_the_files_grid(client, aws):
+    configuration = {k: v for k, v in CONFIGURATION.items() if k != "grid"}
+    make_project("gulf", configuration=configuration)
+    srv = sim.feet_survey(num_lines=2, points_per_line=120)
+    upload(aws, "gulf/preplot/gulf.sps", sim.write_sps_preplot(srv, dialect="feet-grid"))
+    assert [f["status"] for f in files("gulf")] == ["imported"], files("gulf")
+    assert api(client, "/project/gulf")[1]["grid_unit"] == "US survey foot"
+    line = next(row for row in api(client, "/project/gulf/line")[1] if row["line"] == 5210)
+    assert line["length"] == pytest.approx(119 * 82.0 * US_FOOT, abs=0.05)
