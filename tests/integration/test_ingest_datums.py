@@ -214,6 +214,25 @@ def test_ed50_p190_shots_are_stored_on_wgs84(project):
     assert max(distance_m((s["lon"], s["lat"]), want[(s["point"], s["objref"])]) for s in shots) < 0.5
 
 
+def test_ed50_grid_only_shots_go_through_the_header_shifts(project):
+    # P1/90 with the ED50 / UTM 31N grid only: ED50 lat/lon from the grid, then the H1600 shifts.
+    from pyproj import Transformer
+
+    from chalicelib import aws
+
+    upload(aws, "alpha/final/1052101055S00000.p190", fixture("p190_ed50_grid_only.p190"))
+    assert [f["status"] for f in files()] == ["imported"], files()
+    grid = [(471272.6, 6540310.2), (471301.5, 6540332.3)]
+    to_ed50 = Transformer.from_crs("EPSG:23031", "EPSG:4230", always_xy=True)
+    expected = helmert(EPSG_1311, [tuple(float(v) for v in to_ed50.transform(e, n)) for e, n in grid])
+    shots = stored_shots()
+    assert len(shots) == 2
+    for shot, want in zip(shots, expected, strict=True):
+        assert distance_m((shot["lon"], shot["lat"]), want) < 0.1
+    for shot, (e, n) in zip(shots, to_grid(32631, expected), strict=True):
+        assert math.hypot(shot["easting"] - e, shot["northing"] - n) < 0.1
+
+
 # ------------------------------------------------------------------ grid units
 
 
