@@ -233,6 +233,30 @@ def test_ed50_grid_only_shots_go_through_the_header_shifts(project):
         assert math.hypot(shot["easting"] - e, shot["northing"] - n) < 0.1
 
 
+def test_ed50_p111_preplot_segment_ends_and_filled_in_points_agree(client, project):
+    # N1 segment ends give ED50 lat/lon and grid; the points between them only the ED50 / UTM 31N grid.
+    from pyproj import Transformer
+
+    from chalicelib import aws
+
+    upload(aws, "alpha/preplot/ed50.p111", fixture("p111_ed50_preplot.p111"))
+    assert [f["status"] for f in files()] == ["imported"], files()
+    points = stored_points(5210)
+    assert [p["point"] for p in points] == list(range(1000, 1013))
+    grid = [(471000.0, 6540000.0 + 25.0 * k) for k in range(9)] + [
+        (471000.0 + 25.0 * k, 6540200.0) for k in (1, 2, 3, 4)
+    ]
+    to_ed50 = Transformer.from_crs("EPSG:23031", "EPSG:4230", always_xy=True)
+    expected = helmert(EPSG_1311, [tuple(float(v) for v in to_ed50.transform(e, n)) for e, n in grid])
+    assert max(distance_m((p["lon"], p["lat"]), w) for p, w in zip(points, expected, strict=True)) < 0.1
+    steps = [
+        math.hypot(b["easting"] - a["easting"], b["northing"] - a["northing"]) for a, b in itertools.pairwise(points)
+    ]
+    assert max(abs(step - 25.0) for step in steps) < 0.01
+    [line] = api(client, "/project/alpha/line")[1]
+    assert line["length"] == pytest.approx(300.0, abs=0.05)
+
+
 # ------------------------------------------------------------------ grid units
 
 
