@@ -36,15 +36,16 @@ __all__ = [
     "WGS84",
     "Datum",
     "GeodesyError",
-    "geodetic_azimuth",
-    "grid_convergence",
+    "from_wgs84",
     "grid_distance_azimuth",
     "grid_to_wgs84",
+    "grid_to_wgs84_arrays",
     "grid_unit",
     "on_wgs84",
     "to_wgs84",
     "transform",
     "wgs84_to_grid",
+    "wgs84_to_grid_arrays",
 ]
 
 WGS84 = 4326
@@ -375,21 +376,3 @@ def grid_distance_azimuth(e0: float, n0: float, e1: float, n1: float) -> tuple[f
     if azimuth >= 360.0:  # -1e-17 % 360 rounds to 360.0
         azimuth = 0.0
     return math.hypot(de, dn), azimuth
-
-
-def geodetic_azimuth(lon0: float, lat0: float, lon1: float, lat1: float) -> float:
-    """True (geodetic) azimuth at the first point of the geodesic to the second, degrees in [0, 360)."""
-    from pyproj import Geod
-
-    azimuth = float(Geod(ellps="WGS84").inv(lon0, lat0, lon1, lat1)[0]) % 360.0
-    return 0.0 if azimuth >= 360.0 else azimuth
-
-
-def grid_convergence(epsg: int, lon: float, lat: float) -> float:
-    """Meridian convergence of grid ``epsg`` at a WGS 84 point (degrees): true azimuth = grid azimuth + this."""
-    from pyproj import Proj
-
-    e, n = wgs84_to_grid(epsg, [lon], [lat])
-    base_lon, base_lat = _run(_projection(epsg).transform, *_arrays(e, n))
-    factors = Proj(_horizontal(_crs(epsg))).get_factors(float(base_lon[0]), float(base_lat[0]))
-    return float(factors.meridian_convergence)

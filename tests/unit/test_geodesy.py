@@ -172,12 +172,3 @@ def test_grid_unit(epsg: int, unit: str, metres: float) -> None:
 def test_a_geographic_crs_is_not_a_grid() -> None:
     with pytest.raises(geodesy.GeodesyError, match="not a projected CRS"):
         geodesy.grid_unit(4326)
-
-
-def test_true_azimuth_is_grid_azimuth_plus_convergence() -> None:
-    # A 5 km grid-north line 180 km east of the central meridian of UTM 31N at 59 N.
-    lons, lats = geodesy.grid_to_wgs84(32631, [680000.0, 680000.0], [6560000.0, 6565000.0])
-    true = geodesy.geodetic_azimuth(lons[0], lats[0], lons[1], lats[1])
-    convergence = geodesy.grid_convergence(32631, lons[0], lats[0])
-    assert convergence == pytest.approx(2.6, abs=0.2)
-    assert true == pytest.approx(0.0 + convergence, abs=0.01)
