@@ -24,7 +24,12 @@ def get_project(pid: str, conn: Connection | None = None) -> Row | None:
 
 
 def create_project(
-    pid: str, name: str, groups: list[str], configuration: dict[str, Any], meta: dict[str, Any]
+    pid: str,
+    name: str,
+    groups: list[str],
+    configuration: dict[str, Any],
+    meta: dict[str, Any],
+    grid_unit: tuple[str, float] = ("metre", 1.0),
 ) -> dict[str, Any]:
     with cursor() as conn:
         row = conn.execute(
@@ -35,18 +40,32 @@ def create_project(
                 "groups": groups,
                 "configuration": jsonb(configuration),
                 "meta": jsonb(meta),
+                "grid_unit": grid_unit[0],
+                "grid_unit_metres": grid_unit[1],
             },
         ).fetchone()
         assert row is not None
         return row
 
 
-def replace_configuration(pid: str, configuration: dict[str, Any], actor: str | None = None) -> bool:
-    """Replace the configuration; a trigger keeps the previous one, naming ``actor``, in the same transaction."""
+def replace_configuration(
+    pid: str, configuration: dict[str, Any], grid_unit: tuple[str, float] = ("metre", 1.0), actor: str | None = None
+) -> bool:
+    """Replace the configuration (and the grid's unit); a trigger keeps the previous one, naming ``actor``."""
+    params = {
+        "pid": pid,
+        "configuration": jsonb(configuration),
+        "grid_unit": grid_unit[0],
+        "grid_unit_metres": grid_unit[1],
+    }
     with transaction() as conn:
         _set_actor(conn, actor)
-        row = conn.execute(Q.replace_configuration, {"pid": pid, "configuration": jsonb(configuration)}).fetchone()
-        return row is not None
+        return conn.execute(Q.replace_configuration, params).fetchone() is not None
+
+
+def set_grid_unit(conn: Connection, pid: str, grid_unit: tuple[str, float]) -> None:
+    """The project grid's unit and metres per unit, written only when they differ."""
+    conn.execute(Q.set_grid_unit, {"pid": pid, "grid_unit": grid_unit[0], "grid_unit_metres": grid_unit[1]})
 
 
 def _set_actor(conn: Connection, actor: str | None) -> None:

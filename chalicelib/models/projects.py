@@ -51,6 +51,7 @@ class ProjectSummary(Model):
     """The spec's ProjectSummary, from the figures kept up to date at import (no scan of points or shots).
 
     ``fsp``/``lsp`` are the project's earliest and latest final shots (``Shotpoint`` bodies).
+    ``grid_unit`` is ours, next to the spec's properties.
     """
 
     pid: str
@@ -70,3 +71,7 @@ class ProjectSummary(Model):
     prod_duration: Duration | None
     prod_distance: float
     shooting_rate: float | None
+    grid_unit: str = "metre"
+    """The unit of the project grid's coordinates (``metre``, ``US survey foot``, ``foot``); lengths,
+    distances and speeds are in metres whatever it is. Not in the contract's schema, which allows more
+    properties."""

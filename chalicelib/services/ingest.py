@@ -34,13 +34,14 @@ Guarantees:
 from __future__ import annotations
 
 import hashlib
+import math
 import re
 import tempfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import PurePosixPath
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from chalicelib import aws, db
 from chalicelib.db import Connection
@@ -52,6 +53,10 @@ from chalicelib.db import sequences as db_sequences
 from chalicelib.models.limits import INT32_MAX, INT32_MIN
 from chalicelib.observability import logger
 from chalicelib.settings import get_settings
+
+if TYPE_CHECKING:  # pragma: no cover
+    from chalicelib import geodesy
+    from chalicelib.parsers.records import FileHeader
 
 KINDS = ("preplot", "raw", "final")
 CHUNK_RECORDS = 20_000
@@ -139,49 +144,89 @@ def identify_sequence(
 # ---------------------------------------------------------------- coordinates
 
 
+def file_datum(header: FileHeader) -> geodesy.Datum:
+    """The datum of a file's lat/lon, with the transformation to WGS 84 its header gives."""
+    from chalicelib import geodesy
+
+    given = header.transformation
+    return geodesy.Datum(
+        header.geographic_epsg,
+        given.epsg if given is not None else None,
+        given.towgs84 if given is not None else None,
+    )
+
+
+def _column(records: list[Any], name: str) -> Any:
+    import numpy as np
+
+    nan = math.nan
+    return np.fromiter(
+        (nan if v is None else v for v in (getattr(r, name) for r in records)), dtype=np.float64, count=len(records)
+    )
+
+
 def complete_coordinates(
-    records: list[Any], file_grid: int | None, project_grid: int | None
+    records: list[Any], header: FileHeader, project_grid: int | None
 ) -> tuple[list[float], list[float], list[float], list[float]]:
     """Eastings, northings (project grid), longitudes and latitudes (WGS 84) of the records.
 
-    Files give grid coordinates, geographic ones, or both; whatever is missing
-    is computed with pyproj, a whole chunk at a time. Grid coordinates in another
-    CRS than the project's are recomputed from the geographic ones.
+    Files give grid coordinates, geographic ones, or both; whatever is missing is
+    computed with pyproj, a whole chunk at a time. Lat/lon on another datum than
+    WGS 84 are transformed (``file_datum``); grid coordinates in another CRS than
+    the project's are recomputed from the WGS 84 ones; grid coordinates go to WGS 84
+    through their grid's datum, the same operation as the file's lat/lon when the
+    grid is on the file's datum, so given and interpolated points agree.
     """
+    import numpy as np
+
     from chalicelib import geodesy
 
+    file_grid = header.grid_epsg
     grid = project_grid or file_grid
     source_grid = file_grid or project_grid
-    es = [r.easting for r in records]
-    ns = [r.northing for r in records]
-    lons = [r.lon for r in records]
-    lats = [r.lat for r in records]
-    has_ll = [lon is not None and lat is not None for lon, lat in zip(lons, lats, strict=True)]
+    datum = file_datum(header)
+    es, ns = _column(records, "easting"), _column(records, "northing")
+    lons, lats = _column(records, "lon"), _column(records, "lat")
+    has_ll = ~(np.isnan(lons) | np.isnan(lats))
+    has_en = ~(np.isnan(es) | np.isnan(ns))
+    nowhere = ~(has_ll | has_en)
+    if nowhere.any():
+        raise RejectError(f"line {records[int(np.argmax(nowhere))].lineno}: no position in the record")
     regrid = file_grid is not None and grid is not None and file_grid != grid
-    need_ll = [i for i, ok in enumerate(has_ll) if not ok and es[i] is not None and ns[i] is not None]
-    need_en = [i for i, ok in enumerate(has_ll) if ok and (es[i] is None or ns[i] is None or regrid)]
-    if len(need_ll) + sum(has_ll) < len(records):
-        bad = next(i for i, ok in enumerate(has_ll) if not ok and (es[i] is None or ns[i] is None))
-        raise RejectError(f"line {records[bad].lineno}: no position in the record")
-    if (need_ll or need_en) and grid is None:
+    need_ll = ~has_ll
+    need_en = ~has_en | regrid  # grid-only records of another grid too: from their WGS 84 position
+    if (need_ll.any() or need_en.any()) and grid is None:
         raise RejectError("the project configuration has no grid.epsg and the file declares no grid CRS")
     try:
-        if need_ll:
+        if has_en.any() and file_grid is None and grid is not None and header.grid_unit_metres is not None:
+            unit, metres = geodesy.grid_unit(grid)
+            # rel_tol: a factor written to 7 digits is still the US survey foot, which differs from the foot by 2e-6.
+            if not math.isclose(metres, header.grid_unit_metres, rel_tol=5e-7):
+                raise RejectError(
+                    f"the file's grid is in {header.grid_unit} and names no CRS, the project grid "
+                    f"EPSG:{grid} is in {unit}: the file's grid coordinates cannot be taken as the project's; "
+                    "nothing imported"
+                )
+        out_lon, out_lat = lons.copy(), lats.copy()
+        if has_ll.any():
+            out_lon[has_ll], out_lat[has_ll] = geodesy.to_wgs84(datum, lons[has_ll], lats[has_ll])
+        if need_ll.any():
             assert source_grid is not None
-            if len(need_ll) == len(records):
-                lons, lats = geodesy.grid_to_wgs84(source_grid, es, ns)
-            else:
-                tl, tb = geodesy.grid_to_wgs84(source_grid, [es[i] for i in need_ll], [ns[i] for i in need_ll])
-                for i, lon, lat in zip(need_ll, tl, tb, strict=True):
-                    lons[i], lats[i] = lon, lat
-        if need_en:
+            out_lon[need_ll], out_lat[need_ll] = geodesy.grid_to_wgs84_arrays(
+                source_grid, es[need_ll], ns[need_ll], datum
+            )
+        if need_en.any():
             assert grid is not None
-            te, tn = geodesy.wgs84_to_grid(grid, [lons[i] for i in need_en], [lats[i] for i in need_en])
-            for i, e, n in zip(need_en, te, tn, strict=True):
-                es[i], ns[i] = e, n
+            es[need_en], ns[need_en] = geodesy.wgs84_to_grid_arrays(grid, out_lon[need_en], out_lat[need_en], datum)
     except geodesy.GeodesyError as exc:
         raise RejectError(str(exc)) from exc
-    return es, ns, lons, lats
+    bad = ~(np.isfinite(es) & np.isfinite(ns) & np.isfinite(out_lon) & np.isfinite(out_lat))
+    if bad.any():
+        raise RejectError(
+            f"line {records[int(np.argmax(bad))].lineno}: the position cannot be transformed "
+            "(outside the area of the CRS or its datum transformation)"
+        )
+    return es.tolist(), ns.tolist(), out_lon.tolist(), out_lat.tolist()
 
 
 def _chunks(records: Iterable[Any]) -> Iterator[list[Any]]:
@@ -221,7 +266,7 @@ def _shot_rows(
     prefix = f"{pid}\t{ident.sequence}\t{kind}\t"
     suffix = f"\t{upload_id}\n"
     for chunk in _chunks(records):
-        es, ns, lons, lats = complete_coordinates(chunk, reader.header.grid_epsg, project_grid)
+        es, ns, lons, lats = complete_coordinates(chunk, reader.header, project_grid)
         lines = []
         for record, e, n, lon, lat in zip(chunk, es, ns, lons, lats, strict=True):
             seq = known_names.get(record.line_name)
@@ -245,7 +290,7 @@ def _preplot_rows(reader: Any, project_grid: int | None, counter: _Counter, line
     template = "%d\t%d\t%.3f\t%.3f\t%.9f\t%.9f\t%d\t%s\t%s\n"
     null = "\\N"
     for chunk in _chunks(reader):
-        es, ns, lons, lats = complete_coordinates(chunk, reader.header.grid_epsg, project_grid)
+        es, ns, lons, lats = complete_coordinates(chunk, reader.header, project_grid)
         lines_seen.update(r.line for r in chunk)
         out = [
             template
@@ -268,7 +313,7 @@ def _receiver_rows(
     """COPY rows of the receivers the reader met, positions completed as for shots and points."""
     n = 0
     for chunk in _chunks(reader.receivers):
-        es, ns, lons, lats = complete_coordinates(chunk, reader.header.grid_epsg, project_grid)
+        es, ns, lons, lats = complete_coordinates(chunk, reader.header, project_grid)
         for r, e, north, lon, lat in zip(chunk, es, ns, lons, lats, strict=True):
             n += 1
             yield (
@@ -320,6 +365,20 @@ def _project_grid(configuration: dict[str, Any]) -> int | None:
         raise RejectError(f"the project configuration grid.epsg {epsg!r} is not an EPSG code") from exc
 
 
+def record_grid_unit(conn: Connection, pid: str, configuration: dict[str, Any], file_grid: int | None = None) -> None:
+    """Keep the project's grid unit (metres per unit) in step with its grid before figures are computed:
+    ``grid.epsg``, else the file's grid, which is then the grid its coordinates are kept in."""
+    from chalicelib import geodesy
+
+    grid = _project_grid(configuration) or file_grid
+    if grid is None:
+        return
+    try:
+        db_projects.set_grid_unit(conn, pid, geodesy.grid_unit(grid))
+    except geodesy.GeodesyError as exc:
+        raise RejectError(f"the project configuration grid.epsg: {exc}") from exc
+
+
 def _p190_year(configuration: dict[str, Any]) -> int | None:
     year = (configuration.get("p190") or {}).get("year")
     return int(year) if isinstance(year, int | str) and str(year).isdigit() else None
@@ -341,6 +400,7 @@ def import_shots(
     reader = parsers.shot_reader(fmt, parsers.decode_lines(spool), year=_p190_year(configuration))
     records = iter(reader)
     first = next(records, None)
+    record_grid_unit(conn, pid, configuration, reader.header.grid_epsg)  # the header is complete by now
     if first is None:
         if not reader.receivers:
             raise RejectError("the file holds no shot records and no receivers")
@@ -409,6 +469,7 @@ def import_preplot(
     db_preplots.copy_staging(conn, _preplot_rows(reader, _project_grid(configuration), counter, lines_seen))
     if counter.records == 0 and not reader.receivers:
         raise RejectError("the file holds no preplot points and no receivers")
+    record_grid_unit(conn, pid, configuration, reader.header.grid_epsg)
     if counter.records:
         duplicate = db_preplots.staging_duplicate(conn)
         if duplicate:

@@ -23,10 +23,11 @@ def list_projects(identity: Identity) -> list[ProjectListItem]:
 
 def create_project(new: ProjectCreate) -> ProjectListItem:
     check_configuration(new.configuration)
+    unit = grid_unit(new.configuration)
     if db.get_project(new.pid) is not None:
         raise errors.ConflictError(f"Project {new.pid} already exists")
     try:
-        row = db.create_project(new.pid, new.name, new.groups, new.configuration, new.meta)
+        row = db.create_project(new.pid, new.name, new.groups, new.configuration, new.meta, unit)
     except errors.ConflictError as exc:  # created concurrently
         raise errors.ConflictError(f"Project {new.pid} already exists") from exc
     return ProjectListItem(schema_=row.pop("schema"), **row)
@@ -53,14 +54,33 @@ def check_configuration(configuration: Any) -> dict[str, Any]:
     return configuration
 
 
+def grid_unit(configuration: dict[str, Any]) -> tuple[str, float]:
+    """The unit of the project grid (``grid.epsg``) and metres per unit; ('metre', 1.0) without a grid.
+
+    Kept with the project so that line and sequence lengths, speeds and QC distances are in metres
+    whatever the grid's unit (US survey feet in the Gulf of Mexico). A code that is not a projected
+    CRS is a 400 naming the field.
+    """
+    epsg = (configuration.get("grid") or {}).get("epsg")
+    if epsg is None:
+        return "metre", 1.0
+    from chalicelib import geodesy
+
+    try:
+        return geodesy.grid_unit(int(epsg))
+    except geodesy.GeodesyError as exc:
+        raise errors.BadRequestError(f"configuration.grid.epsg: {exc}") from exc
+
+
 def replace_configuration(pid: str, configuration: Any, actor: str | None = None) -> None:
     """Replace the whole configuration; a change of its ``qc`` part regenerates the project's QC.
 
     The previous configuration is kept (``configuration_history``, with ``actor`` and the time).
     """
     configuration = check_configuration(configuration)
+    unit = grid_unit(configuration)
     before = get_project(pid)
-    if not db.replace_configuration(pid, configuration, actor):
+    if not db.replace_configuration(pid, configuration, unit, actor):
         raise errors.NotFoundError(f"Project {pid} not found")
     if (before["configuration"] or {}).get("qc") != configuration.get("qc") and not before["archived"]:
         qc_queue.enqueue(pid, None, "configuration changed")
@@ -133,4 +153,5 @@ def project_summary(pid: str) -> ProjectSummary:
         prod_duration=Duration.from_seconds(seconds),
         prod_distance=float(figures["prod_distance"] or 0.0),
         shooting_rate=(seconds / float(intervals)) if seconds is not None and intervals else None,
+        grid_unit=row["grid_unit"],
     )

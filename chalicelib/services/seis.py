@@ -1,7 +1,7 @@
 """Seis+JSON: the line log of sequences as the client's systems read it (``application/vnd.seis+json``).
 
 Entries come from labelled events (``labels.SEIS_ENTRIES``), in shot order. The
-FSP entry carries the line's heading and type, the LSP entry its status; QC
+FSP entry carries the line's true heading (geodetic, not the grid azimuth) and type, the LSP entry its status; QC
 findings not yet accepted are summarised in the LSP entry's comment, accepted
 ones never appear. The same document is what ASAQC transfers send.
 """
@@ -21,6 +21,15 @@ MEDIA_TYPE = "application/vnd.seis+json"
 
 def seis_time(value: datetime) -> str:
     return value.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def true_heading(row: dict[str, Any]) -> float | None:
+    """The line's true heading (geodetic azimuth on WGS 84, first to last shot), from the same shots as the
+    sequence's ``length``: final when both ends are final. The API's ``azimuth`` is the grid azimuth; the
+    two differ by the grid's convergence."""
+    final = row["fsp_final"] is not None and row["lsp_final"] is not None
+    heading = row["heading_final"] if final else row["heading_raw"]
+    return float(heading) if heading is not None else None
 
 
 def line_status(sequence: dict[str, Any]) -> str:
@@ -49,7 +58,7 @@ def _entry(label: str, event: dict[str, Any], sequence: dict[str, Any], qc: list
     if label == "FSP":
         entry.update(
             {
-                "Heading": float(sequence["azimuth"] or 0.0),
+                "Heading": float(sequence["heading"] or 0.0),
                 "IsReshoot": bool(sequence["attempt"]),
                 "IsUndershoot": bool((sequence["meta"] or {}).get("undershoot")),
                 "LineNumber": str(sequence["line"]),
@@ -78,6 +87,7 @@ def export(pid: str, sequences: list[int] | None) -> dict[str, Any]:
         sequence["meta"] = row["meta"]
         sequence["attempt"] = row["attempt"]
         sequence["has_final"] = row["final_upload_id"] is not None
+        sequence["heading"] = true_heading(row)
         mine = by_sequence.get(row["sequence"], [])
         qc = [e for e in mine if "QC" in e["labels"]]
         entries = [

@@ -89,6 +89,8 @@ WHERE (preplot_point.easting, preplot_point.northing, preplot_point.lon, preplot
                         excluded.alternative, excluded.meta -> 'exact_line', excluded.meta -> 'exact_point');
 
 -- name: refresh_line_stats
+-- length: the sum of the distances between consecutive points (a dog-leg line is the sum of its segments),
+-- in metres (the project's grid unit); azimuth: the grid azimuth from the fsp point to the lsp point.
 WITH acq AS (
     SELECT s.line, s.point, count(DISTINCT s.sequence) AS n
     FROM shot s
@@ -96,12 +98,22 @@ WITH acq AS (
     WHERE s.pid = %(pid)s AND s.kind = 'final' AND NOT q.ntbp
       AND (%(lines)s::integer[] IS NULL OR s.line = ANY (%(lines)s::integer[]))
     GROUP BY s.line, s.point
+), steps AS (
+    -- In the primary key's order: no sort. Primary points only (an alternative position is not on the line).
+    SELECT p.line, p.point,
+           sqrt((p.easting - lag(p.easting) OVER w) ^ 2 + (p.northing - lag(p.northing) OVER w) ^ 2) AS step
+    FROM preplot_point p
+    WHERE p.pid = %(pid)s AND NOT p.alternative
+      AND (%(lines)s::integer[] IS NULL OR p.line = ANY (%(lines)s::integer[]))
+    WINDOW w AS (PARTITION BY p.line ORDER BY p.point)
 ), pts AS (
     SELECT p.line, p.point, (p.ntba OR l.ntba) AS ntba, coalesce(a.n, 0) AS n
     FROM preplot_point p
     JOIN preplot_line l ON l.pid = p.pid AND l.line = p.line
     LEFT JOIN acq a ON a.line = p.line AND a.point = p.point
     WHERE p.pid = %(pid)s AND NOT p.alternative AND (%(lines)s::integer[] IS NULL OR p.line = ANY (%(lines)s::integer[]))
+), lengths AS (
+    SELECT line, coalesce(sum(step), 0) AS length FROM steps GROUP BY line
 ), agg AS (
     SELECT line, count(*) AS num_points, min(point) AS fsp, max(point) AS lsp,
            count(*) FILTER (WHERE n = 0) AS na,
@@ -112,15 +124,16 @@ WITH acq AS (
     FROM pts
     GROUP BY line
 ), ends AS (
-    SELECT a.*, f.easting AS e0, f.northing AS n0, t.easting AS e1, t.northing AS n1
+    SELECT a.*, g.length, f.easting AS e0, f.northing AS n0, t.easting AS e1, t.northing AS n1
     FROM agg a
+    JOIN lengths g ON g.line = a.line
     JOIN preplot_point f ON f.pid = %(pid)s AND f.line = a.line AND f.point = a.fsp AND NOT f.alternative
     JOIN preplot_point t ON t.pid = %(pid)s AND t.line = a.line AND t.point = a.lsp AND NOT t.alternative
 )
 UPDATE preplot_line l
 SET num_points = e.num_points, fsp = e.fsp, lsp = e.lsp, na = e.na, tba = e.tba,
     prime = e.prime, other = e.other, ntba_points = e.ntba_points,
-    length = sqrt((e.e1 - e.e0) ^ 2 + (e.n1 - e.n0) ^ 2),
+    length = e.length * (SELECT grid_unit_metres FROM project WHERE pid = %(pid)s),
     azimuth = CASE WHEN e.e1 = e.e0 AND e.n1 = e.n0 THEN NULL
                    ELSE mod((degrees(atan2(e.e1 - e.e0, e.n1 - e.n0)) + 360.0)::numeric, 360)::float8 END
 FROM ends e

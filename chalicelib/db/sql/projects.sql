@@ -6,20 +6,27 @@ WHERE NOT archived
 ORDER BY pid;
 
 -- name: get_project
-SELECT pid, name, 'survey_' || serial AS schema, groups, meta, configuration, archived
+SELECT pid, name, 'survey_' || serial AS schema, groups, meta, configuration, archived, grid_unit, grid_unit_metres
 FROM project
 WHERE pid = %(pid)s;
 
 -- name: create_project
-INSERT INTO project (pid, name, groups, configuration, meta)
-VALUES (%(pid)s, %(name)s, %(groups)s, %(configuration)s, %(meta)s)
+INSERT INTO project (pid, name, groups, configuration, meta, grid_unit, grid_unit_metres)
+VALUES (%(pid)s, %(name)s, %(groups)s, %(configuration)s, %(meta)s, %(grid_unit)s, %(grid_unit_metres)s)
 RETURNING pid, name, 'survey_' || serial AS schema, groups, meta;
 
 -- name: replace_configuration
 UPDATE project
-SET configuration = %(configuration)s, updated_on = now()
+SET configuration = %(configuration)s, grid_unit = %(grid_unit)s, grid_unit_metres = %(grid_unit_metres)s,
+    updated_on = now()
 WHERE pid = %(pid)s
 RETURNING pid;
+
+-- name: set_grid_unit
+-- Only when it differs: an import checking it does not lock the project row.
+UPDATE project
+SET grid_unit = %(grid_unit)s, grid_unit_metres = %(grid_unit_metres)s
+WHERE pid = %(pid)s AND (grid_unit, grid_unit_metres) IS DISTINCT FROM (%(grid_unit)s, %(grid_unit_metres)s);
 
 -- name: archive_project
 UPDATE project

@@ -1,16 +1,33 @@
 -- name: lock_sequence
-SELECT s.sequence, s.line, s.raw_upload_id, s.final_upload_id, p.archived, p.configuration
+SELECT s.sequence, s.line, s.raw_upload_id, s.final_upload_id, p.archived, p.configuration, p.grid_unit_metres
 FROM sequence s JOIN project p ON p.pid = s.pid
 WHERE s.pid = %(pid)s AND s.sequence = %(sequence)s
 FOR UPDATE OF s;
 
 -- name: sequence_shots
+-- line_azimuth is the grid azimuth of the line where the shot's preplot point is: from the preplot point
+-- before it to the one after it (by point number), so a shot on a dog-leg line's second segment is judged
+-- along that segment; the whole line's azimuth when the point has no neighbour. The neighbours come from
+-- one ordered pass over the lines the sequence shot (the primary key's order: no sort, no probe per shot).
+WITH s AS (
+    SELECT point, objref, tstamp, easting, northing, lon, lat, line
+    FROM shot
+    WHERE pid = %(pid)s AND sequence = %(sequence)s AND kind = %(kind)s
+), near AS (
+    SELECT line, point, easting, northing,
+           coalesce(lag(easting) OVER w, easting) AS e0, coalesce(lag(northing) OVER w, northing) AS n0,
+           coalesce(lead(easting) OVER w, easting) AS e1, coalesce(lead(northing) OVER w, northing) AS n1
+    FROM preplot_point
+    WHERE pid = %(pid)s AND NOT alternative AND line IN (SELECT DISTINCT line FROM s)
+    WINDOW w AS (PARTITION BY line ORDER BY point)
+)
 SELECT s.point, s.objref, s.tstamp, s.easting, s.northing, s.lon, s.lat, s.line,
-       p.easting AS pre_easting, p.northing AS pre_northing, l.azimuth AS line_azimuth
-FROM shot s
-LEFT JOIN preplot_point p ON p.pid = s.pid AND p.line = s.line AND p.point = s.point AND NOT p.alternative
-LEFT JOIN preplot_line l ON l.pid = s.pid AND l.line = s.line
-WHERE s.pid = %(pid)s AND s.sequence = %(sequence)s AND s.kind = %(kind)s
+       p.easting AS pre_easting, p.northing AS pre_northing,
+       coalesce(CASE WHEN p.e1 = p.e0 AND p.n1 = p.n0 THEN NULL
+                     ELSE degrees(atan2(p.e1 - p.e0, p.n1 - p.n0)) END, l.azimuth) AS line_azimuth
+FROM s
+LEFT JOIN near p ON p.line = s.line AND p.point = s.point
+LEFT JOIN preplot_line l ON l.pid = %(pid)s AND l.line = s.line
 ORDER BY s.tstamp, s.objref;
 
 -- name: preplot_points_between

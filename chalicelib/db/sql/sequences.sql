@@ -48,16 +48,20 @@ RETURNING sequence, line;
 
 -- name: refresh_sequence_stats
 -- Figures per sequence and kind of shots. Missing shots = preplot points of the sequence's line between
--- fsp and lsp, minus those of them that were shot: two counts, no probe per preplot point.
+-- fsp and lsp, minus those of them that were shot: two counts, no probe per preplot point. length in metres
+-- (grid distance times the project's metres per grid unit), azimuth the grid azimuth, heading the true
+-- (geodetic, WGS 84 ellipsoid) azimuth at the first shot towards the last.
 WITH s AS (
-    SELECT sequence, kind, line, point, objref, tstamp, easting, northing
+    SELECT sequence, kind, line, point, objref, tstamp, easting, northing, geom
     FROM shot
     WHERE pid = %(pid)s AND (%(sequences)s::integer[] IS NULL OR sequence = ANY (%(sequences)s::integer[]))
 ), firsts AS (
-    SELECT DISTINCT ON (sequence, kind) sequence, kind, point AS fsp, tstamp AS ts0, easting AS e0, northing AS n0
+    SELECT DISTINCT ON (sequence, kind) sequence, kind, point AS fsp, tstamp AS ts0, easting AS e0, northing AS n0,
+           geom AS g0
     FROM s ORDER BY sequence, kind, tstamp, objref
 ), lasts AS (
-    SELECT DISTINCT ON (sequence, kind) sequence, kind, point AS lsp, tstamp AS ts1, easting AS e1, northing AS n1
+    SELECT DISTINCT ON (sequence, kind) sequence, kind, point AS lsp, tstamp AS ts1, easting AS e1, northing AS n1,
+           geom AS g1
     FROM s ORDER BY sequence, kind, tstamp DESC, objref DESC
 ), bounds AS (
     SELECT f.sequence, f.kind, q.line, least(f.fsp, l.lsp) AS low, greatest(f.fsp, l.lsp) AS high
@@ -82,9 +86,11 @@ WITH s AS (
 ), stats AS (
     SELECT f.sequence, f.kind, f.fsp, l.lsp, f.ts0, l.ts1, c.num_points, c.num_preplots,
            r.preplot_points - c.shot_in_range AS missing,
-           sqrt((l.e1 - f.e0) ^ 2 + (l.n1 - f.n0) ^ 2) AS length,
+           sqrt((l.e1 - f.e0) ^ 2 + (l.n1 - f.n0) ^ 2)
+               * (SELECT grid_unit_metres FROM project WHERE pid = %(pid)s) AS length,
            CASE WHEN l.e1 = f.e0 AND l.n1 = f.n0 THEN NULL
-                ELSE mod((degrees(atan2(l.e1 - f.e0, l.n1 - f.n0)) + 360.0)::numeric, 360)::float8 END AS azimuth
+                ELSE mod((degrees(atan2(l.e1 - f.e0, l.n1 - f.n0)) + 360.0)::numeric, 360)::float8 END AS azimuth,
+           mod((degrees(ST_Azimuth(f.g0::geography, l.g1::geography)) + 360.0)::numeric, 360)::float8 AS heading
     FROM firsts f
     JOIN lasts l ON l.sequence = f.sequence AND l.kind = f.kind
     JOIN counts c ON c.sequence = f.sequence AND c.kind = f.kind
@@ -93,10 +99,10 @@ WITH s AS (
 UPDATE sequence q
 SET fsp = r.fsp, lsp = r.lsp, ts0 = r.ts0, ts1 = r.ts1,
     num_points_raw = r.num_points, num_preplots_raw = r.num_preplots, missing_raw = r.missing,
-    length_raw = r.length, azimuth_raw = r.azimuth,
+    length_raw = r.length, azimuth_raw = r.azimuth, heading_raw = r.heading,
     fsp_final = f.fsp, lsp_final = f.lsp, ts0_final = f.ts0, ts1_final = f.ts1,
     num_points_final = f.num_points, num_preplots_final = f.num_preplots, missing_final = f.missing,
-    length_final = f.length, azimuth_final = f.azimuth
+    length_final = f.length, azimuth_final = f.azimuth, heading_final = f.heading
 FROM sequence q2
 LEFT JOIN stats r ON r.sequence = q2.sequence AND r.kind = 'raw'
 LEFT JOIN stats f ON f.sequence = q2.sequence AND f.kind = 'final'

@@ -32,11 +32,14 @@ CHECKS: dict[str, Check] = {
 }
 
 
-def evaluate(rows: list[ShotRow], tests: dict[str, dict[str, Any]], preplot_points: list[int]) -> list[Finding]:
-    """Findings of the ``tests`` (from ``catalogue.tests_for``) for one sequence's shots in time order."""
+def evaluate(
+    rows: list[ShotRow], tests: dict[str, dict[str, Any]], preplot_points: list[int], metres_per_unit: float = 1.0
+) -> list[Finding]:
+    """Findings of the ``tests`` (from ``catalogue.tests_for``) for one sequence's shots in time order;
+    ``metres_per_unit`` of the project grid (its coordinates are in feet in some surveys)."""
     if not rows:
         return []
-    shots = Shots(rows, preplot_points)
+    shots = Shots(rows, preplot_points, float(metres_per_unit))
     findings: list[Finding] = []
     for test, spec in tests.items():
         findings.extend(CHECKS[test](shots, spec["parameters"]))

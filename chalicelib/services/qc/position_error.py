@@ -13,15 +13,18 @@ TEST = "position_error"
 def check(shots: Shots, parameters: dict[str, Any]) -> list[Finding]:
     """One finding per shot record beyond a limit, naming the first limit exceeded (inline, crossline, radial).
 
-    Inline is measured along the line's grid azimuth; shots with no preplot point are left to
-    ``outside_preplot``.
+    Inline is measured along the line's grid azimuth where the shot's preplot point is (the segment's,
+    on a dog-leg line); distances in metres whatever the grid's unit. Shots with no preplot point are
+    left to ``outside_preplot``.
     """
     findings = []
+    metres = shots.metres_per_unit
     for row in shots.rows:
         if row["pre_easting"] is None or row["pre_northing"] is None or row["easting"] is None:
             continue
         assert row["northing"] is not None
-        de, dn = row["easting"] - row["pre_easting"], row["northing"] - row["pre_northing"]
+        de = (row["easting"] - row["pre_easting"]) * metres
+        dn = (row["northing"] - row["pre_northing"]) * metres
         az = math.radians(row["line_azimuth"] or 0.0)
         inline = de * math.sin(az) + dn * math.cos(az)
         crossline = de * math.cos(az) - dn * math.sin(az)

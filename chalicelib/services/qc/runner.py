@@ -63,7 +63,7 @@ def run_sequence(pid: str, sequence: int) -> str:
         if rows:
             first, last = rows[0]["point"], rows[-1]["point"]
             points = db_qc.preplot_points_between(conn, pid, head["line"], min(first, last), max(first, last))
-        found = evaluate(rows, tests, points)
+        found = evaluate(rows, tests, points, head["grid_unit_metres"])
         accepted = db_qc.acceptances(conn, pid, sequence)
         existing = {(e["meta"]["qc"]["test"], e["point"]): e for e in db_qc.current_findings(conn, pid, sequence)}
         desired = {}

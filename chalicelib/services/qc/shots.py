@@ -32,6 +32,7 @@ class ShotRow(TypedDict):
     pre_easting: float | None
     pre_northing: float | None
     line_azimuth: float | None
+    """Grid azimuth of the line at the shot's preplot point (of its segment, on a dog-leg line)."""
 
 
 @dataclass(frozen=True)
@@ -57,10 +58,12 @@ class Finding:
 @dataclass(frozen=True)
 class Shots:
     """A sequence's shot rows (time order, at least one) and the preplot points of its line between its
-    first and last shot (ascending)."""
+    first and last shot (ascending). ``metres_per_unit`` turns the project grid's coordinates into metres
+    (0.3048006… for US survey feet): tests judge distances and speeds in metres."""
 
     rows: list[ShotRow]
     preplot_points: list[int] = field(default_factory=list)
+    metres_per_unit: float = 1.0
 
     @cached_property
     def distinct(self) -> list[ShotRow]:

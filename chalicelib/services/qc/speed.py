@@ -12,15 +12,18 @@ TEST = "speed"
 
 
 def check(shots: Shots, parameters: dict[str, Any]) -> list[Finding]:
-    """One finding per shot reached too slowly or too fast from the previous one (grid distance over time)."""
+    """One finding per shot reached too slowly or too fast from the previous one (grid distance in metres
+    over time)."""
     findings = []
+    metres = shots.metres_per_unit
     low, high = parameters["min_kn"], parameters["max_kn"]
     for before, row in pairwise(shots.distinct):
         dt = (row["tstamp"] - before["tstamp"]).total_seconds()
         if dt <= 0 or row["easting"] is None or before["easting"] is None:
             continue
         assert row["northing"] is not None and before["northing"] is not None
-        knots = math.hypot(row["easting"] - before["easting"], row["northing"] - before["northing"]) / dt / KNOTS
+        distance = math.hypot(row["easting"] - before["easting"], row["northing"] - before["northing"]) * metres
+        knots = distance / dt / KNOTS
         if not float(low) <= knots <= float(high):
             limit = low if knots < float(low) else high
             message = f"{knots:.2f} kn since the previous shot (allowed {low}-{high} kn)"

@@ -376,7 +376,14 @@ def test_seis_json_export(client, project):
     assert times == sorted(times) and all(t.endswith("Z") for t in times)
     fsp, lsp = seq["Entries"][0], seq["Entries"][-1]
     sequence = call(client, "GET", "/project/alpha/sequence/55", role="guest")[1]
-    assert fsp["Heading"] == pytest.approx(sequence["azimuth"]) and fsp["IsReshoot"] is True
+    # Heading is the true (geodetic) azimuth from the first to the last shot; the API's azimuth the grid's.
+    from pyproj import Geod
+
+    shots = sorted(truth.shots, key=lambda s: (s.tstamp, s.objref))
+    first, last = shots[0], shots[-1]
+    true = Geod(ellps="WGS84").inv(first.lon, first.lat, last.lon, last.lat)[0] % 360
+    assert fsp["Heading"] == pytest.approx(true, abs=1e-6) and fsp["IsReshoot"] is True
+    assert abs(fsp["Heading"] - sequence["azimuth"]) > 0.3  # 30 km west of the central meridian at 59 N
     assert fsp["LineNumber"] == "5210" and fsp["LineType"] == "Infill" and fsp["IsUndershoot"] is False
     assert lsp["LineStatus"] == "Incomplete" and lsp["IsNTBP"] is False
     assert "1040" in lsp["Comment"] and "1041" not in lsp["Comment"]

@@ -89,7 +89,9 @@ def test_a_database_outage_is_reported_once_the_answer_expires(client, aws, monk
     monkeypatch.setenv("DOUGAL_DATABASE_URL", "postgresql://nobody:nothing@127.0.0.1:9/none")
     monkeypatch.setenv("DOUGAL_DATABASE_CONNECT_TIMEOUT", "1")
     current = settings.get_settings()
-    monkeypatch.setattr(current, "database_url", settings.Settings.from_environ().database_url)  # same configuration object
+    monkeypatch.setattr(
+        current, "database_url", settings.Settings.from_environ().database_url
+    )  # same configuration object
     assert client.get("/health").status_code == 200  # the kept answer
     time.sleep(0.35)
     assert client.get("/health").status_code == 503

@@ -32,3 +32,14 @@ def test_radial_alone_can_exceed():
 def test_shots_without_a_preplot_point_are_not_judged():
     rows = line([1000, 1001], pre_easting=None, pre_northing=None)
     assert position_error.check(shots(rows), LIMITS) == []
+
+
+def test_a_grid_in_feet_is_judged_in_metres():
+    # 30 ft crossline is 9.14 m: within the 10 m limit, which stays in metres.
+    from chalicelib.services.qc.shots import Shots
+
+    feet = 1200 / 3937
+    rows = [row(1000, 0, de=30.0)]
+    assert position_error.check(Shots(rows, [], feet), LIMITS) == []
+    [found] = position_error.check(Shots(rows, [], feet * 1.2), LIMITS)  # 36 ft: 10.97 m
+    assert found.value == 10.97 and found.message.startswith("crossline error 11.0 m > 10 m")

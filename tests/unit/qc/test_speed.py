@@ -15,3 +15,14 @@ def test_speed_over_ground_outside_the_range():
 def test_shots_without_a_grid_position_or_at_the_same_time_are_skipped():
     rows = [row(1000, 0), row(1001, 1, easting=None, northing=None), row(1002, 1)]
     assert speed.check(shots(rows), LIMITS) == []
+
+
+def test_a_grid_in_feet_is_judged_in_metres():
+    # 82 ft (US survey) every 10 s is 25 m: 4.86 kn. Taken as metres it would be 15.9 kn.
+    feet = 1200 / 3937
+    rows = [row(1000, 0), row(1001, 10, northing=6_000_000.0 + 82.0)]
+    from chalicelib.services.qc.shots import Shots
+
+    assert speed.check(Shots(rows, [], feet), LIMITS) == []
+    [found] = speed.check(Shots(rows, []), LIMITS)
+    assert found.value == 15.94
