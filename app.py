@@ -6,7 +6,7 @@ Routes live in ``chalicelib/api/<tag>.py``, event handlers in
 
 from chalice import Chalice
 
-from chalicelib.api import auth, events, files, health, preplots, projects, qc, sequences
+from chalicelib.api import auth, events, files, health, planner, preplots, projects, qc, sequences
 from chalicelib.api.middleware import authenticate
 from chalicelib.handlers import ingest, migrate
 from chalicelib.handlers import qc as qc_handlers
@@ -15,7 +15,7 @@ from chalicelib.handlers import qc as qc_handlers
 app = Chalice(app_name="dougal", configure_logs=False)
 app.register_middleware(authenticate, "http")
 
-for blueprint in (health.bp, auth.bp, projects.bp, files.bp, preplots.bp, sequences.bp, events.bp, qc.bp):
+for blueprint in (health.bp, auth.bp, projects.bp, files.bp, preplots.bp, sequences.bp, planner.bp, events.bp, qc.bp):
     app.register_blueprint(blueprint)
 for blueprint in (ingest.bp, qc_handlers.bp, migrate.bp):
     app.register_blueprint(blueprint)
