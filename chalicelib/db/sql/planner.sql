@@ -51,6 +51,7 @@ ORDER BY point;
 -- What the ETA chain and the name template need: the end of the last acquired sequence, the
 -- measured shot interval (as the project summary's shooting_rate) and the attempts per line.
 SELECT (SELECT max(coalesce(ts1, ts1_final)) FROM sequence WHERE pid = %(pid)s) AS last_acquired,
+       (SELECT min(coalesce(ts0, ts0_final)) FROM sequence WHERE pid = %(pid)s AND NOT ntbp) AS first_acquired,
        (SELECT sum(extract(epoch FROM ts1_final - ts0_final)) / nullif(sum(num_points_final - 1), 0)
         FROM sequence WHERE pid = %(pid)s AND final_upload_id IS NOT NULL) AS shooting_rate,
        (SELECT coalesce(jsonb_object_agg(line, n), '{}'::jsonb)

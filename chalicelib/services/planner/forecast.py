@@ -1,7 +1,7 @@
 """The survey completion forecast (pure: no I/O).
 
-The window is the last ``days`` days of production, ending at the end of the last acquired
-sequence (fewer days when the survey is younger). Each acquired sequence's preplot points are
+The window is the last ``days`` days, ending at the end of the last acquired sequence (fewer days
+when the survey started less than ``days`` days before; days without production count as such). Each acquired sequence's preplot points are
 spread evenly over its ts0..ts1, which gives the points shot in each 24-hour day of the window
 (counted back from the window's end), the hours of shooting and the rate (points per hour of
 shooting). The rest of the window is line changes, downtime (the event log's ``Downtime``
@@ -101,13 +101,15 @@ def outlook(
     remaining: int,
     days: int,
     now: datetime,
+    first_acquired: datetime | None = None,
 ) -> Outlook:
+    """``acquired``: the sequences of the window (more are ignored); ``first_acquired``: when the survey's
+    first sequence started (the window is no longer than the survey), by default the earliest given."""
     if not acquired:
         return Outlook(None, None, 0, [], None, None, None, None, None)
     end = max(s.ts1 for s in acquired)
-    earliest = end - days * DAY
-    first = min(s.ts0 for s in acquired if s.ts1 > earliest)
-    n_days = max(1, min(days, math.ceil((end - max(first, earliest)) / DAY)))
+    first = first_acquired or min(s.ts0 for s in acquired)
+    n_days = max(1, min(days, math.ceil((end - first) / DAY)))
     start = end - n_days * DAY
     inside = [s for s in acquired if s.ts1 > start and s.ts0 < end]
     daily = [sum(_points_in(s, end - (k + 1) * DAY, end - k * DAY) for s in inside) for k in range(n_days)][::-1]

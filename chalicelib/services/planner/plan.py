@@ -419,7 +419,7 @@ def forecast(pid: str) -> Forecast:
                 (e["tstamp"], _downtime_end(e["tstamp"], e["meta"])) for e in db.downtime_events(conn, pid, since, last)
             ]
             downtime = outlook.downtime_intervals(events, [a.ts0 for a in acquired], last)
-    result = outlook.outlook(acquired, downtime, int(left["points"]), days, now())
+    result = outlook.outlook(acquired, downtime, int(left["points"]), days, now(), context.get("first_acquired"))
     return Forecast(
         remaining_points=int(left["points"]),
         remaining_lines=int(left["lines"]),
