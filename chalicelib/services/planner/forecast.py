@@ -1,11 +1,12 @@
 """The survey completion forecast (pure: no I/O).
 
 The window is the last ``days`` days, ending at the end of the last acquired sequence (fewer days
-when the survey started less than ``days`` days before; days without production count as such). Each acquired sequence's preplot points are
-spread evenly over its ts0..ts1, which gives the points shot in each 24-hour day of the window
-(counted back from the window's end), the hours of shooting and the rate (points per hour of
-shooting). The rest of the window is line changes, downtime (the event log's ``Downtime``
-events) and whatever else; the shares are fractions of the window.
+when the survey started less than ``days`` days before; days without production count as such).
+Each acquired sequence's preplot points are spread evenly over its ts0..ts1, which gives the
+points shot in each 24-hour day of the window (counted back from the window's end), the hours of
+shooting and the rate (points per hour of shooting). The rest of the window is line changes,
+downtime (the event log's ``Downtime`` events) and whatever else; the shares are fractions of
+the window.
 
 Completion: the daily production of the window has a mean ``m`` and a standard deviation ``s``;
 the production of ``k`` days is taken as normal with mean ``k·m`` and variance ``k·s²``, and the
