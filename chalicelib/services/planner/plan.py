@@ -17,7 +17,6 @@ from chalicelib.db import Connection, Row, cursor, transaction
 from chalicelib.db import planner as db
 from chalicelib.models.configuration import DEFAULT_NAME_TEMPLATE
 from chalicelib.models.planner import CompletionRange, Forecast, InfillProposal, PlannedSequence, PlannedSequenceIn
-from chalicelib.models.projects import Duration
 from chalicelib.services.lookup import get_project
 from chalicelib.services.planner import eta, geometry, infill
 from chalicelib.services.planner import forecast as outlook
@@ -138,7 +137,7 @@ def _assemble(rows: list[Row], context: Row, configuration: dict[str, Any], cloc
             "name": name,
             "remarks": row["remarks"],
             "meta": row["meta"],
-            "duration": Duration.from_seconds((times_of.ts1 - times_of.ts0).total_seconds()),
+            "duration": _duration(times_of.ts1 - times_of.ts0),
             "num_points": row["num_points"],
             "length": row["length"],
             "azimuth": row["azimuth"],
@@ -150,6 +149,13 @@ def _assemble(rows: list[Row], context: Row, configuration: dict[str, Any], cloc
         else:
             found.append(PlannedSequence(**item))
     return found
+
+
+def _duration(span: timedelta) -> dict[str, Any]:
+    """A ``Duration`` as its fields (validated with the rest of the item: a plan read is hot)."""
+    whole, micro = divmod(span // timedelta(microseconds=1), 1_000_000)
+    hours, rest = divmod(whole, 3600)
+    return {"hours": hours, "minutes": rest // 60, "seconds": rest % 60, "milliseconds": micro / 1000.0}
 
 
 def _read_plan(conn: Connection, pid: str, configuration: dict[str, Any]) -> list[PlannedSequence]:
