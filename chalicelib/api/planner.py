@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalice import Blueprint
+from chalice import Blueprint, Response
 
 from chalicelib import errors
 from chalicelib.api import http
 from chalicelib.api.http import route
-from chalicelib.models.planner import PlannedSequenceIn
+from chalicelib.models.planner import PlannedSequenceIn, plan_json
 from chalicelib.services.planner import plan
 
 bp = Blueprint(__name__)
@@ -21,7 +21,9 @@ def _location(project: str, sequence: int) -> dict[str, str]:
 
 @route(bp, "/project/{project}/plan")
 def list_plan(project: str) -> Any:
-    return http.json_response(plan.list_plan(project))
+    return Response(
+        body=plan_json(plan.list_plan(project)), status_code=200, headers={"Content-Type": "application/json"}
+    )
 
 
 @route(bp, "/project/{project}/plan", methods=("POST",))
