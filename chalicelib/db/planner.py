@@ -19,7 +19,14 @@ def lock_plan(conn: Connection, pid: str) -> Row | None:
 
 
 def list_planned(conn: Connection, pid: str) -> list[Row]:
-    return conn.execute(Q.list_planned, {"pid": pid}).fetchall()
+    """The plan by sequence (ts0/ts1 as datetimes, as the other queries give them)."""
+    found = conn.execute(Q.list_planned, {"pid": pid}).fetchone()
+    rows: list[Row] = found["plan"] if found else []
+    for row in rows:
+        for key in ("ts0", "ts1"):
+            if row[key] is not None:
+                row[key] = datetime.fromisoformat(row[key])
+    return rows
 
 
 def get_planned(conn: Connection, pid: str, sequence: int) -> Row | None:

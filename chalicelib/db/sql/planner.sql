@@ -3,10 +3,11 @@
 SELECT pid, configuration FROM project WHERE pid = %(pid)s FOR NO KEY UPDATE;
 
 -- name: list_planned
-SELECT sequence, line, fsp, lsp, ts0, ts1, name, remarks, meta, num_points, length, azimuth, geometry
-FROM planned_sequence
-WHERE pid = %(pid)s
-ORDER BY sequence;
+-- The whole plan as one JSON array: one parse for all the rows' meta and geometry.
+SELECT coalesce(json_agg(p ORDER BY p.sequence), '[]') AS plan
+FROM (SELECT sequence, line, fsp, lsp, ts0, ts1, name, remarks, meta, num_points, length, azimuth, geometry
+      FROM planned_sequence
+      WHERE pid = %(pid)s) p;
 
 -- name: get_planned
 SELECT sequence, line, fsp, lsp, ts0, ts1, name, remarks, meta, num_points, length, azimuth, geometry
