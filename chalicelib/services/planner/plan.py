@@ -15,7 +15,7 @@ from typing import Any
 from chalicelib import errors
 from chalicelib.db import Connection, Row, cursor, transaction
 from chalicelib.db import planner as db
-from chalicelib.models.configuration import DEFAULT_NAME_TEMPLATE
+from chalicelib.models.configuration import DEFAULT_NAME_TEMPLATE, check_name_template
 from chalicelib.models.planner import CompletionRange, Forecast, InfillProposal, PlannedSequence, PlannedSequenceIn
 from chalicelib.services.lookup import get_project
 from chalicelib.services.planner import eta, geometry, infill
@@ -63,8 +63,15 @@ def _nested_int(configuration: dict[str, Any], section: str, key: str, default: 
 
 
 def _template(configuration: dict[str, Any]) -> str:
+    """The project's name template; the default when there is none or it is unusable (a configuration
+    stored before templates were checked)."""
     given = _planner_configuration(configuration).get("name")
-    return given if isinstance(given, str) and given else DEFAULT_NAME_TEMPLATE
+    if not isinstance(given, str) or not given:
+        return DEFAULT_NAME_TEMPLATE
+    try:
+        return check_name_template(given)
+    except ValueError:
+        return DEFAULT_NAME_TEMPLATE
 
 
 def render_name(template: str, line: int, sequence: int, attempt: int, fsp: int, lsp: int) -> str:

@@ -158,6 +158,12 @@ def test_sequence_and_name_defaults(aws, client, project):
     )
     assert plan(client)[57]["name"] == "L5210-S0057-A1-D20"
     assert plan(client)[58]["name"] == "my own name"
+    # A template stored before templates were checked does not break the plan: the default is used.
+    conn.execute(
+        "UPDATE project SET configuration = configuration || %s::jsonb WHERE pid = 'alpha'",
+        (json.dumps({"planner": {"name": "{line.__class__}{ship}"}}),),
+    )
+    assert plan(client)[57]["name"] == "2052101057S00000"
 
 
 # ------------------------------------------------------------------ ETAs
