@@ -9,7 +9,7 @@ from chalice import Blueprint, Response
 from chalicelib import errors
 from chalicelib.api import http
 from chalicelib.api.http import route
-from chalicelib.models.planner import PlannedSequenceIn, plan_json
+from chalicelib.models.planner import PlannedSequenceIn
 from chalicelib.services.planner import plan
 
 bp = Blueprint(__name__)
@@ -21,9 +21,7 @@ def _location(project: str, sequence: int) -> dict[str, str]:
 
 @route(bp, "/project/{project}/plan")
 def list_plan(project: str) -> Any:
-    return Response(
-        body=plan_json(plan.list_plan(project)), status_code=200, headers={"Content-Type": "application/json"}
-    )
+    return Response(body=plan.list_plan_json(project), status_code=200, headers={"Content-Type": "application/json"})
 
 
 @route(bp, "/project/{project}/plan", methods=("POST",))

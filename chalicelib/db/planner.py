@@ -29,6 +29,10 @@ def list_planned(conn: Connection, pid: str) -> list[Row]:
     return rows
 
 
+def list_planned_text(conn: Connection, pid: str) -> list[Row]:
+    return conn.execute(Q.list_planned_text, {"pid": pid}).fetchall()
+
+
 def get_planned(conn: Connection, pid: str, sequence: int) -> Row | None:
     return conn.execute(Q.get_planned, {"pid": pid, "sequence": sequence}).fetchone()
 

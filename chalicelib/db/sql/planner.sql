@@ -9,6 +9,17 @@ FROM (SELECT sequence, line, fsp, lsp, ts0, ts1, name, remarks, meta, num_points
       FROM planned_sequence
       WHERE pid = %(pid)s) p;
 
+-- name: list_planned_text
+-- The plan by sequence: what the ETA chain and the name need, and the stored rest of each
+-- PlannedSequence as JSON text (sent as it is).
+SELECT sequence, line, fsp, lsp, ts0, ts1, name, num_points,
+       json_build_object('line', line, 'fsp', fsp, 'lsp', lsp, 'remarks', remarks, 'meta', meta,
+                         'num_points', num_points, 'length', length, 'azimuth', azimuth, 'class', 'V',
+                         'geometry', geometry)::text AS body
+FROM planned_sequence
+WHERE pid = %(pid)s
+ORDER BY sequence;
+
 -- name: get_planned
 SELECT sequence, line, fsp, lsp, ts0, ts1, name, remarks, meta, num_points, length, azimuth, geometry
 FROM planned_sequence

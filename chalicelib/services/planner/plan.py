@@ -9,6 +9,8 @@ moves every later estimate at once.
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -114,42 +116,54 @@ def _figures(conn: Connection, pid: str, line: int, fsp: int, lsp: int) -> dict[
 # ---------------------------------------------------------------- reading the plan
 
 
-def _assemble(rows: list[Row], context: Row, configuration: dict[str, Any], clock: datetime) -> list[PlannedSequence]:
-    """Rows of the plan (by sequence) → PlannedSequences with their ETAs and names."""
-    interval = _shot_interval(configuration, context)
+def _computed(
+    rows: list[Row], context: Row, configuration: dict[str, Any], clock: datetime
+) -> Iterator[tuple[Row, dict[str, Any]]]:
+    """Each row of the plan (by sequence) with what is worked out on reading: times, name, duration."""
     times = eta.chain(
         (eta.Slot(r["sequence"], r["num_points"], r["ts0"], r["ts1"]) for r in rows),
         now=clock,
         last_acquired=context.get("last_acquired"),
         line_change=_line_change(configuration),
-        shot_interval=interval,
+        shot_interval=_shot_interval(configuration, context),
     )
     by_sequence = {t.sequence: t for t in times}
     template = _template(configuration)
     attempts: dict[str, int] = dict(context.get("attempts") or {})
-    found: list[PlannedSequence] = []
     for row in sorted(rows, key=lambda r: r["sequence"]):
         key = str(row["line"])
         attempt = attempts.get(key, 0)
         attempts[key] = attempt + 1
         times_of = by_sequence[row["sequence"]]
         name = row["name"] or render_name(template, row["line"], row["sequence"], attempt, row["fsp"], row["lsp"])
+        yield (
+            row,
+            {
+                "sequence": row["sequence"],
+                "ts0": times_of.ts0.isoformat(),
+                "ts1": times_of.ts1.isoformat(),
+                "name": name,
+                "duration": _duration(times_of.ts1 - times_of.ts0),
+                "estimated": times_of.estimated,
+            },
+        )
+
+
+def _assemble(rows: list[Row], context: Row, configuration: dict[str, Any], clock: datetime) -> list[PlannedSequence]:
+    """Rows of the plan → PlannedSequences with their ETAs and names."""
+    found: list[PlannedSequence] = []
+    for row, computed in _computed(rows, context, configuration, clock):
         item = {
-            "sequence": row["sequence"],
+            **computed,
             "line": row["line"],
             "fsp": row["fsp"],
             "lsp": row["lsp"],
-            "ts0": times_of.ts0.isoformat(),
-            "ts1": times_of.ts1.isoformat(),
-            "name": name,
             "remarks": row["remarks"],
             "meta": row["meta"],
-            "duration": _duration(times_of.ts1 - times_of.ts0),
             "num_points": row["num_points"],
             "length": row["length"],
             "azimuth": row["azimuth"],
             "geometry": row["geometry"],
-            "estimated": times_of.estimated,
         }
         if "reason" in row:
             found.append(InfillProposal(**item, reason=row["reason"]))
@@ -169,11 +183,24 @@ def _read_plan(conn: Connection, pid: str, configuration: dict[str, Any]) -> lis
     return _assemble(db.list_planned(conn, pid), db.plan_context(conn, pid), configuration, now())
 
 
-def list_plan(pid: str) -> list[PlannedSequence]:
-    """The plan, in sequence order, with ETAs."""
+def list_plan_json(pid: str) -> str:
+    """The plan in sequence order, with ETAs, as the JSON text of ``GET …/plan``.
+
+    The plan is read often (every client polls it) and may hold hundreds of sequences: the stored part
+    of each ``PlannedSequence`` comes from the database as JSON text and only the part worked out on
+    reading is encoded here, so a read makes a few objects per sequence instead of parsing and
+    re-encoding every geometry (and the garbage collector has little to walk). The items are those the
+    writes answer with (``PlannedSequence`` models built by ``_assemble``; the tests compare them).
+    """
     project = get_project(pid)
     with cursor() as conn:
-        return _read_plan(conn, pid, project["configuration"])
+        rows = db.list_planned_text(conn, pid)
+        context = db.plan_context(conn, pid)
+    parts = [
+        "{" + json.dumps(computed, separators=(",", ":"))[1:-1] + "," + row["body"][1:]
+        for row, computed in _computed(rows, context, project["configuration"] or {}, now())
+    ]
+    return "[" + ",".join(parts) + "]"
 
 
 # ---------------------------------------------------------------- writing the plan
