@@ -269,7 +269,7 @@ def bench_planner(conn: Any, token: str) -> None:
     bare = []
     for _ in range(200):
         t0 = time.perf_counter()
-        rows = db_planner.list_planned(conn, PID)
+        rows = db_planner.list_planned_text(conn, PID)
         bare.append((time.perf_counter() - t0) * 1000)
     assert len(rows) == 200
     b50, b99 = percentiles(bare)
