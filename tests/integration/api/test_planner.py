@@ -376,8 +376,29 @@ def test_importing_a_raw_file_removes_its_planned_sequence(aws, client, project)
     shoot(aws, survey().sequence(56, 5212, start=START))
     assert sorted(plan(client)) == [57]
     assert count("SELECT count(*) FROM sequence WHERE sequence = 56") == 1
-    # The next planned sequence now starts after the one just acquired (when that is later than now).
     assert plan(client)[57]["estimated"] is True
+    # A processed file of a planned sequence number (no raw file seen) means it was acquired too.
+    shoot(aws, survey().sequence(57, 5214, start=START + timedelta(hours=2)), kinds=("final",))
+    assert plan(client) == {}
+
+
+def test_concurrent_additions_get_distinct_sequence_numbers(project):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from chalicelib.models.planner import PlannedSequenceIn
+    from chalicelib.services.planner import plan as service
+
+    def add(n):
+        try:
+            body = PlannedSequenceIn(line=5210 + 2 * (n % 4), fsp=1000 + n, lsp=1100)
+            return service.create("alpha", body).sequence
+        finally:
+            db.close()  # each thread's own connection
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        numbers = list(pool.map(add, range(12)))
+    assert sorted(numbers) == list(range(1, 13))
+    assert count("SELECT count(DISTINCT sequence) FROM planned_sequence") == 12
 
 
 # ------------------------------------------------------------------ the configuration
