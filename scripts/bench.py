@@ -9,7 +9,12 @@
   server ``make run`` uses (in its own process, the clients in theirs), next to
   the handler's own time from the server's request log; the throughput of 8
   concurrent keep-alive clients against one; ``GET /health`` over HTTP;
-- the event log's first page and a changes poll.
+- the event log's first page and a changes poll;
+- the planner: ``GET …/plan`` with 200 planned sequences and ``GET …/forecast`` on the
+  1M-point project, next to the bare query of the same plan rows.
+
+``python -m scripts.bench planner`` runs only what the planner's figures need (the preplot
+ingest, the 500 sequences, the planner).
 
 Runs against the private cluster (database ``dougal_bench``, recreated) and a
 local AWS endpoint on a free port.
@@ -78,6 +83,10 @@ def bare_copy(conn, rows: list[bytes], table: str, columns: str) -> float:
 def main() -> int:
     from scripts import localdb
 
+    only = sys.argv[1] if len(sys.argv) > 1 else None
+    if only not in (None, "planner"):
+        raise SystemExit(f"unknown part {only!r}; `python -m scripts.bench [planner]`")
+
     cluster = localdb.default_cluster()
     started_pg = localdb.start(cluster)
     url = localdb.ensure_database(cluster, "dougal_bench", recreate=True)
@@ -101,7 +110,7 @@ def main() -> int:
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
     try:
-        run(url)
+        run(url, only)
     finally:
         server.stop()
         from chalicelib import db
@@ -112,7 +121,7 @@ def main() -> int:
     return 0
 
 
-def run(url: str) -> None:
+def run(url: str, only: str | None = None) -> None:
     from chalicelib import db
     from chalicelib.db.migrate import migrate
     from chalicelib.models.projects import ProjectCreate
@@ -128,14 +137,14 @@ def run(url: str) -> None:
     conn = db.connection()
     work = Path(tempfile.mkdtemp(prefix="dougal-bench-"))
     try:
-        run_figures(conn, env, work)
+        run_figures(conn, env, work, only)
     finally:
         import shutil
 
         shutil.rmtree(work, ignore_errors=True)
 
 
-def run_figures(conn: Any, env: dict[str, str], work: Path) -> None:
+def run_figures(conn: Any, env: dict[str, str], work: Path, only: str | None = None) -> None:
     from dougal_sim import simulator as sim
 
     print(f"Dougal benchmark — {os.cpu_count()} cores — {datetime.now(UTC):%Y-%m-%d %H:%M} UTC\n", flush=True)
@@ -155,6 +164,13 @@ def run_figures(conn: Any, env: dict[str, str], work: Path) -> None:
     say("SPS preplot, 1,000,000 points: end to end", f"{figures['seconds']:.2f} s (goal <= 15 s)")
     say("  rows/s, ingest vs bare COPY", f"{figures['records'] / figures['seconds']:,.0f} vs {1e6 / bare:,.0f}")
     say("  worker peak memory", f"{figures['peak_mb']:.0f} MB")
+    if only == "planner":
+        _fill_sequences(conn, 400)  # a fifth of the points left to shoot: a forecast with work to do
+        from chalicelib.models.auth import Identity
+        from chalicelib.services import auth
+
+        bench_planner(conn, auth.issue_token(Identity(name="bench", role="guest")))
+        return
 
     # 10,000-shot, 2-source P1/11 sequence (about 30k records with the vessel records).
     line = big.lines[10]
@@ -231,6 +247,46 @@ def run_figures(conn: Any, env: dict[str, str], work: Path) -> None:
     )
     bench_http(token, work)
     bench_event_log(conn, token)
+    bench_planner(conn, token)
+
+
+def bench_planner(conn: Any, token: str) -> None:
+    """200 planned sequences of 5,000 points each over the 1M-point preplot, written through the service;
+    then the plan and the forecast through the Chalice test client, next to the bare query of the plan rows."""
+    from chalice.test import Client
+
+    import app
+    from chalicelib.db import planner as db_planner
+    from chalicelib.models.planner import PlannedSequenceIn
+    from chalicelib.services.planner import plan
+
+    started = time.perf_counter()
+    for n in range(200):
+        line = 5210 + 2 * (n % 100)
+        fsp, lsp = (1000, 5999) if n < 100 else (10999, 6000)
+        plan.create(PID, PlannedSequenceIn(sequence=2000 + n, line=line, fsp=fsp, lsp=lsp))
+    elapsed = time.perf_counter() - started
+    say("200 planned sequences of 5,000 points written", f"{elapsed:.1f} s, {elapsed * 5:.0f} ms each")
+    bare = []
+    for _ in range(200):
+        t0 = time.perf_counter()
+        rows = db_planner.list_planned_text(conn, PID)
+        bare.append((time.perf_counter() - t0) * 1000)
+    assert len(rows) == 200
+    b50, b99 = percentiles(bare)
+    with Client(app.app) as client:
+        p50, p99, response = _latency(client, f"/project/{PID}/plan", token)
+        assert len(json.loads(response.body)) == 200
+        say(f"GET /project/{PID}/plan (200 planned sequences)", f"p50 {p50:.1f} ms, p99 {p99:.1f} ms (goal <= 50 ms)")
+        say("  the bare query of the same 200 rows", f"p50 {b50:.1f} ms, p99 {b99:.1f} ms")
+        p50, p99, response = _latency(client, f"/project/{PID}/forecast", token)
+        found = json.loads(response.body)
+        say(
+            f"GET /project/{PID}/forecast ({found['remaining_points']:,} points to go)",
+            f"p50 {p50:.1f} ms, p99 {p99:.1f} ms (goal <= 50 ms)",
+        )
+        s50, s99, _ = _latency(client, f"/project/{PID}", token)
+        say(f"  GET /project/{PID} in the same run", f"p50 {s50:.1f} ms, p99 {s99:.1f} ms")
 
 
 COLD_BASELINE = (

@@ -2,7 +2,7 @@
 
 A wrong shape is refused when it is written (400 naming the path), not found later as a 500 on every
 event write (``labels``) or a crashed QC worker (``qc``). Keys the system does not read are kept as
-they are; ``planner``, ``navdata`` and ``asaqc`` are only required to be objects.
+they are; ``navdata`` and ``asaqc`` are only required to be objects.
 
 ``online.line.pattern.regex`` is written by a user and run on file content by the Python ``re`` engine
 (the linear-time ``google-re2`` has no wheel for Lambda's python3.11 runtime, glibc 2.26), so only
@@ -133,6 +133,54 @@ class Grid(_Open):
     epsg: StrictInt | None = Field(default=None, ge=1024, le=999_999)
 
 
+# The fields a planned sequence's name template may use, and the format specs allowed after them
+# (``{line:04d}``): plain ``str.format`` on anything else could reach attributes of the values.
+NAME_FIELDS = ("line", "sequence", "attempt", "direction")
+_FORMAT_SPEC = re.compile(r"0?[0-9]{0,2}d?")
+DEFAULT_NAME_TEMPLATE = "{direction}{line:04d}{attempt}{sequence:03d}S00000"
+
+
+def check_name_template(template: str) -> str:
+    """The template, or ValueError saying which part is refused."""
+    import string
+
+    try:
+        parts = list(string.Formatter().parse(template))
+    except ValueError as exc:
+        raise ValueError(f"not a valid template: {exc}") from exc
+    for _text, field, spec, conversion in parts:
+        if field is None:
+            continue
+        if field not in NAME_FIELDS:
+            raise ValueError(f"unknown field {{{field}}}; use {', '.join('{' + f + '}' for f in NAME_FIELDS)}")
+        if conversion is not None or not _FORMAT_SPEC.fullmatch(spec or ""):
+            raise ValueError(f"{{{field}}}: only a width such as {{{field}:04d}} is allowed")
+    return template
+
+
+class PlannerInfill(_Open):
+    run_in_points: StrictInt | None = Field(default=None, ge=0, le=10_000)
+
+
+class PlannerForecast(_Open):
+    days: StrictInt | None = Field(default=None, ge=1, le=365)
+
+
+class Planner(_Open):
+    """``configuration.planner``: line change time, shot interval, name template, infill and forecast."""
+
+    line_change_minutes: Number | None = Field(default=None, ge=0, le=10_080)
+    shot_interval_s: Number | None = Field(default=None, gt=0, le=3_600)
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    infill: PlannerInfill | None = None
+    forecast: PlannerForecast | None = None
+
+    @field_validator("name")
+    @classmethod
+    def _template(cls, value: str | None) -> str | None:
+        return check_name_template(value) if value is not None else None
+
+
 class Configuration(_Open):
     """What ``PUT …/configuration`` (and a new project's configuration) must look like."""
 
@@ -140,6 +188,6 @@ class Configuration(_Open):
     qc: dict[str, QcTestOverride] | None = None
     online: Online | None = None
     grid: Grid | None = None
-    planner: dict[str, Any] | None = None
+    planner: Planner | None = None
     navdata: dict[str, Any] | None = None
     asaqc: dict[str, Any] | None = None

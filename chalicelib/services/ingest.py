@@ -450,6 +450,9 @@ def import_shots(
     from chalicelib.services import events
 
     events.sync_sequence_events(conn, pid, ident.sequence)
+    from chalicelib.services.planner import plan as planner
+
+    planner.sequence_acquired(conn, pid, ident.sequence)
     return Outcome("imported", None, counter.records, ident.sequence)
 
 

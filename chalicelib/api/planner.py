@@ -1,0 +1,62 @@
+"""Spec tag "planner": the plan of sequences to shoot, infill proposals and the completion forecast."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalice import Blueprint, Response
+
+from chalicelib import errors
+from chalicelib.api import http
+from chalicelib.api.http import route
+from chalicelib.models.planner import PlannedSequenceIn
+from chalicelib.services.planner import plan
+
+bp = Blueprint(__name__)
+
+
+def _location(project: str, sequence: int) -> dict[str, str]:
+    return {"Location": f"/project/{project}/plan/{sequence}"}
+
+
+@route(bp, "/project/{project}/plan")
+def list_plan(project: str) -> Any:
+    return Response(body=plan.list_plan_json(project), status_code=200, headers={"Content-Type": "application/json"})
+
+
+@route(bp, "/project/{project}/plan", methods=("POST",))
+def create_planned_sequence(project: str) -> Any:
+    created = plan.create(project, http.parse_body(bp.current_request, PlannedSequenceIn))
+    return http.json_response(created, status=201, headers=_location(project, created.sequence))
+
+
+@route(bp, "/project/{project}/plan", methods=("PUT",))
+def replace_planned_sequence(project: str) -> Any:
+    changed = plan.replace(project, http.parse_body(bp.current_request, PlannedSequenceIn))
+    return http.json_response(changed, status=201, headers=_location(project, changed.sequence))
+
+
+@route(bp, "/project/{project}/plan/{sequence}", methods=("PATCH",))
+def update_planned_sequence(project: str, sequence: str) -> Any:
+    number = http.int_param(sequence, "sequence")
+    changed = plan.update(project, number, http.parse_body(bp.current_request, PlannedSequenceIn))
+    return http.json_response(changed, status=201, headers=_location(project, changed.sequence))
+
+
+@route(bp, "/project/{project}/plan/{sequence}", methods=("DELETE",))
+def delete_planned_sequence(project: str, sequence: str) -> Any:
+    plan.delete(project, http.int_param(sequence, "sequence"))
+    return http.empty_response()
+
+
+@route(bp, "/project/{project}/plan/infill", methods=("POST",))
+def propose_infill(project: str) -> Any:
+    add = http.query_params(bp.current_request).get("add", "false").lower()
+    if add not in ("true", "false"):
+        raise errors.BadRequestError(f"add must be true or false, not {add[:40]!r}")
+    return http.json_response(plan.propose_infill(project, add == "true"), status=201 if add == "true" else 200)
+
+
+@route(bp, "/project/{project}/forecast")
+def get_forecast(project: str) -> Any:
+    return http.json_response(plan.forecast(project))
