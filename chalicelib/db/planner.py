@@ -5,9 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from psycopg.types.json import Jsonb
-
-from chalicelib.db import Connection, Row
+from chalicelib.db import Connection, Row, jsonb
 from chalicelib.db.queries import queries
 
 Q = queries("planner")
@@ -41,8 +39,8 @@ def _values(pid: str, row: dict[str, Any]) -> dict[str, Any]:
     return {
         **row,
         "pid": pid,
-        "meta": Jsonb(row["meta"]),
-        "geometry": Jsonb(row["geometry"]),
+        "meta": jsonb(row["meta"]),
+        "geometry": jsonb(row["geometry"]),
     }
 
 

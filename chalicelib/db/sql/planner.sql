@@ -56,7 +56,7 @@ SELECT EXISTS (SELECT 1 FROM preplot_line WHERE pid = %(pid)s AND line = %(line)
 -- name: line_points_between
 SELECT point, easting, northing, lon, lat
 FROM preplot_point
-WHERE pid = %(pid)s AND line = %(line)s AND point BETWEEN %(low)s AND %(high)s
+WHERE pid = %(pid)s AND line = %(line)s AND point BETWEEN %(low)s AND %(high)s AND NOT alternative
 ORDER BY point;
 
 -- name: plan_context
@@ -78,7 +78,7 @@ SELECT p.line, p.point, p.easting, p.northing, p.lon, p.lat, (p.ntba OR l.ntba) 
                  AND NOT q.ntbp) AS acquired
 FROM preplot_point p
 JOIN preplot_line l ON l.pid = p.pid AND l.line = p.line
-WHERE p.pid = %(pid)s
+WHERE p.pid = %(pid)s AND NOT p.alternative  -- alternative positions (SPS point index) are not points to shoot
 ORDER BY p.line, p.point;
 
 -- name: qc_rejected_points

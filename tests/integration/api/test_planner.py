@@ -477,7 +477,7 @@ def test_infill_finds_exactly_the_gaps_plus_run_in(client, gappy):
     )
     assert sorted(r["point"] for r in rows) == [1010, 1060]
     accepted = [r["id"] for r in rows if r["point"] == 1010]
-    assert api(client, "POST", "/project/alpha/qc/results/accept", accepted)[0] == 200
+    assert api(client, "POST", "/project/alpha/qc/results/accept", accepted)[0] == 204
     assert api(client, "PATCH", "/project/alpha/line/5218", {"ntba": True})[0] == 204
 
     status, proposals, _ = api(client, "POST", "/project/alpha/plan/infill")
