@@ -6,7 +6,7 @@ Routes live in ``chalicelib/api/<tag>.py``, event handlers in
 
 from chalice import Chalice
 
-from chalicelib.api import auth, events, files, health, metadata, preplots, projects, qc, sequences
+from chalicelib.api import asaqc, auth, events, files, health, metadata, preplots, projects, qc, sequences
 from chalicelib.api.middleware import authenticate
 from chalicelib.handlers import ingest, migrate
 from chalicelib.handlers import qc as qc_handlers
@@ -19,3 +19,6 @@ for blueprint in (health.bp, auth.bp, projects.bp, metadata.bp, files.bp, preplo
     app.register_blueprint(blueprint)
 for blueprint in (ingest.bp, qc_handlers.bp, migrate.bp):
     app.register_blueprint(blueprint)
+# The outgoing transfer queue (spec tag "asaqc"): its routes; PDF line logs are binary answers.
+app.register_blueprint(asaqc.bp)
+app.api.binary_types.append("application/pdf")

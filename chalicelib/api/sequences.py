@@ -51,12 +51,15 @@ def list_sequences(project: str) -> Any:
 
 @route(bp, "/project/{project}/sequence/{sequence}")
 def get_sequence(project: str, sequence: str) -> Any:
-    from chalicelib.services import seis
+    from chalicelib.services import linelog, seis
 
     number = http.int_param(sequence, "sequence")
-    if http.negotiate(bp.current_request, [JSON, seis.MEDIA_TYPE]) == seis.MEDIA_TYPE:
+    representation = http.negotiate(bp.current_request, [JSON, seis.MEDIA_TYPE, linelog.MEDIA_TYPE])
+    if representation == seis.MEDIA_TYPE:
         sequences.get_sequence(project, number)  # 404 for an unknown project or sequence
         return http.json_response(seis.export(project, [number]), headers={"Content-Type": seis.MEDIA_TYPE})
+    if representation == linelog.MEDIA_TYPE:  # the PDF line log, as ASAQC transfers send it
+        return http.binary_response(linelog.pdf(project, number), linelog.MEDIA_TYPE)
     return http.json_response(sequences.get_sequence(project, number))
 
 

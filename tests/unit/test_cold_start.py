@@ -16,7 +16,20 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-HEAVY = ("psycopg", "boto3", "botocore", "pyproj", "argon2", "numpy", "pydantic_settings", "moto", "dougal_sim")
+HEAVY = (
+    "psycopg",
+    "boto3",
+    "botocore",
+    "pyproj",
+    "argon2",
+    "numpy",
+    "pydantic_settings",
+    "moto",
+    "dougal_sim",
+    "fpdf",
+    "PIL",
+    "fontTools",
+)
 
 
 def loaded_after(statement: str) -> set[str]:
