@@ -10,6 +10,7 @@ from chalicelib.api import asaqc, auth, events, files, health, metadata, preplot
 from chalicelib.api.middleware import authenticate
 from chalicelib.handlers import ingest, migrate
 from chalicelib.handlers import qc as qc_handlers
+from chalicelib.handlers import queue as queue_handlers
 
 # Logs go through the powertools logger (chalicelib.observability), not Chalice's own handler.
 app = Chalice(app_name="dougal", configure_logs=False)
@@ -21,4 +22,5 @@ for blueprint in (ingest.bp, qc_handlers.bp, migrate.bp):
     app.register_blueprint(blueprint)
 # The outgoing transfer queue (spec tag "asaqc"): its routes; PDF line logs are binary answers.
 app.register_blueprint(asaqc.bp)
+app.register_blueprint(queue_handlers.bp)
 app.api.binary_types.append("application/pdf")

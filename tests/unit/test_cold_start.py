@@ -46,6 +46,7 @@ def loaded_after(statement: str) -> set[str]:
         "import chalicelib.handlers.ingest",
         "import chalicelib.handlers.qc",
         "import chalicelib.handlers.migrate",
+        "import chalicelib.handlers.queue",
     ],
 )
 def test_nothing_heavy_is_imported_at_start(statement):
