@@ -109,14 +109,16 @@ def make_client() -> remote.VesselTrackClient:
 
 def process_due(
     client: remote.VesselTrackClient | None = None,
-    render: Render = line_log_files,
-    now: Callable[[], datetime] = _utcnow,
+    render: Render | None = None,
+    now: Callable[[], datetime] | None = None,
     limit: int | None = None,
     should_stop: Callable[[], bool] = lambda: False,
 ) -> RunReport:
     """Send due items until none is left, ``limit`` items were taken, or ``should_stop()`` says so."""
     from chalicelib.settings import get_settings
 
+    now = now or _utcnow
+    render = render or line_log_files
     report = RunReport()
     limit = limit if limit is not None else get_settings().asaqc_batch
     if client is None:
