@@ -184,8 +184,10 @@ def _track_plot(doc: Any, track: list[dict[str, Any]]) -> None:
         for t in track
         if t["easting"] is not None and t["northing"] is not None
     ]
+    unit = "m (grid)"
     if not positions:
         positions = [(float(t["lon"]), float(t["lat"]), t["point"]) for t in track if t["lon"] is not None]
+        unit = "degrees (WGS 84)"
     if len(positions) < 2:
         return
     size = 70.0
@@ -216,5 +218,6 @@ def _track_plot(doc: Any, track: list[dict[str, Any]]) -> None:
         doc.text(min(px + 1.5, x0 + size + 1), py, plain(f"{tag} {point}"))
     doc.set_xy(x0 + size + 6, y0)
     doc.set_font("Helvetica", "", 8)
-    doc.multi_cell(70, 4, plain(f"Box {span:,.0f} units across, north up.\n{len(positions)} positions shown."))
+    across = f"{span:,.0f}" if unit.startswith("m") else f"{span:.4f}"
+    doc.multi_cell(70, 4, plain(f"Square of {across} {unit}, north up.\n{len(positions)} positions shown."))
     doc.set_y(y0 + size + 2)
