@@ -140,8 +140,29 @@ def test_queue_answers_validate_against_the_contract(spec, client, aws):
     assert created.status_code == 202, created.body
     for item in json.loads(created.body):
         queue_item_validator(spec).validate(item)
+    # One sent, one failed (and its retry queued): results of both kinds, parent_id of both kinds.
+    from chalicelib.clients import asaqc as remote
+    from chalicelib.db import queue as db_queue
+    from chalicelib.services.queue import sender
+    from scripts.fake_vessel_track import FakeVesselTrack
+
+    remote.forget_tokens()
+    fake = FakeVesselTrack()
+    fake.inject("refused")
+    credentials = remote.Credentials(
+        "http://vt.test/oauth2/token", fake.client_id, fake.client_secret, "", "http://vt.test"
+    )
+    client_ = remote.VesselTrackClient(credentials, transport=fake.transport())
+
+    def files(pid, n, suffix):
+        return [sender.OutgoingFile(f"{n}{suffix}.json", b"{}"), sender.OutgoingFile(f"{n}.pdf", b"%")]
+
+    report = sender.process_due(client=client_, render=files)
+    assert len(report.sent) == 1 and len(report.failed) == 1 and len(report.retries) == 1
+    remote.forget_tokens()
+    db_queue.close_journal()
     listed = _get(client, "/queue/outgoing/asaqc")
-    assert len(listed) == 2
+    assert sorted(i["status"] for i in listed) == ["failed", "queued", "sent"]
     for item in listed:
         queue_item_validator(spec).validate(item)
 
