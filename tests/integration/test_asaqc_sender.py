@@ -394,7 +394,7 @@ class SlowTransport:
         self.inner = fake.transport()
 
     def request(self, *args):
-        time.sleep(0.002)
+        time.sleep(0.005)
         return self.inner.request(*args)
 
 
