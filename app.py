@@ -7,6 +7,7 @@ Routes live in ``chalicelib/api/<tag>.py``, event handlers in
 from chalice import Chalice
 
 from chalicelib.api import (
+    asaqc,
     auth,
     capabilities,
     events,
@@ -24,6 +25,7 @@ from chalicelib.api import (
 from chalicelib.api.middleware import authenticate
 from chalicelib.handlers import authorizer, ingest, migrate
 from chalicelib.handlers import qc as qc_handlers
+from chalicelib.handlers import queue as queue_handlers
 
 # Logs go through the powertools logger (chalicelib.observability), not Chalice's own handler.
 app = Chalice(app_name="dougal", configure_logs=False)
@@ -47,3 +49,7 @@ for blueprint in (
     app.register_blueprint(blueprint)
 for blueprint in (ingest.bp, qc_handlers.bp, migrate.bp, authorizer.bp):
     app.register_blueprint(blueprint)
+# The outgoing transfer queue (spec tag "asaqc"): its routes; PDF line logs are binary answers.
+app.register_blueprint(asaqc.bp)
+app.register_blueprint(queue_handlers.bp)
+app.api.binary_types.append("application/pdf")

@@ -95,6 +95,20 @@ class Settings(BaseModel):
     qc_queue: str = "dougal-dev-qc"
     asaqc_queue: str = "dougal-dev-asaqc"
 
+    # ASAQC transfers (the client's Vessel Track API). The credentials (token_url or tenant_id,
+    # client_id, client_secret, scope, api_url, subscription_key) are a JSON secret in Secrets
+    # Manager; api_url and token_url set here take precedence (the local stack's fake server).
+    asaqc_secret_id: str | None = None
+    asaqc_api_url: str | None = None
+    asaqc_token_url: str | None = None
+    # Seconds one call to the remote may take before it counts as timed out (its outcome unknown).
+    asaqc_timeout_seconds: float = Field(default=20.0, gt=0, le=120)
+    # Whether the remote answers GET {api_url}/vt/v1/api/receipts?idempotencyKey=… (the fake server
+    # does; the real API, as far as its documentation goes, does not): see README "ASAQC transfers".
+    asaqc_receipt_lookup: bool = False
+    # Items one sender run takes at most (a run also stops early when its Lambda runs short of time).
+    asaqc_batch: int = Field(default=50, ge=1, le=1000)
+
     @field_validator("implicit_guest_networks", mode="before")
     @classmethod
     def _networks(cls, value: object) -> object:

@@ -10,7 +10,11 @@ Ctrl-C or SIGTERM stops everything it started. Its pid is kept in
 (``python -m scripts.dev_stack clean-data``) can stop it before deleting the
 data: the cluster's files (see ``scripts.localdb``) and ``.local/``.
 
-Environment: DOUGAL_PORT (8000), DOUGAL_AWS_PORT (4566), DOUGAL_UPLOAD_BUCKET
+The fake Vessel Track API (``scripts.fake_vessel_track``) runs on DOUGAL_VESSEL_TRACK_PORT
+(8025): the ASAQC sender is pointed at it (settings) with its client secret in the local Secrets
+Manager, so queued transfers arrive there.
+
+Environment: DOUGAL_PORT (8000), DOUGAL_AWS_PORT (4566), DOUGAL_VESSEL_TRACK_PORT (8025), DOUGAL_UPLOAD_BUCKET
 (dougal-uploads), DOUGAL_LOCAL_PASSWORD (generated and printed when unset),
 DOUGAL_DEMO (1), DATABASE_URL (the private cluster when unset), DOUGAL_PG_PORT
 (54320), DOUGAL_LOCAL_DIR (.local).
@@ -18,6 +22,7 @@ DOUGAL_DEMO (1), DATABASE_URL (the private cluster when unset), DOUGAL_PG_PORT
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 import shutil
@@ -32,6 +37,7 @@ from scripts import localdb
 ROOT = Path(__file__).resolve().parent.parent
 LOCAL_ACCOUNTS = ("master", "user", "guest")
 JWT_SECRET_ID = "dougal/local/jwt"  # noqa: S105 - the name of the secret, not its value
+ASAQC_SECRET_ID = "dougal/local/asaqc"  # noqa: S105 - the name of the secret, not its value
 
 
 def say(text: str) -> None:
@@ -86,6 +92,7 @@ def clean_data() -> int:
 def main() -> int:
     port = int(os.environ.get("DOUGAL_PORT", "8000"))
     aws_port = int(os.environ.get("DOUGAL_AWS_PORT", "4566"))
+    os.environ.setdefault("DOUGAL_VESSEL_TRACK_PORT", "8025")
     local = local_dir()
     stop = threading.Event()
     signal.signal(signal.SIGINT, lambda *_: stop.set())
@@ -126,12 +133,17 @@ def serve(port: int, aws_port: int, local: Path, stop: threading.Event) -> int:
             "DOUGAL_JWT_SECRET_ID": JWT_SECRET_ID,
             "DOUGAL_COOKIE_SECURE": os.environ.get("DOUGAL_COOKIE_SECURE", "false"),
             "DOUGAL_STAGE": "dev",
+            # The ASAQC sender talks to the fake Vessel Track API started below.
+            "DOUGAL_ASAQC_SECRET_ID": ASAQC_SECRET_ID,
+            "DOUGAL_ASAQC_API_URL": f"http://127.0.0.1:{os.environ['DOUGAL_VESSEL_TRACK_PORT']}",
+            "DOUGAL_ASAQC_TOKEN_URL": f"http://127.0.0.1:{os.environ['DOUGAL_VESSEL_TRACK_PORT']}/oauth2/token",
+            "DOUGAL_ASAQC_RECEIPT_LOOKUP": "true",
         }
     )
     os.environ.pop("AWS_SESSION_TOKEN", None)
     os.environ.pop("DOUGAL_JWT_SECRET", None)
 
-    moto = server = dispatcher = None
+    moto = server = dispatcher = vessel_track = None
     try:
         from chalicelib import db
         from chalicelib.db.migrate import migrate
@@ -156,6 +168,14 @@ def serve(port: int, aws_port: int, local: Path, stop: threading.Event) -> int:
         provision(settings)
         aws.secrets().create_secret(Name=JWT_SECRET_ID, SecretString=local_signing_key(local))
         say(f"local AWS endpoint on http://127.0.0.1:{aws_port} (bucket {settings.upload_bucket})")
+
+        from scripts.fake_vessel_track import FakeServer, FakeVesselTrack
+
+        fake = FakeVesselTrack(client_id="dougal-local")
+        vessel_track = FakeServer(fake, port=int(os.environ["DOUGAL_VESSEL_TRACK_PORT"])).start()
+        credentials = {"client_id": fake.client_id, "client_secret": fake.client_secret, "scope": "local"}
+        aws.secrets().create_secret(Name=ASAQC_SECRET_ID, SecretString=json.dumps(credentials))
+        say(f"fake Vessel Track API on {vessel_track.url} (received files: {vessel_track.url}/fake/receipts)")
 
         password = os.environ.get("DOUGAL_LOCAL_PASSWORD")
         generated = not password
@@ -188,6 +208,8 @@ def serve(port: int, aws_port: int, local: Path, stop: threading.Event) -> int:
             server.stop()
         if dispatcher is not None:
             dispatcher.stop()
+        if vessel_track is not None:
+            vessel_track.stop()
         if moto is not None:
             moto.stop()
         try:

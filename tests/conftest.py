@@ -59,8 +59,10 @@ def database_url(cluster: localdb.Cluster) -> Iterator[str]:
     os.environ["DOUGAL_DATABASE_URL"] = url
     yield url
     from chalicelib import db
+    from chalicelib.db import queue as db_queue
 
     db.close()
+    db_queue.close_journal()
 
 
 @pytest.fixture

@@ -116,6 +116,11 @@ def json_response(body: Any, status: int = 200, headers: dict[str, str] | None =
     )
 
 
+def binary_response(body: bytes, content_type: str, status: int = 200) -> Response:
+    """Bytes as they are (the media type must be one of ``app.api.binary_types``)."""
+    return Response(body=body, status_code=status, headers={"Content-Type": content_type})
+
+
 def empty_response(status: int = 204, headers: dict[str, str | list[str]] | None = None) -> Response:
     return Response(body="", status_code=status, headers=dict(headers or {}))
 

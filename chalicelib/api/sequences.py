@@ -42,7 +42,8 @@ def as_feature(body: dict[str, Any]) -> dict[str, Any]:
 
 JSON, GEOJSON = "application/json", "application/geo+json"
 SEIS = "application/vnd.seis+json"  # services/seis.MEDIA_TYPE, named here so the module stays light to import
-SEQUENCE_REPRESENTATIONS = (JSON, SEIS)
+PDF = "application/pdf"  # services/linelog.MEDIA_TYPE: the line log ASAQC transfers send
+SEQUENCE_REPRESENTATIONS = (JSON, SEIS, PDF)
 SHOTPOINT_REPRESENTATIONS = (JSON, GEOJSON)
 
 
@@ -54,12 +55,15 @@ def list_sequences(project: str) -> Any:
 
 @route(bp, "/project/{project}/sequence/{sequence}", media_types=SEQUENCE_REPRESENTATIONS)
 def get_sequence(project: str, sequence: str) -> Any:
-    from chalicelib.services import seis
+    from chalicelib.services import linelog, seis
 
     number = http.int_param(sequence, "sequence")
-    if http.negotiate(bp.current_request, SEQUENCE_REPRESENTATIONS) == SEIS:
+    representation = http.negotiate(bp.current_request, SEQUENCE_REPRESENTATIONS)
+    if representation == SEIS:
         sequences.get_sequence(project, number)  # 404 for an unknown project or sequence
         return http.json_response(seis.export(project, [number]), headers={"Content-Type": seis.MEDIA_TYPE})
+    if representation == PDF:  # the PDF line log, as ASAQC transfers send it
+        return http.binary_response(linelog.pdf(project, number), linelog.MEDIA_TYPE)
     return http.json_response(sequences.get_sequence(project, number))
 
 

@@ -78,6 +78,11 @@ def _entry(label: str, event: dict[str, Any], sequence: dict[str, Any], qc: list
 def export(pid: str, sequences: list[int] | None) -> dict[str, Any]:
     get_project(pid)
     rows, events = db_seis.sequences_with_events(pid, sequences)
+    return document(pid, rows, events)
+
+
+def document(pid: str, rows: list[dict[str, Any]], events: list[dict[str, Any]]) -> dict[str, Any]:
+    """The Seis+JSON of sequences and their anchored events as ``db.seis.sequences_with_events`` reads them."""
     by_sequence: dict[int, list[dict[str, Any]]] = {}
     for event in events:
         by_sequence.setdefault(event["sequence"], []).append(event)

@@ -19,9 +19,9 @@ import yaml
 from app import app
 
 SPEC_PATH = Path(__file__).resolve().parents[3] / "shared" / "spec" / "dougal-api.yaml"
-BUILT_TAGS = {"project", "preplot", "sequences", "login", "log", "qc", "metadata", "planner"}
+BUILT_TAGS = {"project", "preplot", "sequences", "login", "log", "qc", "metadata", "planner", "asaqc"}
 # Tags whose issues are still open: their operations are not routed yet.
-PENDING_TAGS = {"navdata", "asaqc"}
+PENDING_TAGS = {"navdata"}
 # Operations tagged "project" that belong to those later capabilities (labels come with the event log).
 PENDING_OPERATIONS: set[str] = set()
 
@@ -220,3 +220,60 @@ def _validate_plan(spec, client):
     assert json.loads(proposals.body)
     for proposal in json.loads(proposals.body):
         validator(spec, "PlannedSequence").validate(proposal)
+
+
+def queue_item_validator(spec):
+    """QueueItem with the contract's known slip settled: ``results`` is an array, one element per file
+    sent (every example shows it so), each element the object the schema declares. ``parent_id`` is
+    null for a first request, as every example shows (the schema forgot ``nullable``)."""
+    schemas = copy.deepcopy(spec["components"]["schemas"])
+    properties = schemas["QueueItem"]["properties"]
+    properties["results"] = {"type": "array", "items": properties["results"]}
+    properties["parent_id"] = {**properties["parent_id"], "nullable": True}
+    return jsonschema.Draft7Validator(_jsonschema(schemas["QueueItem"], schemas))
+
+
+def test_queue_answers_validate_against_the_contract(spec, client, aws):
+    from tests.integration.factories import as_role, make_project
+
+    make_project("alpha")
+    headers = {**as_role("user"), "Content-Type": "application/json"}
+    body = json.dumps([{"project": "alpha", "sequence": 55}, {"project": "alpha", "sequence": 56}])
+    created = client.post("/queue/outgoing/asaqc", headers=headers, body=body)
+    assert created.status_code == 202, created.body
+    for item in json.loads(created.body):
+        queue_item_validator(spec).validate(item)
+    # One sent, one failed (and its retry queued): results of both kinds, parent_id of both kinds.
+    from chalicelib.clients import asaqc as remote
+    from chalicelib.db import queue as db_queue
+    from chalicelib.services.queue import sender
+    from scripts.fake_vessel_track import FakeVesselTrack
+
+    remote.forget_tokens()
+    fake = FakeVesselTrack()
+    fake.inject("refused")
+    credentials = remote.Credentials(
+        "http://vt.test/oauth2/token", fake.client_id, fake.client_secret, "", "http://vt.test"
+    )
+    client_ = remote.VesselTrackClient(credentials, transport=fake.transport())
+
+    def files(pid, n, suffix):
+        return [sender.OutgoingFile(f"{n}{suffix}.json", b"{}"), sender.OutgoingFile(f"{n}.pdf", b"%")]
+
+    report = sender.process_due(client=client_, render=files)
+    assert len(report.sent) == 1 and len(report.failed) == 1 and len(report.retries) == 1
+    remote.forget_tokens()
+    db_queue.close_journal()
+    listed = _get(client, "/queue/outgoing/asaqc")
+    assert sorted(i["status"] for i in listed) == ["failed", "queued", "sent"]
+    for item in listed:
+        queue_item_validator(spec).validate(item)
+
+
+def test_the_queue_item_check_sees_a_wrong_shape(spec):
+    item = {"item_id": 1, "status": "sent", "payload": {"project": "a", "sequence": 1, "mimetype": "x"}}
+    queue_item_validator(spec).validate({**item, "results": [{"digest": {"sha256": {"hex": "ab"}}, "response": {}}]})
+    with pytest.raises(jsonschema.ValidationError):
+        queue_item_validator(spec).validate({**item, "results": {"digest": {"sha256": {"hex": "ab"}}}})
+    with pytest.raises(jsonschema.ValidationError):
+        queue_item_validator(spec).validate({**item, "status": "done", "results": []})

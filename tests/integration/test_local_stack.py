@@ -106,6 +106,7 @@ class Stack:
     def __init__(self, checkout: Path) -> None:
         self.checkout = checkout
         self.port, self.aws_port, self.pg_port = free_port(), free_port(), free_port()
+        self.vessel_track_port = free_port()
         self.process: subprocess.Popen | None = None
         self.log = checkout.parent / "run.log"
         self.cluster = localdb.cluster_for(checkout / ".local", self.pg_port)
@@ -115,6 +116,7 @@ class Stack:
             DOUGAL_PORT=str(self.port),
             DOUGAL_AWS_PORT=str(self.aws_port),
             DOUGAL_PG_PORT=str(self.pg_port),
+            DOUGAL_VESSEL_TRACK_PORT=str(self.vessel_track_port),
             DOUGAL_LOCAL_PASSWORD=PASSWORD,
             DOUGAL_DEMO="1",
         )
@@ -212,6 +214,21 @@ def test_make_run_from_a_folder_postgres_cannot_enter(checkout):
         # Requests on one connection cost what their handler costs: no 40 ms delayed-ACK stalls.
         assert statistics.median(keep_alive_ms(stack.port, "/project/demo", cookie)) < 30
         assert statistics.median(keep_alive_ms(stack.port, "/health", {})) < 30
+        # A line log queued for the client arrives at the fake Vessel Track API, on its own port.
+        sequences = json.loads(request(stack.port, "GET", "/project/demo/sequence", headers=cookie)[2])
+        number = next(s["sequence"] for s in sequences if s["status"] == "final")
+        queued = request(stack.port, "POST", "/queue/outgoing/asaqc", [{"project": "demo", "sequence": number}], cookie)
+        assert queued[0] == 202, queued
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            receipts = json.loads(request(stack.vessel_track_port, "GET", "/fake/receipts")[2])
+            if len(receipts) == 2:
+                break
+            time.sleep(0.5)
+        assert [r["fileName"].rsplit(".", 1)[1] for r in receipts] == ["json", "pdf"]
+        listed = json.loads(request(stack.port, "GET", "/queue/outgoing/asaqc", headers=cookie)[2])
+        assert [i["status"] for i in listed] == ["sent"]
+        assert [r["digest"]["sha256"]["hex"] for r in listed[0]["results"]] == [r["sha256"] for r in receipts]
 
         # Ctrl-C: everything it started stops, nothing is left running.
         stack.process.send_signal(signal.SIGINT)

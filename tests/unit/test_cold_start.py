@@ -16,7 +16,20 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-HEAVY = ("psycopg", "boto3", "botocore", "pyproj", "argon2", "numpy", "pydantic_settings", "moto", "dougal_sim")
+HEAVY = (
+    "psycopg",
+    "boto3",
+    "botocore",
+    "pyproj",
+    "argon2",
+    "numpy",
+    "pydantic_settings",
+    "moto",
+    "dougal_sim",
+    "fpdf",
+    "PIL",
+    "fontTools",
+)
 
 
 def loaded_after(statement: str) -> set[str]:
@@ -33,6 +46,7 @@ def loaded_after(statement: str) -> set[str]:
         "import chalicelib.handlers.ingest",
         "import chalicelib.handlers.qc",
         "import chalicelib.handlers.migrate",
+        "import chalicelib.handlers.queue",
     ],
 )
 def test_nothing_heavy_is_imported_at_start(statement):

@@ -26,6 +26,7 @@ IMPORT_NAMES = {  # requirement name → the module it is imported as
     "aws-lambda-powertools": "aws_lambda_powertools",
     "pyproj": "pyproj",
     "numpy": "numpy",
+    "fpdf2": "fpdf",
 }
 
 

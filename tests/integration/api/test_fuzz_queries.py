@@ -41,8 +41,17 @@ QUERY_PARAMETERS: dict[str, list[str]] = {
     "/project/{project}/receiver": ["line", "limit", "offset"],
     "/project/{project}/qc/results": ["limit", "offset"],
     "/project/{project}/qc/results/sequence/{sequence}": ["limit", "offset"],
+    "/queue/outgoing/asaqc": ["status", "order", "dir", "limit", "offset"],
 }
-ACCEPT = ["application/json", "text/csv", "application/geo+json", "application/vnd.seis+json", "*/*", "x/y;q=abc"]
+ACCEPT = [
+    "application/json",
+    "text/csv",
+    "application/geo+json",
+    "application/vnd.seis+json",
+    "application/pdf",
+    "*/*",
+    "x/y;q=abc",
+]
 
 text = st.text(alphabet=st.characters(exclude_categories=["Cs"]), max_size=40)
 integers = st.integers(min_value=-(2**70), max_value=2**70).map(str)

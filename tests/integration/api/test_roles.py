@@ -68,6 +68,9 @@ MATRIX: list[tuple[str, str, str, int, object]] = [
     ("DELETE", "/project/{project}/qc/results/sequence/{sequence}", "user", 404, None),
     ("POST", "/project/{project}/qc/results/accept", "user", 400, [99999]),
     ("POST", "/project/{project}/qc/results/unaccept", "user", 400, [99999]),
+    ("GET", "/queue/outgoing/asaqc", "guest", 200, None),
+    ("POST", "/queue/outgoing/asaqc", "user", 202, [{"project": "alpha", "sequence": 55}]),
+    ("DELETE", "/queue/outgoing/asaqc/{id}", "user", 404, None),
 ]
 
 CALLERS = ["none", "guest", "user", "master"]
@@ -129,8 +132,9 @@ def test_every_route_is_in_the_matrix():
 @pytest.mark.parametrize("caller", CALLERS)
 @pytest.mark.parametrize(("method", "path", "needed", "ok", "body"), CASES, ids=[f"{c[0]} {c[1]}" for c in CASES])
 def test_route_access(request, client, method, path, needed, ok, body, caller, scope):
-    if path in ("/health", "/status") or "/qc/" in path:
-        request.getfixturevalue("aws")  # health looks at the queues; QC deletions send regeneration messages
+    if path in ("/health", "/status") or "/qc/" in path or path.startswith("/queue/"):
+        # health and status look at the queues; QC deletions send regeneration messages; transfers send wake-ups
+        request.getfixturevalue("aws")
     nested = _nested(MAX_PATH_DEPTH)
     make_project("alpha", configuration=nested)
     make_project("beta", configuration=nested)

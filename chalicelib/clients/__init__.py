@@ -1,0 +1,1 @@
+"""Outbound HTTP clients: small, fake-able, standard library only (no SDK at import time)."""

@@ -1,0 +1,185 @@
+"""A transfer end to end, as in AWS: POST → wake-up on the asaqc queue (moto) → the worker → the Vessel
+Track API (the fake, over HTTP on a loopback port, credentials from Secrets Manager); and the same
+through the five-minute schedule. The files that arrive are the line log's Seis+JSON and PDF."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+from datetime import UTC, datetime
+
+import pytest
+
+from chalicelib import db
+from dougal_sim import simulator as sim
+from scripts.fake_vessel_track import FakeServer, FakeVesselTrack
+from tests.integration.conftest import reload_settings
+from tests.integration.factories import as_role, make_project
+from tests.integration.ingest_support import CONFIGURATION, deliver_all, dispatcher, run_qc, upload
+
+SECRET_ID = "dougal/test/asaqc"
+
+
+@pytest.fixture
+def survey(aws):
+    make_project("alpha", configuration=CONFIGURATION)
+    srv = sim.Survey(num_lines=2, points_per_line=60)
+    upload(aws, "alpha/preplot/p.sps", sim.write_sps_preplot(srv))
+    truth = srv.sequence(55, 5210, start=datetime(2021, 10, 8, 23, 50, tzinfo=UTC), missing=[1010])
+    upload(aws, "alpha/final/s.p111", sim.write_p111(truth))
+    run_qc()
+    return truth
+
+
+@pytest.fixture
+def vessel_track(aws, monkeypatch):
+    """The fake on a loopback port; the sender pointed at it as the local stack points it."""
+    from chalicelib.clients import asaqc as remote
+    from chalicelib.db import queue as db_queue
+
+    fake = FakeVesselTrack(client_id="dougal-test", subscription_key="sub-key")
+    server = FakeServer(fake, delay_seconds=0.5).start()
+    aws.secrets().create_secret(
+        Name=SECRET_ID,
+        SecretString=json.dumps(
+            {
+                "client_id": fake.client_id,
+                "client_secret": fake.client_secret,
+                "scope": "api://vessel-track/.default",
+                "subscription_key": "sub-key",
+                "api_url": "https://vessel-track.invalid",  # the settings below take precedence
+            }
+        ),
+    )
+    monkeypatch.setenv("DOUGAL_ASAQC_SECRET_ID", SECRET_ID)
+    monkeypatch.setenv("DOUGAL_ASAQC_API_URL", server.url)
+    monkeypatch.setenv("DOUGAL_ASAQC_TOKEN_URL", server.url + "/oauth2/token")
+    monkeypatch.setenv("DOUGAL_ASAQC_RECEIPT_LOOKUP", "true")
+    reload_settings()
+    remote.forget_tokens()
+    yield fake
+    server.stop()
+    remote.forget_tokens()
+    db_queue.close_journal()
+
+
+def post(client, body):
+    headers = {**as_role("user"), "Content-Type": "application/json"}
+    response = client.post("/queue/outgoing/asaqc", headers=headers, body=json.dumps(body))
+    assert response.status_code == 202, response.body
+    return json.loads(response.body)
+
+
+def item(item_id):
+    return db.connection().execute("SELECT * FROM queue_item WHERE item_id = %s", (item_id,)).fetchone()
+
+
+def pdf_text(data: bytes) -> str:
+    from pypdf import PdfReader
+
+    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
+
+
+def test_a_queued_sequence_reaches_the_vessel_track_api_through_the_queue(client, aws, survey, vessel_track):
+    (queued,) = post(client, [{"project": "alpha", "sequence": 55}])
+    assert deliver_all(handler="send_asaqc_transfers") == 1  # the wake-up, handled by the worker
+    done = item(queued["item_id"])
+    assert done["status"] == "sent", done["results"]
+
+    received = vessel_track.received()
+    assert [r["fileName"] for r in received] == [f"{survey.line_name}-NavLog.json", f"{survey.line_name}-NavLog.pdf"]
+    assert [r["digest"]["sha256"]["hex"] for r in done["results"]] == [r["sha256"] for r in received]
+    assert [r["sha256"] for r in received] == [hashlib.sha256(r["data"]).hexdigest() for r in received]
+    assert [r["response"]["id"] for r in done["results"]] == [r["id"] for r in received]
+
+    # The JSON is what GET …/sequence/55 answers as Seis+JSON, byte for byte.
+    seis = client.get("/project/alpha/sequence/55", headers={**as_role("guest"), "Accept": "application/vnd.seis+json"})
+    assert seis.status_code == 200
+    assert received[0]["data"] == seis.body
+    assert json.loads(received[0]["data"])["Sequences"][0]["SequenceNumber"] == 55
+
+    # The PDF opens; it names the sequence, its first and last shot, the open QC finding.
+    text = pdf_text(received[1]["data"])
+    shots = sorted(s.point for s in survey.shots)
+    first, last = str(survey.shots[0].point), str(survey.shots[-1].point)
+    assert {first, last} == {str(shots[0]), str(shots[-1])}
+    assert "Sequence 55" in text
+    assert f"First shot (FSP) {first}" in text and f"Last shot (LSP) {last}" in text
+    assert "missing_shots" in text and "1010" in text
+    assert survey.line_name in text
+
+    # GET …/sequence/55 as application/pdf answers the very same bytes.
+    answer = client.get("/project/alpha/sequence/55", headers={**as_role("guest"), "Accept": "application/pdf"})
+    assert answer.status_code == 200
+    assert answer.headers["Content-Type"] == "application/pdf"
+    assert hashlib.sha256(answer.body).hexdigest() == done["results"][1]["digest"]["sha256"]["hex"]
+
+    # Every call went out with the token, the subscription key and the idempotency key.
+    assert [r["idempotencyKey"] for r in received] == [f"{queued['item_id']}-{r['sha256']}" for r in received]
+    assert vessel_track.token_requests == 1
+
+
+def test_the_schedule_sends_what_is_due_without_a_message(client, aws, survey, vessel_track):
+    from scripts.dispatcher import LocalContext, rate_seconds, resolve, schedule_event
+
+    post(client, [{"project": "alpha", "sequence": 55}])
+    deliver_all(handler="send_asaqc_transfers")
+    (again,) = post(client, [{"project": "alpha", "sequence": 55}])  # sent before: this one is a resend
+    url = aws.queue_url("dougal-dev-asaqc")
+    aws.sqs().purge_queue(QueueUrl=url)  # the wake-up is lost
+
+    schedule = next(s for s in dispatcher().schedules if s.name == "redrive_asaqc_transfers")
+    assert rate_seconds(schedule.schedule_expression) == 300
+    report = resolve(schedule.handler_string)(schedule_event(schedule.name), LocalContext(schedule.name))
+    assert report["sent"] == [again["item_id"]]
+    assert item(again["item_id"])["status"] == "sent"
+    names = [r["fileName"] for r in vessel_track.received()]
+    assert names[2:] == [f"{survey.line_name}-NavLog-1.json", f"{survey.line_name}-NavLog-1.pdf"]
+
+
+def test_a_worker_short_of_time_takes_nothing(client, aws, survey, vessel_track):
+    from scripts.dispatcher import LocalContext, resolve, schedule_event
+
+    (queued,) = post(client, [{"project": "alpha", "sequence": 55}])
+    schedule = next(s for s in dispatcher().schedules if s.name == "redrive_asaqc_transfers")
+    context = LocalContext(schedule.name, timeout_ms=40_000)  # less than two 20 s calls and the reserve
+    assert resolve(schedule.handler_string)(schedule_event(schedule.name), context)["sent"] == []
+    assert item(queued["item_id"])["status"] == "queued"
+
+
+def test_a_refused_connection_over_http_fails_the_item_and_queues_a_retry(
+    client, aws, survey, vessel_track, monkeypatch
+):
+    import socket
+
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    monkeypatch.setenv("DOUGAL_ASAQC_API_URL", f"http://127.0.0.1:{port}")
+    reload_settings()
+    (queued,) = post(client, [{"project": "alpha", "sequence": 55}])
+    deliver_all(handler="send_asaqc_transfers")
+    failed = item(queued["item_id"])
+    assert failed["status"] == "failed"
+    assert failed["results"][0]["response"]["error"]["code"] == "ECONNREFUSED"
+    retry = db.connection().execute("SELECT * FROM queue_item WHERE parent_id = %s", (queued["item_id"],)).fetchone()
+    assert retry["status"] == "queued" and (retry["not_before"] - failed["updated_on"]).total_seconds() > 50
+
+
+def test_a_slow_answer_over_http_is_a_timeout_and_the_retry_finds_the_receipt(
+    client, aws, survey, vessel_track, monkeypatch
+):
+    monkeypatch.setenv("DOUGAL_ASAQC_TIMEOUT_SECONDS", "0.2")
+    reload_settings()
+    vessel_track.inject("slow")
+    (queued,) = post(client, [{"project": "alpha", "sequence": 55}])
+    deliver_all(handler="send_asaqc_transfers")
+    failed = item(queued["item_id"])
+    assert failed["results"][0]["response"]["error"]["code"] == "ETIMEDOUT"
+    db.connection().execute("UPDATE queue_item SET not_before = now() WHERE parent_id = %s", (queued["item_id"],))
+    from chalicelib.services.queue import sender
+
+    report = sender.process_due()
+    assert len(report.sent) == 1 and report.calls == 1  # the PDF only: the JSON had arrived
+    assert len(vessel_track.received()) == 2
