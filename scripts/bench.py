@@ -14,7 +14,9 @@
   1M-point project, next to the bare query of the same plan rows.
 
 ``python -m scripts.bench planner`` runs only what the planner's figures need (the preplot
-ingest, the 500 sequences, the planner).
+ingest, the 500 sequences, the planner); ``python -m scripts.bench ingest`` only the first two
+imports, each with its phases (the worker's own "import timings") and its ratios to a bare parse
+and a bare COPY of the same rows measured in the same run.
 
 Runs against the private cluster (database ``dougal_bench``, recreated) and a
 local AWS endpoint on a free port.
@@ -23,6 +25,7 @@ local AWS endpoint on a free port.
 from __future__ import annotations
 
 import json
+import math
 import os
 import socket
 import statistics
@@ -163,6 +166,7 @@ def run_figures(conn: Any, env: dict[str, str], work: Path, only: str | None = N
     bare = bare_copy(conn, rows, "preplot_point", "pid, line, point, easting, northing, lon, lat")
     say("SPS preplot, 1,000,000 points: end to end", f"{figures['seconds']:.2f} s (goal <= 15 s)")
     say("  rows/s, ingest vs bare COPY", f"{figures['records'] / figures['seconds']:,.0f} vs {1e6 / bare:,.0f}")
+    say_ratios(figures, bare, bare_parse(sps, "sps21"))
     say("  worker peak memory", f"{figures['peak_mb']:.0f} MB")
     if only == "planner":
         _fill_sequences(conn, 400)  # a fifth of the points left to shoot: a forecast with work to do
@@ -190,6 +194,9 @@ def run_figures(conn: Any, env: dict[str, str], work: Path, only: str | None = N
     bare = bare_copy(conn, ["".join(shots).encode()], "shot", SHOT_COLUMNS)
     say(f"P1/11 sequence, 10,000 shots, {records:,} records: end to end", f"{figures['seconds']:.2f} s (goal <= 1 s)")
     say("  shots/s, ingest vs bare COPY", f"{figures['records'] / figures['seconds']:,.0f} vs {len(shots) / bare:,.0f}")
+    say_ratios(figures, bare, bare_parse(p111, "p111"))
+    if only == "ingest":
+        return
 
     # QC of that sequence against the 1M-point preplot.
     from chalicelib.services import qc
@@ -287,6 +294,34 @@ def bench_planner(conn: Any, token: str) -> None:
         )
         s50, s99, _ = _latency(client, f"/project/{PID}", token)
         say(f"  GET /project/{PID} in the same run", f"p50 {s50:.1f} ms, p99 {s99:.1f} ms")
+
+
+def bare_parse(path: Path, fmt: str) -> float:
+    """Seconds the reader alone takes over the file (best of 3): the parse baseline of an import."""
+    from chalicelib import parsers
+
+    best = math.inf
+    for _ in range(3):
+        started = time.perf_counter()
+        with path.open("rb") as raw:
+            lines = parsers.decode_lines(raw)
+            reader = parsers.shot_reader(fmt, lines) if fmt == "p111" else parsers.preplot_reader(fmt, lines)
+            for _ in reader:
+                pass
+        best = min(best, time.perf_counter() - started)
+    return best
+
+
+def say_ratios(figures: dict[str, Any], bare_copy_s: float, bare_parse_s: float) -> None:
+    """An import next to its same-run baselines, and where its time went (the worker's own phases)."""
+    seconds = figures["seconds"]
+    say("  bare parse, bare COPY (same run)", f"{bare_parse_s:.2f} s, {bare_copy_s:.2f} s")
+    say(
+        "  end to end vs bare COPY, vs bare parse + bare COPY",
+        f"{seconds / bare_copy_s:.1f}x, {seconds / (bare_parse_s + bare_copy_s):.2f}x (goal <= 2x of a bare COPY)",
+    )
+    phases = sorted((figures.get("phases_ms") or {}).items(), key=lambda item: -item[1])
+    say("  phases", ", ".join(f"{name} {ms / 1000:.2f} s" for name, ms in phases) or "(not reported)")
 
 
 COLD_BASELINE = (

@@ -8,6 +8,7 @@ the message to the committed import, and this process's peak memory.
 from __future__ import annotations
 
 import json
+import logging
 import time
 from pathlib import Path
 
@@ -20,17 +21,38 @@ def peak_mb() -> float:
     return float("nan")
 
 
+class _Timings(logging.Handler):
+    """Keeps the phases of the "import timings" log line the ingest writes for every file."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.phases_ms: dict[str, float] = {}
+
+    def emit(self, record: logging.LogRecord) -> None:
+        phases = getattr(record, "phases_ms", None)
+        if isinstance(phases, dict):
+            self.phases_ms = phases
+
+
 def main() -> None:
     import app
+    from chalicelib.observability import logger
     from scripts.dispatcher import Dispatcher
 
+    timings = _Timings()
+    log = logging.getLogger(logger().name)
+    for handler in log.handlers:  # the JSON lines on stdout stay at the bench's level
+        handler.setLevel(max(log.level, handler.level))
+    log.setLevel(logging.INFO)
+    log.addHandler(timings)
     dispatcher = Dispatcher(app.app, wait_seconds=1)
     source = next(s for s in dispatcher.sqs_sources if s.name == "ingest_uploaded_files")
     baseline = peak_mb()
     started = time.perf_counter()
     handled = dispatcher.deliver_once(source)
     elapsed = time.perf_counter() - started
-    print(json.dumps({"handled": handled, "seconds": elapsed, "peak_mb": peak_mb(), "baseline_mb": baseline}))
+    figures = {"handled": handled, "seconds": elapsed, "peak_mb": peak_mb(), "baseline_mb": baseline}
+    print(json.dumps({**figures, "phases_ms": timings.phases_ms}))
 
 
 if __name__ == "__main__":

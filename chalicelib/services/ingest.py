@@ -37,8 +37,9 @@ import hashlib
 import math
 import re
 import tempfile
+import time
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import PurePosixPath
 from typing import IO, TYPE_CHECKING, Any
@@ -51,7 +52,7 @@ from chalicelib.db import projects as db_projects
 from chalicelib.db import receivers as db_receivers
 from chalicelib.db import sequences as db_sequences
 from chalicelib.models.limits import INT32_MAX, INT32_MIN
-from chalicelib.observability import logger
+from chalicelib.observability import Phases, current_phases, logger, measuring
 from chalicelib.settings import get_settings
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -60,6 +61,8 @@ if TYPE_CHECKING:  # pragma: no cover
 
 KINDS = ("preplot", "raw", "final")
 CHUNK_RECORDS = 20_000
+# What a row generator does while COPY pulls from it: subtracted from the COPY's own time.
+ROW_PHASES = ("parse", "coordinates", "format rows")
 HEAD_BYTES = 65_536
 SPOOL_MEMORY = 8 * 1024 * 1024
 
@@ -74,6 +77,8 @@ class Outcome:
     message: str | None = None
     records: int | None = None
     sequence: int | None = None
+    timings: dict[str, float] | None = None
+    """Milliseconds per phase of the import (``ingest_object`` sets it; also logged as "import timings")."""
 
 
 @dataclass(frozen=True)
@@ -165,7 +170,7 @@ def _column(records: list[Any], name: str) -> Any:
     )
 
 
-def complete_coordinates(
+def _complete_coordinates(
     records: list[Any], header: FileHeader, project_grid: int | None
 ) -> tuple[list[float], list[float], list[float], list[float]]:
     """Eastings, northings (project grid), longitudes and latitudes (WGS 84) of the records.
@@ -229,13 +234,27 @@ def complete_coordinates(
     return es.tolist(), ns.tolist(), out_lon.tolist(), out_lat.tolist()
 
 
-def _chunks(records: Iterable[Any]) -> Iterator[list[Any]]:
+def complete_coordinates(
+    records: list[Any], header: Any, project_grid: int | None
+) -> tuple[list[float], list[float], list[float], list[float]]:
+    """Eastings, northings (project grid), longitudes and latitudes (WGS 84) of the records (see below)."""
+    with current_phases()("coordinates"):
+        return _complete_coordinates(records, header, project_grid)
+
+
+def _chunks(records: Iterable[Any], phase: str = "parse") -> Iterator[list[Any]]:
+    """The records in chunks of ``CHUNK_RECORDS``; the time spent reading them counts as ``phase``."""
+    phases = current_phases()
     chunk: list[Any] = []
+    started = time.perf_counter()
     for record in records:
         chunk.append(record)
         if len(chunk) >= CHUNK_RECORDS:
+            phases.add(phase, time.perf_counter() - started)
             yield chunk
             chunk = []
+            started = time.perf_counter()
+    phases.add(phase, time.perf_counter() - started)
     if chunk:
         yield chunk
 
@@ -267,6 +286,7 @@ def _shot_rows(
     suffix = f"\t{upload_id}\n"
     for chunk in _chunks(records):
         es, ns, lons, lats = complete_coordinates(chunk, reader.header, project_grid)
+        formatting = time.perf_counter()
         lines = []
         for record, e, n, lon, lat in zip(chunk, es, ns, lons, lats, strict=True):
             seq = known_names.get(record.line_name)
@@ -283,7 +303,9 @@ def _shot_rows(
                 f"{e:.3f}\t{n:.3f}\t{lon:.9f}\t{lat:.9f}{suffix}"
             )
         counter.records += len(lines)
-        yield "".join(lines).encode()
+        encoded = "".join(lines).encode()
+        current_phases().add("format rows", time.perf_counter() - formatting)
+        yield encoded
 
 
 def _preplot_rows(reader: Any, project_grid: int | None, counter: _Counter, lines_seen: set[int]) -> Iterator[bytes]:
@@ -291,6 +313,7 @@ def _preplot_rows(reader: Any, project_grid: int | None, counter: _Counter, line
     null = "\\N"
     for chunk in _chunks(reader):
         es, ns, lons, lats = complete_coordinates(chunk, reader.header, project_grid)
+        formatting = time.perf_counter()
         lines_seen.update(r.line for r in chunk)
         out = [
             template
@@ -304,7 +327,9 @@ def _preplot_rows(reader: Any, project_grid: int | None, counter: _Counter, line
         if not counter.indexed:
             counter.indexed = any(r.index != 1 for r in chunk)
         counter.records += len(out)
-        yield "".join(out).encode()
+        encoded = "".join(out).encode()
+        current_phases().add("format rows", time.perf_counter() - formatting)
+        yield encoded
 
 
 def _receiver_rows(
@@ -399,7 +424,8 @@ def import_shots(
     pattern = line_pattern(configuration)
     reader = parsers.shot_reader(fmt, parsers.decode_lines(spool), year=_p190_year(configuration))
     records = iter(reader)
-    first = next(records, None)
+    with current_phases()("parse"):  # the header and the first record
+        first = next(records, None)
     record_grid_unit(conn, pid, configuration, reader.header.grid_epsg)  # the header is complete by now
     if first is None:
         if not reader.receivers:
@@ -437,22 +463,28 @@ def import_shots(
         file_name,
         counter,
     )
-    touched = db_sequences.replace_shots(conn, pid, ident.sequence, kind, rows)
+    phases = current_phases()
+    with phases.excluding("copy", ROW_PHASES):
+        touched = db_sequences.replace_shots(conn, pid, ident.sequence, kind, rows)
     db_sequences.set_upload(conn, pid, ident.sequence, kind, upload["id"])
     if current_id is not None and current_id != upload["id"]:
         db_files.supersede_upload(conn, current_id, f"replaced by {upload['key']}")
         db_receivers.delete_upload_receivers(conn, pid, current_id)
-    found = _store_receivers(conn, reader, pid, upload["id"], kind, ident.sequence, configuration)
+    with phases.excluding("receivers", ROW_PHASES):
+        found = _store_receivers(conn, reader, pid, upload["id"], kind, ident.sequence, configuration)
     _note_import(conn, upload["id"], reader, found)
-    db_sequences.refresh_sequence_stats(conn, pid, [ident.sequence])
-    if touched:
-        db_preplots.refresh_line_stats(conn, pid, touched)
+    with phases("statistics"):
+        db_sequences.refresh_sequence_stats(conn, pid, [ident.sequence])
+        if touched:
+            db_preplots.refresh_line_stats(conn, pid, touched)
     from chalicelib.services import events
 
-    events.sync_sequence_events(conn, pid, ident.sequence)
+    with phases("system events"):
+        events.sync_sequence_events(conn, pid, ident.sequence)
     from chalicelib.services.planner import plan as planner
 
-    planner.sequence_acquired(conn, pid, ident.sequence)
+    with phases("planner"):
+        planner.sequence_acquired(conn, pid, ident.sequence)
     return Outcome("imported", None, counter.records, ident.sequence)
 
 
@@ -469,7 +501,9 @@ def import_preplot(
     reader = parsers.preplot_reader(fmt, parsers.decode_lines(spool))
     counter = _Counter()
     lines_seen: set[int] = set()
-    db_preplots.copy_staging(conn, _preplot_rows(reader, _project_grid(configuration), counter, lines_seen))
+    phases = current_phases()
+    with phases.excluding("copy", ROW_PHASES):
+        db_preplots.copy_staging(conn, _preplot_rows(reader, _project_grid(configuration), counter, lines_seen))
     if counter.records == 0 and not reader.receivers:
         raise RejectError("the file holds no preplot points and no receivers")
     record_grid_unit(conn, pid, configuration, reader.header.grid_epsg)
@@ -479,12 +513,15 @@ def import_preplot(
             line, point, index = duplicate
             which = f"point {point}" if index == 1 else f"point {point} (index {index})"
             raise RejectError(f"{which} of line {line} is given twice")
-        if counter.indexed:
-            db_preplots.mark_staging_alternatives(conn)
-        db_preplots.merge_staging(conn, pid)
-        db_preplots.refresh_line_stats(conn, pid, sorted(lines_seen))
-        db_sequences.refresh_sequence_stats(conn, pid, None)
-    found = _store_receivers(conn, reader, pid, upload["id"], "preplot", None, configuration)
+        with phases("merge into the preplot"):
+            if counter.indexed:
+                db_preplots.mark_staging_alternatives(conn)
+            db_preplots.merge_staging(conn, pid)
+        with phases("statistics"):
+            db_preplots.refresh_line_stats(conn, pid, sorted(lines_seen))
+            db_sequences.refresh_sequence_stats(conn, pid, None)
+    with phases.excluding("receivers", ROW_PHASES):
+        found = _store_receivers(conn, reader, pid, upload["id"], "preplot", None, configuration)
     _note_import(conn, upload["id"], reader, found)
     return Outcome("imported", None, counter.records, None)
 
@@ -545,17 +582,33 @@ def ingest_object(bucket: str, key: str, etag: str, size: int | None, created_on
     full disk, memory, a parser's unexpected error) rejects the file in a transaction of its
     own: ``/files`` shows why, and the message is done with.
     """
-    try:
-        outcome = _ingest_object(bucket, key, etag, size, created_on)
-    except Exception as exc:
-        if is_transient(exc):
-            raise
-        logger().exception("file rejected on an unexpected error", extra={"key": key})
-        outcome = _reject_alone(bucket, key, etag, size, created_on, _failure_message(exc))
-    if outcome.status == "imported" and outcome.sequence is not None and outcome.message is None:
-        from chalicelib.services import qc
+    phases = Phases()
+    started = time.perf_counter()
+    with measuring(phases):
+        try:
+            outcome = _ingest_object(bucket, key, etag, size, created_on)
+        except Exception as exc:
+            if is_transient(exc):
+                raise
+            logger().exception("file rejected on an unexpected error", extra={"key": key})
+            outcome = _reject_alone(bucket, key, etag, size, created_on, _failure_message(exc))
+        if outcome.status == "imported" and outcome.sequence is not None and outcome.message is None:
+            from chalicelib.services import qc
 
-        qc.enqueue(key.split("/", 1)[0], [outcome.sequence], "import")  # after the commit: the worker sees the data
+            with phases("QC request"):  # after the commit: the worker sees the data
+                qc.enqueue(key.split("/", 1)[0], [outcome.sequence], "import")
+    total = time.perf_counter() - started
+    phases.add("other (commit, bookkeeping)", total - sum(phases.seconds.values()))
+    outcome = replace(outcome, timings=phases.milliseconds())
+    logger().info(
+        "import timings",
+        extra={
+            "key": key,
+            "status": outcome.status,
+            "total_ms": round(total * 1000, 1),
+            "phases_ms": phases.milliseconds(),
+        },
+    )
     return outcome
 
 
@@ -650,7 +703,8 @@ def _ingest_object(bucket: str, key: str, etag: str, size: int | None, created_o
             log.info("file too large", extra={"key": key, "size": size})
             return Outcome("rejected", message)
         try:
-            spool, sha256, actual_size = _download(bucket, key, etag, settings.max_upload_bytes)
+            with current_phases()("read from S3"):
+                spool, sha256, actual_size = _download(bucket, key, etag, settings.max_upload_bytes)
         except TooLargeError as exc:
             db_files.finish_upload(conn, upload["id"], status="rejected", message=str(exc), kind=kind, size=size)
             return Outcome("rejected", str(exc))
