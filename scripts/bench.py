@@ -56,7 +56,12 @@ def ingest(key: str, path: Path, env: dict[str, str]) -> dict[str, float]:
 
     aws.s3().upload_file(str(path), "dougal-uploads", key)
     result = subprocess.run(
-        [sys.executable, "-m", "scripts.bench_worker"], cwd=ROOT, env=env, capture_output=True, text=True, check=True
+        [sys.executable, "-m", "scripts.bench_worker", key],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     figures = json.loads(result.stdout.strip().splitlines()[-1])
     row = (
@@ -66,7 +71,7 @@ def ingest(key: str, path: Path, env: dict[str, str]) -> dict[str, float]:
         .fetchone()
     )
     if row is None or row["status"] != "imported":
-        raise SystemExit(f"{key} was not imported: {row}")
+        raise SystemExit(f"{key} was not imported: {row}\nworker: {result.stdout[-2000:]}{result.stderr[-3000:]}")
     figures["records"] = row["records"]
     return figures
 
@@ -87,8 +92,8 @@ def main() -> int:
     from scripts import localdb
 
     only = sys.argv[1] if len(sys.argv) > 1 else None
-    if only not in (None, "planner"):
-        raise SystemExit(f"unknown part {only!r}; `python -m scripts.bench [planner]`")
+    if only not in (None, "planner", "ingest"):
+        raise SystemExit(f"unknown part {only!r}; `python -m scripts.bench [planner|ingest]`")
 
     cluster = localdb.default_cluster()
     started_pg = localdb.start(cluster)

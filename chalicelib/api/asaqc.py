@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalice import Blueprint
 from pydantic import ValidationError
@@ -19,7 +19,11 @@ from chalicelib.models.queue import (
     QueueListQuery,
     QueueRequestASAQC,
 )
-from chalicelib.services.queue import requests
+
+if TYPE_CHECKING:
+    from chalicelib.services.queue import requests
+else:
+    requests = http.lazy_service("chalicelib.services.queue.requests")
 
 bp = Blueprint(__name__)
 

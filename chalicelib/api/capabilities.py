@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalice import Blueprint
 
 from chalicelib.api import http
 from chalicelib.api.http import PUBLIC, route
-from chalicelib.services import capabilities
+
+if TYPE_CHECKING:
+    from chalicelib.services import capabilities
+else:
+    capabilities = http.lazy_service("chalicelib.services.capabilities")
 
 bp = Blueprint(__name__)
 

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalice import Blueprint
 
 from chalicelib.api import http
 from chalicelib.api.http import route
-from chalicelib.services import files
+
+if TYPE_CHECKING:
+    from chalicelib.services import files
+else:
+    files = http.lazy_service("chalicelib.services.files")
 
 bp = Blueprint(__name__)
 

@@ -267,3 +267,25 @@ def negotiate(request: Any, supported: Sequence[str]) -> str:
         if media in ("*/*", "application/*"):
             return supported[0]
     raise errors.NotAcceptableError(f"Cannot answer with {header}; available: {', '.join(supported)}")
+
+
+def lazy_service(name: str) -> Any:
+    """The services module ``name``, imported when a view first uses it, not when the API is loaded.
+
+    A cold Lambda imports every ``api/`` module to route its first request, but serves that one request:
+    each API module names its services through this (with the real import under ``TYPE_CHECKING`` so the
+    types stay checked), so a request loads only the services of its own route.
+    """
+    return _LazyModule(name)
+
+
+class _LazyModule:
+    __slots__ = ("_name",)
+
+    def __init__(self, name: str) -> None:
+        self._name = name
+
+    def __getattr__(self, attribute: str) -> Any:
+        import importlib
+
+        return getattr(importlib.import_module(self._name), attribute)

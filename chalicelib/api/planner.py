@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalice import Blueprint, Response
 
@@ -10,7 +10,11 @@ from chalicelib import errors
 from chalicelib.api import http
 from chalicelib.api.http import route
 from chalicelib.models.planner import PlannedSequenceIn
-from chalicelib.services.planner import plan
+
+if TYPE_CHECKING:
+    from chalicelib.services.planner import plan
+else:
+    plan = http.lazy_service("chalicelib.services.planner.plan")
 
 bp = Blueprint(__name__)
 

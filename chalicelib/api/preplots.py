@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalice import Blueprint
 
 from chalicelib.api import http
 from chalicelib.api.http import route
 from chalicelib.models.preplots import LineUpdate
-from chalicelib.services import preplots
+
+if TYPE_CHECKING:
+    from chalicelib.services import preplots
+else:
+    preplots = http.lazy_service("chalicelib.services.preplots")
 
 bp = Blueprint(__name__)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalice import Blueprint
 
@@ -10,7 +10,11 @@ from chalicelib import errors
 from chalicelib.api import http
 from chalicelib.api.http import MASTER, route
 from chalicelib.models.projects import ProjectCreate
-from chalicelib.services import projects
+
+if TYPE_CHECKING:
+    from chalicelib.services import projects
+else:
+    projects = http.lazy_service("chalicelib.services.projects")
 
 bp = Blueprint(__name__)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalice import Blueprint
 
@@ -10,7 +10,11 @@ from chalicelib import errors
 from chalicelib.api import http
 from chalicelib.api.http import route
 from chalicelib.models.qc import QcEventIds
-from chalicelib.services import qc
+
+if TYPE_CHECKING:
+    from chalicelib.services import qc
+else:
+    qc = http.lazy_service("chalicelib.services.qc")
 
 bp = Blueprint(__name__)
 

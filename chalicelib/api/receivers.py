@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalice import Blueprint
 
@@ -10,7 +10,11 @@ from chalicelib.api import http
 from chalicelib.api.http import route
 from chalicelib.models.paging import DEFAULT_LIST_PAGE, MAX_LIST_PAGE
 from chalicelib.models.receivers import ReceiverListQuery
-from chalicelib.services import receivers
+
+if TYPE_CHECKING:
+    from chalicelib.services import receivers
+else:
+    receivers = http.lazy_service("chalicelib.services.receivers")
 
 bp = Blueprint(__name__)
 

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalice import Blueprint
 
 from chalicelib.api import http
 from chalicelib.api.http import route
 from chalicelib.models.sequences import SequenceUpdate
-from chalicelib.services import sequences
+
+if TYPE_CHECKING:
+    from chalicelib.services import sequences
+else:
+    sequences = http.lazy_service("chalicelib.services.sequences")
 
 bp = Blueprint(__name__)
 

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalice import Blueprint
 
 from chalicelib.api import http
 from chalicelib.api.http import USER, route
-from chalicelib.services import status
+
+if TYPE_CHECKING:
+    from chalicelib.services import status
+else:
+    status = http.lazy_service("chalicelib.services.status")
 
 bp = Blueprint(__name__)
 

@@ -5,15 +5,16 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator
+from pydantic import ConfigDict, Field, StrictBool, field_validator
 
+from chalicelib.models import Model
 from chalicelib.models.limits import Int32, Meta, Text
 from chalicelib.models.projects import Duration
 
 MAX_NAME_CHARS = 200
 
 
-class PlannedSequenceIn(BaseModel):
+class PlannedSequenceIn(Model):
     """POST, PUT and PATCH body. The read-only properties of a ``PlannedSequence`` (what the server
     computes) are accepted and ignored, so that an answer can be sent back as it was read."""
 
@@ -47,7 +48,7 @@ class PlannedSequenceIn(BaseModel):
         return value
 
 
-class PlannedSequence(BaseModel):
+class PlannedSequence(Model):
     """The spec's PlannedSequence, with ``estimated``: whether ts0/ts1 (one or both) are the server's estimates."""
 
     model_config = ConfigDict(populate_by_name=True)
@@ -77,13 +78,13 @@ class InfillProposal(PlannedSequence):
     reason: Literal["virgin", "missing", "qc"]
 
 
-class CompletionRange(BaseModel):
+class CompletionRange(Model):
     p10: str
     p50: str
     p90: str
 
 
-class Forecast(BaseModel):
+class Forecast(Model):
     """``GET …/forecast``: what remains, the production measured over the last days, and when it ends."""
 
     remaining_points: int

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, RootModel, StrictInt
+from pydantic import ConfigDict, Field, RootModel, StrictInt
 
 from chalicelib.models import Model
 from chalicelib.models.limits import INT64_MAX
@@ -41,10 +41,14 @@ class QcTestResult(Model):
 
 
 class QcResults(RootModel[dict[str, QcTestResult]]):
+    model_config = ConfigDict(defer_build=True)
+
     """``GET …/qc/results``: test → its definition and, per checked sequence, status and findings."""
 
 
 class QcEventIds(RootModel[list[Annotated[StrictInt, Field(ge=1, le=INT64_MAX)]]]):
+    model_config = ConfigDict(defer_build=True)
+
     """The body of ``POST …/qc/results/accept|unaccept``: event ids of findings."""
 
 

@@ -55,3 +55,26 @@ def test_nothing_heavy_is_imported_at_start(statement):
 
 def test_the_probe_sees_a_heavy_import():
     assert "psycopg" in loaded_after("import app\nfrom chalicelib import db\ndb.jsonb({})")
+
+
+def test_every_model_builds_its_validator_on_first_use():
+    """A model class that builds its validator at import makes every cold start pay for it (see models/__init__)."""
+    import importlib
+    import pkgutil
+
+    from pydantic import BaseModel
+
+    import chalicelib.models as models
+
+    eager = []
+    for info in pkgutil.iter_modules(models.__path__):
+        module = importlib.import_module(f"chalicelib.models.{info.name}")
+        for value in vars(module).values():
+            if (
+                isinstance(value, type)
+                and issubclass(value, BaseModel)
+                and value.__module__ == module.__name__
+                and not value.model_config.get("defer_build")
+            ):
+                eager.append(f"{module.__name__}.{value.__name__}")
+    assert eager == [], "derive from chalicelib.models.Model (or set defer_build) so the class builds when used"

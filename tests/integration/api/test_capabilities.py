@@ -40,3 +40,13 @@ def test_every_route_that_negotiates_declares_its_media_types():
             if "negotiate(" in source and (path, method) not in http.MEDIA_TYPES:
                 undeclared.append(f"{method} {path}")
     assert undeclared == []
+
+
+def test_the_media_type_names_of_the_api_are_the_services():
+    """The API names media types itself (so importing it loads no service); they must be the services' own."""
+    from chalicelib.api import events as events_api
+    from chalicelib.api import sequences as sequences_api
+    from chalicelib.services import linelog, seis
+
+    assert events_api.SEIS == sequences_api.SEIS == seis.MEDIA_TYPE
+    assert sequences_api.PDF == linelog.MEDIA_TYPE
