@@ -14,6 +14,7 @@ from chalicelib.api import (
     files,
     health,
     metadata,
+    navdata,
     planner,
     preplots,
     projects,
@@ -45,6 +46,7 @@ for blueprint in (
     events.bp,
     qc.bp,
     receivers.bp,
+    navdata.bp,
 ):
     app.register_blueprint(blueprint)
 for blueprint in (ingest.bp, qc_handlers.bp, migrate.bp, authorizer.bp):
