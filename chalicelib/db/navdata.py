@@ -20,7 +20,7 @@ def candidate_projects(pids: list[str] | None) -> list[Row]:
 
 def insert_navdata(received: datetime, rows: Sequence[dict[str, Any]]) -> int:
     """Store a batch in one statement; the number of rows that were new."""
-    columns = ("tstamp", "lon", "lat", "online", "pid", "sequence", "line", "point")
+    columns = ("tstamp", "lon", "lat", "online", "pid", "sequence", "line", "point", "attempt", "line_name")
     params: dict[str, Any] = {name: [row[name] for row in rows] for name in columns}
     params["data"] = [jsonb(row["data"]) for row in rows]
     params["received"] = received

@@ -59,6 +59,8 @@ class NavRow(Model):
     sequence: int | None
     line: int | None
     point: int | None
+    attempt: int | None = None
+    line_name: str | None = None
     data: dict[str, Any]
 
 

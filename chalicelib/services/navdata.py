@@ -156,10 +156,12 @@ def read_header(header: Any, index: int, found: list[Candidate], received: datet
     point = _point(header, index, fields.point)
     latency = round((received - tstamp) / timedelta(milliseconds=1))
     own: dict[str, Any] = {"_received": received, "_latency": latency, "_online": online is not None}
-    pid = sequence = line = point_kept = None
+    pid = sequence = line = point_kept = attempt = None
+    line_name: str | None = None
     if online is not None:
         candidate, identity = online
         pid, sequence, line, point_kept = candidate.pid, identity.sequence, identity.line, point
+        attempt, line_name = identity.attempt, _line_name(header, candidate.fields.line)
         own.update({"_sequence": sequence, "_line": line, "_point": point, "_schema": candidate.schema})
     item = NavData.model_validate(own)
     added = item.model_dump(mode="json", by_alias=True, exclude_none=True)
@@ -172,6 +174,8 @@ def read_header(header: Any, index: int, found: list[Candidate], received: datet
         sequence=sequence,
         line=line,
         point=point_kept,
+        attempt=attempt,
+        line_name=line_name,
         data={**header, **added},
     )
 

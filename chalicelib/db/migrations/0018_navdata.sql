@@ -17,6 +17,8 @@ CREATE TABLE navdata (
     sequence integer,
     line     integer,
     point    integer,
+    attempt  integer,                             -- from the line pattern, when it captures one
+    line_name text,                               -- the header's line name, while online
     data     jsonb NOT NULL CHECK (jsonb_typeof(data) = 'object'),
     CONSTRAINT navdata_fix UNIQUE (tstamp, lon, lat)
 );
@@ -24,3 +26,19 @@ CREATE TABLE navdata (
 CREATE INDEX navdata_geog ON navdata USING gist ((geom::geography));
 -- A project's online sequences.
 CREATE INDEX navdata_online ON navdata (pid, sequence, tstamp) WHERE online;
+
+-- Sequences seen online in the feed, kept up to date by each batch: until a raw file is imported for one,
+-- the project's sequence list shows it with status "online" and these figures.
+CREATE TABLE navdata_sequence (
+    pid        text NOT NULL REFERENCES project (pid) ON DELETE CASCADE,
+    sequence   integer NOT NULL,
+    line       integer,
+    attempt    integer NOT NULL DEFAULT 0,
+    line_name  text,
+    fsp        integer,                 -- point of the first online header
+    ts0        timestamptz NOT NULL,    -- its time
+    lsp        integer,                 -- point of the latest online header
+    ts1        timestamptz NOT NULL,
+    num_points integer NOT NULL,        -- online headers stored so far
+    PRIMARY KEY (pid, sequence)
+);

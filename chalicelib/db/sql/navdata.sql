@@ -8,18 +8,44 @@ WHERE NOT archived
 ORDER BY serial DESC;
 
 -- name: insert_navdata
--- One statement for a whole batch; a header already stored (same time and position) is skipped.
+-- One statement for a whole batch; a header already stored (same time and position) is skipped. The online
+-- headers that were new update their sequences' figures: first point and time, latest point and time, count.
 WITH stored AS (
-    INSERT INTO navdata (tstamp, received, lon, lat, online, pid, sequence, line, point, data)
-    SELECT t.tstamp, %(received)s::timestamptz, t.lon, t.lat, t.online, t.pid, t.sequence, t.line, t.point, t.data
+    INSERT INTO navdata (tstamp, received, lon, lat, online, pid, sequence, line, point, attempt, line_name, data)
+    SELECT t.tstamp, %(received)s::timestamptz, t.lon, t.lat, t.online, t.pid, t.sequence, t.line, t.point,
+           t.attempt, t.line_name, t.data
     FROM unnest(%(tstamp)s::timestamptz[], %(lon)s::float8[], %(lat)s::float8[], %(online)s::boolean[],
                 %(pid)s::text[], %(sequence)s::integer[], %(line)s::integer[], %(point)s::integer[],
-                %(data)s::jsonb[])
-         AS t (tstamp, lon, lat, online, pid, sequence, line, point, data)
+                %(attempt)s::integer[], %(line_name)s::text[], %(data)s::jsonb[])
+         AS t (tstamp, lon, lat, online, pid, sequence, line, point, attempt, line_name, data)
     ON CONFLICT ON CONSTRAINT navdata_fix DO NOTHING
+    RETURNING online, pid, sequence, line, point, attempt, line_name, tstamp
+), seen AS (
+    SELECT pid, sequence,
+           (array_agg(line ORDER BY tstamp DESC))[1] AS line,
+           (array_agg(attempt ORDER BY tstamp DESC))[1] AS attempt,
+           (array_agg(line_name ORDER BY tstamp DESC))[1] AS line_name,
+           (array_agg(point ORDER BY tstamp))[1] AS fsp, min(tstamp) AS ts0,
+           (array_agg(point ORDER BY tstamp DESC))[1] AS lsp, max(tstamp) AS ts1,
+           count(*) AS num_points
+    FROM stored
+    WHERE online
+    GROUP BY pid, sequence
+), figures AS (
+    INSERT INTO navdata_sequence AS o (pid, sequence, line, attempt, line_name, fsp, ts0, lsp, ts1, num_points)
+    SELECT pid, sequence, line, coalesce(attempt, 0), line_name, fsp, ts0, lsp, ts1, num_points FROM seen
+    ON CONFLICT (pid, sequence) DO UPDATE
+    SET fsp = CASE WHEN excluded.ts0 < o.ts0 THEN excluded.fsp ELSE o.fsp END,
+        ts0 = least(o.ts0, excluded.ts0),
+        lsp = CASE WHEN excluded.ts1 >= o.ts1 THEN excluded.lsp ELSE o.lsp END,
+        line = CASE WHEN excluded.ts1 >= o.ts1 THEN excluded.line ELSE o.line END,
+        attempt = CASE WHEN excluded.ts1 >= o.ts1 THEN excluded.attempt ELSE o.attempt END,
+        line_name = CASE WHEN excluded.ts1 >= o.ts1 THEN excluded.line_name ELSE o.line_name END,
+        ts1 = greatest(o.ts1, excluded.ts1),
+        num_points = o.num_points + excluded.num_points
     RETURNING 1
 )
-SELECT count(*) AS n FROM stored;
+SELECT (SELECT count(*) FROM stored) AS n, (SELECT count(*) FROM figures) AS sequences;
 
 -- name: list_navdata
 -- Newest first; ties broken by the unique key, so the order is the index's and pages never overlap.

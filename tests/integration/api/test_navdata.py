@@ -398,3 +398,54 @@ def test_gis_line_of_a_single_fix_has_no_geometry(client, project):
     status, feature, _ = get(client, "/navdata/gis/line")
     assert status == 200
     assert (feature["geometry"], feature["properties"]["vertices"]) == (None, 1)
+
+
+# ------------------------------------------------------------ online sequences
+
+
+def _sequences(client):
+    status, body, headers = get(client, "/project/alpha/sequence")
+    assert status == 200, body
+    return {s["sequence"]: s for s in body}, int(headers["X-Total-Count"])
+
+
+def test_a_sequence_seen_online_is_listed_with_the_feed_figures(client, project):
+    sent = [header(n) for n in range(25)]
+    # Batches arrive out of order, one twice; a header of another line (offline) in between.
+    for batch in (sent[10:20], sent[0:10], sent[10:20], [header(30, line="TRANSIT")], sent[20:25]):
+        assert post(client, batch)[0] in (200, 201)
+    listed_now, total = _sequences(client)
+    assert total == 1
+    online = listed_now[55]
+    first, latest = sent[0], sent[-1]
+    assert online["status"] == "online"
+    assert (online["line"], online["attempt"], online["line_name"]) == (5210, 0, ONLINE_LINE)
+    assert (online["fsp"], online["lsp"], online["num_points"]) == (first["point"], latest["point"], 25)
+    assert (datetime.fromisoformat(online["ts0"]), datetime.fromisoformat(online["ts1"])) == (_t(first), _t(latest))
+    assert (online["remarks"], online["remarks_final"], online["fsp_final"]) == ("", "", None)
+
+
+def test_an_online_sequence_turns_raw_when_its_raw_file_is_imported(client, project, aws):
+    from chalicelib import aws as clients
+    from dougal_sim import simulator as sim
+    from tests.integration.ingest_support import upload
+
+    post(client, [header(n) for n in range(5)])
+    post(client, [header(n, line="NS21-1052120056S00000") for n in range(40, 43)])  # sequence 56, line 5212
+    listed_now, total = _sequences(client)
+    assert total == 2 and {s["status"] for s in listed_now.values()} == {"online"}
+    srv = sim.Survey(num_lines=2, points_per_line=60)
+    upload(clients, "alpha/preplot/p.sps", sim.write_sps_preplot(srv))
+    truth = srv.sequence(55, 5210, start=datetime(2021, 10, 8, 23, 50, tzinfo=UTC))
+    upload(clients, "alpha/raw/s55.p111", sim.write_p111(truth, kind="raw"))
+    listed_now, total = _sequences(client)
+    assert total == 2
+    raw = listed_now[55]
+    assert raw["status"] == "raw"
+    shots = count("SELECT count(*) FROM shot WHERE pid = 'alpha' AND sequence = 55 AND kind = 'raw'")
+    assert raw["num_points"] == shots != 5
+    assert listed_now[56]["status"] == "online" and listed_now[56]["num_points"] == 3
+    # The feed goes on after the import: the sequence stays raw, listed once.
+    post(client, [header(n) for n in range(5, 8)])
+    listed_now, total = _sequences(client)
+    assert total == 2 and listed_now[55]["status"] == "raw"
