@@ -25,6 +25,7 @@ from chalicelib.api import (
 )
 from chalicelib.api.middleware import authenticate
 from chalicelib.handlers import authorizer, ingest, migrate
+from chalicelib.handlers import navdata as navdata_handlers
 from chalicelib.handlers import qc as qc_handlers
 from chalicelib.handlers import queue as queue_handlers
 
@@ -54,4 +55,6 @@ for blueprint in (ingest.bp, qc_handlers.bp, migrate.bp, authorizer.bp):
 # The outgoing transfer queue (spec tag "asaqc"): its routes; PDF line logs are binary answers.
 app.register_blueprint(asaqc.bp)
 app.register_blueprint(queue_handlers.bp)
+# The navigation feed's queue and its expiry.
+app.register_blueprint(navdata_handlers.bp)
 app.api.binary_types.append("application/pdf")

@@ -61,3 +61,10 @@ def latest_navdata() -> Row | None:
 def navdata_line(limit: int, offset: int) -> Row | None:
     with cursor() as conn:
         return conn.execute(Q.navdata_line, {"limit": limit, "offset": offset}).fetchone()
+
+
+def expire_navdata(default_days: int) -> Row:
+    """Delete what is past its retention; how many items and online sequences went."""
+    with cursor() as conn:
+        found = conn.execute(Q.expire_navdata, {"default_days": default_days}).fetchone()
+        return found or {"items": 0, "sequences": 0}

@@ -251,3 +251,25 @@ def line_feature(limit: int, offset: int) -> dict[str, Any]:
             "ts1": ts1.isoformat() if ts1 else None,
         },
     }
+
+
+# ---------------------------------------------------------------- the queue and retention
+
+DEFAULT_RETENTION_DAYS = 30
+
+
+def store_message(body: str) -> NavIngestResult:
+    """A message of the ``navdata`` queue: a JSON array of headers (or one header). The vessel sends on the
+    queue with its own AWS credentials, so every project is a candidate. A message may come twice: the
+    headers it holds are stored once."""
+    try:
+        headers = json.loads(body)
+    except (ValueError, RecursionError) as exc:
+        raise errors.BadRequestError("The message is not JSON") from exc
+    return store_headers([headers] if isinstance(headers, dict) else headers, None)
+
+
+def expire() -> dict[str, int]:
+    """Delete the feed past ``configuration.navdata.retention_days`` (default 30; items of no project: 30)."""
+    found = db.expire_navdata(DEFAULT_RETENTION_DAYS)
+    return {"items": int(found["items"]), "sequences": int(found["sequences"])}

@@ -79,3 +79,25 @@ SELECT CASE WHEN count(*) >= 2 THEN ST_AsGeoJSON(ST_MakeLine(v.geom ORDER BY v.t
 FROM (SELECT geom, tstamp, lon, lat FROM navdata
       ORDER BY tstamp DESC, lon DESC, lat DESC
       LIMIT %(limit)s OFFSET %(offset)s) v;
+
+-- name: expire_navdata
+-- Items older than their project's retention_days (items of no project: the default), and the figures of
+-- online sequences whose latest header is that old.
+WITH kept AS (
+    SELECT p.pid,
+           CASE WHEN jsonb_typeof(p.configuration -> 'navdata' -> 'retention_days') = 'number'
+                THEN (p.configuration -> 'navdata' ->> 'retention_days')::numeric::integer
+                ELSE %(default_days)s::integer END AS days
+    FROM project p
+), gone AS (
+    DELETE FROM navdata n
+    WHERE n.tstamp < now() - make_interval(days => coalesce((SELECT k.days FROM kept k WHERE k.pid = n.pid),
+                                                             %(default_days)s::integer))
+    RETURNING 1
+), sequences AS (
+    DELETE FROM navdata_sequence o
+    USING kept k
+    WHERE k.pid = o.pid AND o.ts1 < now() - make_interval(days => k.days)
+    RETURNING 1
+)
+SELECT (SELECT count(*) FROM gone) AS items, (SELECT count(*) FROM sequences) AS sequences;

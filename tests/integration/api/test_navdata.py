@@ -449,3 +449,53 @@ def test_an_online_sequence_turns_raw_when_its_raw_file_is_imported(client, proj
     post(client, [header(n) for n in range(5, 8)])
     listed_now, total = _sequences(client)
     assert total == 2 and listed_now[55]["status"] == "raw"
+
+
+# ------------------------------------------------------------ the queue and retention
+
+
+def _send(aws, body: str) -> None:
+    from chalicelib.settings import get_settings
+
+    url = aws.sqs().get_queue_url(QueueName=get_settings().navdata_queue)["QueueUrl"]
+    aws.sqs().send_message(QueueUrl=url, MessageBody=body)
+
+
+def test_headers_on_the_queue_are_stored_once_when_redelivered(client, project, aws):
+    from tests.integration.ingest_support import deliver_all
+
+    batch = [header(n) for n in range(10)]
+    _send(aws, json.dumps(batch))
+    _send(aws, json.dumps(batch))  # the same message again
+    _send(aws, json.dumps(header(10)))  # one header alone
+    assert deliver_all(handler="store_navdata_messages") == 3
+    assert count("SELECT count(*) FROM navdata") == 11
+    listed_now, _ = _sequences(client)
+    assert (listed_now[55]["status"], listed_now[55]["num_points"], listed_now[55]["lsp"]) == ("online", 11, 1010)
+
+
+def test_a_bad_message_stores_nothing(project):
+    from chalicelib import errors
+    from chalicelib.services import navdata
+
+    for body in ("not json", json.dumps([header(0), {"lat": 1}]), "5"):
+        with pytest.raises(errors.BadRequestError):
+            navdata.store_message(body)
+    assert count("SELECT count(*) FROM navdata") == 0
+
+
+def test_the_feed_is_kept_for_the_retention_days_of_its_project(client):
+    from chalicelib.services import navdata
+
+    make_project("alpha", configuration={**CONFIGURATION, "navdata": {"retention_days": 60}})
+    now = datetime.now(UTC)
+
+    def at(days: float, n: int, line: str) -> dict:
+        return {**header(n, line=line), "tstamp": (now - timedelta(days=days)).isoformat()}
+
+    old_online = [at(40, 0, ONLINE_LINE), at(61, 1, ONLINE_LINE)]
+    old_offline = [at(31, 2, "TRANSIT"), at(29, 3, "TRANSIT")]
+    assert post(client, old_online + old_offline)[0] == 201
+    assert navdata.expire() == {"items": 2, "sequences": 0}
+    kept = {(i["_online"], i["point"]) for i in listed(client)[0]}
+    assert kept == {(True, 1000), (False, 1003)}  # 40 days < 60 for the project; 29 < 30 without one
