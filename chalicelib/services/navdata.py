@@ -65,6 +65,10 @@ def candidates(pids: list[str] | None) -> list[Candidate]:
 
 # ---------------------------------------------------------------- reading one header
 
+# Dougal's own keys of a stored item: a header's values under these names are not kept (an offline item
+# must not carry a ``_sequence`` the sender made up).
+OWN_KEYS = frozenset({"_received", "_latency", "_online", "_sequence", "_line", "_point", "_schema"})
+
 
 def _bad(index: int, field: str, why: str) -> errors.BadRequestError:
     return errors.BadRequestError(f"item {index}: {field}: {why}; nothing stored")
@@ -176,7 +180,7 @@ def read_header(header: Any, index: int, found: list[Candidate], received: datet
         point=point_kept,
         attempt=attempt,
         line_name=line_name,
-        data={**header, **added},
+        data={**{k: v for k, v in header.items() if k not in OWN_KEYS}, **added},
     )
 
 

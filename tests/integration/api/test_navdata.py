@@ -100,6 +100,16 @@ def test_a_header_is_kept_whole_with_what_dougal_adds(client, project):
     assert count("SELECT count(*) FROM navdata WHERE ST_Equals(geom, ST_SetSRID(ST_MakePoint(lon, lat), 4326))") == 2
 
 
+def test_a_header_cannot_set_what_dougal_adds(client, project):
+    forged = {"_online": True, "_sequence": 999, "_schema": "survey_9", "_latency": -1, "_received": "x"}
+    assert post(client, [header(0, line="TRANSIT", **forged)])[0] == 201
+    (item,), _ = listed(client)
+    assert item["_online"] is False and item["_latency"] > 0
+    assert not {"_sequence", "_schema"} & set(item)
+    _sequences_now, total = _sequences(client)
+    assert total == 0
+
+
 def test_repeated_batches_and_repeated_headers_are_stored_once(client, project):
     batch = [header(n) for n in range(10)]
     assert post(client, batch) == (201, {"received": 10, "stored": 10, "online": 10})
