@@ -14,6 +14,7 @@ from chalicelib.api import (
     files,
     health,
     metadata,
+    navdata,
     planner,
     preplots,
     projects,
@@ -24,6 +25,7 @@ from chalicelib.api import (
 )
 from chalicelib.api.middleware import authenticate
 from chalicelib.handlers import authorizer, ingest, migrate
+from chalicelib.handlers import navdata as navdata_handlers
 from chalicelib.handlers import qc as qc_handlers
 from chalicelib.handlers import queue as queue_handlers
 
@@ -45,6 +47,7 @@ for blueprint in (
     events.bp,
     qc.bp,
     receivers.bp,
+    navdata.bp,
 ):
     app.register_blueprint(blueprint)
 for blueprint in (ingest.bp, qc_handlers.bp, migrate.bp, authorizer.bp):
@@ -52,4 +55,6 @@ for blueprint in (ingest.bp, qc_handlers.bp, migrate.bp, authorizer.bp):
 # The outgoing transfer queue (spec tag "asaqc"): its routes; PDF line logs are binary answers.
 app.register_blueprint(asaqc.bp)
 app.register_blueprint(queue_handlers.bp)
+# The navigation feed's queue and its expiry.
+app.register_blueprint(navdata_handlers.bp)
 app.api.binary_types.append("application/pdf")

@@ -94,6 +94,7 @@ class Settings(BaseModel):
     ingest_queue: str = "dougal-dev-ingest"
     qc_queue: str = "dougal-dev-qc"
     asaqc_queue: str = "dougal-dev-asaqc"
+    navdata_queue: str = "dougal-dev-navdata"
 
     # ASAQC transfers (the client's Vessel Track API). The credentials (token_url or tenant_id,
     # client_id, client_secret, scope, api_url, subscription_key) are a JSON secret in Secrets
@@ -120,7 +121,12 @@ class Settings(BaseModel):
 
     @property
     def queues(self) -> dict[str, str]:
-        return {"ingest": self.ingest_queue, "qc": self.qc_queue, "asaqc": self.asaqc_queue}
+        return {
+            "ingest": self.ingest_queue,
+            "qc": self.qc_queue,
+            "asaqc": self.asaqc_queue,
+            "navdata": self.navdata_queue,
+        }
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str] | None = None) -> Settings:

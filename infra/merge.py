@@ -54,7 +54,12 @@ WORKER_TIMEOUT_SECONDS = 60
 QUEUE_VISIBILITY_TIMEOUT_SECONDS = 360
 
 #: Queues the data stack creates, by suffix (``dougal-<stage>-<suffix>``), and the export holding each ARN.
-QUEUE_ARN_EXPORTS = {"ingest": "IngestQueueArn", "qc": "QcQueueArn", "asaqc": "AsaqcQueueArn"}
+QUEUE_ARN_EXPORTS = {
+    "ingest": "IngestQueueArn",
+    "qc": "QcQueueArn",
+    "asaqc": "AsaqcQueueArn",
+    "navdata": "NavdataQueueArn",
+}
 
 #: Environment variables every function gets, and the data-stack export each one imports (names, not secrets).
 ENVIRONMENT_EXPORTS = {
@@ -62,6 +67,7 @@ ENVIRONMENT_EXPORTS = {
     "DOUGAL_INGEST_QUEUE": "IngestQueueName",
     "DOUGAL_QC_QUEUE": "QcQueueName",
     "DOUGAL_ASAQC_QUEUE": "AsaqcQueueName",
+    "DOUGAL_NAVDATA_QUEUE": "NavdataQueueName",
 }
 
 #: Secret ids, each given only to the functions whose grants include that secret.
@@ -112,7 +118,7 @@ DATABASE = "DatabaseSecretArn"
 #: receives and deletes from its own queue only.
 FUNCTION_GRANTS: dict[str, Grants] = {
     "api_handler": Grants(
-        secrets=("JwtSecretArn", DATABASE), sends=("qc", "asaqc"), inspects=("ingest", "qc", "asaqc")
+        secrets=("JwtSecretArn", DATABASE), sends=("qc", "asaqc"), inspects=("ingest", "qc", "asaqc", "navdata")
     ),
     "migrate": Grants(secrets=("DatabaseMasterSecretArn", "DatabaseAppCredentialsArn")),
     # The authorizer checks tokens: the signing key, and the database for the accounts' token versions.
@@ -122,6 +128,8 @@ FUNCTION_GRANTS: dict[str, Grants] = {
     "sweep_qc": Grants(secrets=(DATABASE,), sends=("qc",)),
     "send_asaqc_transfers": Grants(secrets=(DATABASE, "AsaqcSecretArn"), consumes="asaqc"),
     "redrive_asaqc_transfers": Grants(secrets=(DATABASE,), sends=("asaqc",)),
+    "store_navdata_messages": Grants(secrets=(DATABASE,), consumes="navdata"),
+    "expire_navdata": Grants(secrets=(DATABASE,)),
 }
 
 CONSUME_ACTIONS = ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility", "sqs:GetQueueAttributes"]

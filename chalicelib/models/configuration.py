@@ -2,7 +2,7 @@
 
 A wrong shape is refused when it is written (400 naming the path), not found later as a 500 on every
 event write (``labels``) or a crashed QC worker (``qc``). Keys the system does not read are kept as
-they are; ``navdata`` and ``asaqc`` are only required to be objects.
+they are; ``asaqc`` is only required to be an object.
 
 ``online.line.pattern.regex`` is written by a user and run on file content by the Python ``re`` engine
 (the linear-time ``google-re2`` has no wheel for Lambda's python3.11 runtime, glibc 2.26), so only
@@ -181,6 +181,29 @@ class Planner(_Open):
         return check_name_template(value) if value is not None else None
 
 
+# The header keys that hold the fix, the line name and the point, unless ``configuration.navdata.fields`` says
+# otherwise (each key may be set alone; the others keep their default).
+DEFAULT_NAV_FIELDS = {"tstamp": "tstamp", "lat": "lat", "lon": "lon", "line": "lineName", "point": "point"}
+
+
+class NavdataFields(_Open):
+    """``configuration.navdata.fields``: which header keys hold time, latitude, longitude, line name, point."""
+
+    tstamp: str = Field(default=DEFAULT_NAV_FIELDS["tstamp"], min_length=1, max_length=64)
+    lat: str = Field(default=DEFAULT_NAV_FIELDS["lat"], min_length=1, max_length=64)
+    lon: str = Field(default=DEFAULT_NAV_FIELDS["lon"], min_length=1, max_length=64)
+    line: str = Field(default=DEFAULT_NAV_FIELDS["line"], min_length=1, max_length=64)
+    point: str = Field(default=DEFAULT_NAV_FIELDS["point"], min_length=1, max_length=64)
+
+
+class Navdata(_Open):
+    """``configuration.navdata``: the header's field names and how long the feed is kept."""
+
+    fields: NavdataFields | None = None
+    retention_days: StrictInt | None = Field(default=None, ge=1, le=3650)
+    stale_seconds: Number | None = Field(default=None, gt=0, le=86_400)
+
+
 class Configuration(_Open):
     """What ``PUT …/configuration`` (and a new project's configuration) must look like."""
 
@@ -189,5 +212,5 @@ class Configuration(_Open):
     online: Online | None = None
     grid: Grid | None = None
     planner: Planner | None = None
-    navdata: dict[str, Any] | None = None
+    navdata: Navdata | None = None
     asaqc: dict[str, Any] | None = None

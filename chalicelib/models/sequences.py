@@ -25,6 +25,8 @@ class SequenceUpdate(Model):
 
 
 def sequence_status(row: dict[str, Any]) -> str:
+    if row.get("online"):
+        return "online"
     if row["ntbp"]:
         return "ntbp"
     if row["final_upload_id"] is not None:
@@ -76,7 +78,8 @@ class Sequence(Model):
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> Sequence:
         final = row["final_upload_id"] is not None
-        raw = row["raw_upload_id"] is not None
+        # A sequence seen only in the navigation feed so far: its figures are the feed's, in the raw columns.
+        raw = row["raw_upload_id"] is not None or bool(row.get("online"))
         has_both_final = row["fsp_final"] is not None and row["lsp_final"] is not None
         return cls(
             sequence=row["sequence"],

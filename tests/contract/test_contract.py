@@ -19,9 +19,9 @@ import yaml
 from app import app
 
 SPEC_PATH = Path(__file__).resolve().parents[3] / "shared" / "spec" / "dougal-api.yaml"
-BUILT_TAGS = {"project", "preplot", "sequences", "login", "log", "qc", "metadata", "planner", "asaqc"}
+BUILT_TAGS = {"project", "preplot", "sequences", "login", "log", "qc", "metadata", "planner", "asaqc", "navdata"}
 # Tags whose issues are still open: their operations are not routed yet.
-PENDING_TAGS = {"navdata"}
+PENDING_TAGS: set[str] = set()
 # Operations tagged "project" that belong to those later capabilities (labels come with the event log).
 PENDING_OPERATIONS: set[str] = set()
 
@@ -277,3 +277,35 @@ def test_the_queue_item_check_sees_a_wrong_shape(spec):
         queue_item_validator(spec).validate({**item, "results": {"digest": {"sha256": {"hex": "ab"}}}})
     with pytest.raises(jsonschema.ValidationError):
         queue_item_validator(spec).validate({**item, "status": "done", "results": []})
+
+
+def test_navdata_answers_validate_against_the_contract(spec, client):
+    from tests.integration.factories import as_role, make_project
+    from tests.integration.ingest_support import CONFIGURATION
+
+    make_project("alpha", configuration=CONFIGURATION)
+    headers = [
+        {"tstamp": f"2021-10-08T10:37:5{n}Z", "lat": 59.18 + n * 1e-5, "lon": 2.48, "lineName": line, "point": 1000 + n}
+        for n, line in enumerate(["NS21-1052100055S00000", "NS21-1052100055S00000", "TRANSIT"])
+    ]
+    posted = client.post(
+        "/navdata", headers={**as_role("user"), "Content-Type": "application/json"}, body=json.dumps(headers).encode()
+    )
+    assert posted.status_code == 201, posted.body
+    components = spec["components"]["schemas"]
+    items = _get(client, "/navdata")
+    assert [item["_online"] for item in items] == [False, True, True]
+    for path, url, media in (
+        ("/navdata", "/navdata", "application/json"),
+        ("/navdata", "/navdata?fields=_online,_sequence,lat", "application/json"),
+        ("/navdata/gis/point", "/navdata/gis/point", "application/geo+json"),
+        ("/navdata/gis/line", "/navdata/gis/line", "application/geo+json"),
+    ):
+        answer = _get(client, url, Accept=media)
+        schema = spec["paths"][path]["get"]["responses"]["200"]["content"][media]["schema"]
+        jsonschema.Draft7Validator(_jsonschema(schema, components)).validate(answer)
+        assert null_strings(schema, answer, components) == []
+    validator(spec, "NavData").validate(_get(client, "/navdata/latest"))
+    # The check sees a wrong shape.
+    with pytest.raises(jsonschema.ValidationError):
+        validator(spec, "NavData").validate({**items[0], "_sequence": [55]})

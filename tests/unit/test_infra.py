@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parents[2]
 DATA_STACK = ROOT / "infra" / "data-stack.yaml"
 POLICY = ROOT / ".chalice" / "policy-prod.json"
 DEPLOY = ROOT / "infra" / "deploy.sh"
-QUEUES = {"ingest": "IngestQueue", "qc": "QcQueue", "asaqc": "AsaqcQueue"}
+QUEUES = {"ingest": "IngestQueue", "qc": "QcQueue", "asaqc": "AsaqcQueue", "navdata": "NavdataQueue"}
 DATA_PLANE = ("sqs:", "s3:", "secretsmanager:", "rds-db:", "logs:")
 
 
@@ -431,6 +431,8 @@ def _with_every_function(policy: dict[str, Any]) -> dict[str, Any]:
         ("SweepQc", "app.sweep_qc", None),
         ("SendAsaqcTransfers", "app.send_asaqc_transfers", "asaqc"),
         ("RedriveAsaqcTransfers", "app.redrive_asaqc_transfers", None),
+        ("StoreNavdataMessages", "app.store_navdata_messages", "navdata"),
+        ("ExpireNavdata", "app.expire_navdata", None),
     ):
         extra: dict[str, Any] = {}
         if queue:
@@ -472,7 +474,7 @@ def _export(name: str) -> str:
 def test_every_function_has_a_role_of_its_own(every: dict[str, Any]) -> None:
     found = functions(every)
     roles = {lid: props["Role"]["Fn::GetAtt"][0] for lid, props in found.items()}
-    assert len(set(roles.values())) == len(found) == 8
+    assert len(set(roles.values())) == len(found) == 10
     assert all(roles[lid] == f"{lid}Role" for lid in found)
     role_ids = {lid for lid, res in every["Resources"].items() if res["Type"] == "AWS::IAM::Role"}
     assert role_ids == set(roles.values())  # the role Chalice shared between functions is gone
@@ -504,7 +506,12 @@ def test_only_the_asaqc_sender_reads_the_asaqc_secret_and_only_migrate_the_maste
 
 
 def test_workers_receive_and_delete_only_their_own_queue(every: dict[str, Any]) -> None:
-    own = {"IngestUploadedFiles": "IngestQueueArn", "RunQcJobs": "QcQueueArn", "SendAsaqcTransfers": "AsaqcQueueArn"}
+    own = {
+        "IngestUploadedFiles": "IngestQueueArn",
+        "RunQcJobs": "QcQueueArn",
+        "SendAsaqcTransfers": "AsaqcQueueArn",
+        "StoreNavdataMessages": "NavdataQueueArn",
+    }
     for logical_id in functions(every):
         granted = _granted(every, logical_id)
         for action in ("sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility"):

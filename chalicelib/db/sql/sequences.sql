@@ -1,8 +1,26 @@
 -- name: list_sequences
-SELECT * FROM sequence WHERE pid = %(pid)s ORDER BY sequence LIMIT %(limit)s OFFSET %(offset)s;
+-- The project's sequences, and those seen online in the navigation feed with no file imported yet
+-- (``online``: true), their figures from the feed.
+SELECT * FROM (
+    SELECT s.*, false AS online FROM sequence s WHERE s.pid = %(pid)s
+    UNION ALL
+    SELECT (jsonb_populate_record(NULL::sequence, jsonb_build_object(
+               'pid', o.pid, 'sequence', o.sequence, 'line', o.line, 'attempt', o.attempt,
+               'line_name', o.line_name, 'ntbp', false, 'remarks', '', 'remarks_final', '',
+               'meta', '{}'::jsonb, 'meta_final', '{}'::jsonb, 'fsp', o.fsp, 'lsp', o.lsp, 'ts0', o.ts0,
+               'ts1', o.ts1, 'num_points_raw', o.num_points, 'updated_on', o.ts1))).*,
+           true AS online
+    FROM navdata_sequence o
+    WHERE o.pid = %(pid)s
+      AND NOT EXISTS (SELECT 1 FROM sequence s WHERE s.pid = o.pid AND s.sequence = o.sequence)
+) listed
+ORDER BY sequence LIMIT %(limit)s OFFSET %(offset)s;
 
 -- name: count_sequences
-SELECT count(*) AS n FROM sequence WHERE pid = %(pid)s;
+SELECT (SELECT count(*) FROM sequence WHERE pid = %(pid)s)
+     + (SELECT count(*) FROM navdata_sequence o
+        WHERE o.pid = %(pid)s
+          AND NOT EXISTS (SELECT 1 FROM sequence s WHERE s.pid = o.pid AND s.sequence = o.sequence)) AS n;
 
 -- name: get_sequence
 SELECT * FROM sequence WHERE pid = %(pid)s AND sequence = %(sequence)s;

@@ -52,7 +52,7 @@ def test_the_queues_are_asked_once_for_many_calls(client, aws):
     calls = count_queue_checks(aws)
     for _ in range(20):
         assert client.get("/health").status_code == 200
-    assert len(calls) == 3  # ingest, qc and asaqc, once
+    assert len(calls) == 4  # ingest, qc, asaqc and navdata, once
 
 
 def test_a_missing_queue_is_reported_once_the_answer_expires(client, aws, monkeypatch):

@@ -28,7 +28,7 @@ def test_a_quiet_stack_is_healthy(client, aws):
     assert body["database"]["reachable"] is True
     assert body["database"]["migration"] == max(v for v, _, _ in available())
     assert body["database"]["postgresql"].startswith("15") and body["database"]["postgis"].startswith("3")
-    assert set(body["queues"]) == {"ingest", "qc", "asaqc"}
+    assert set(body["queues"]) == {"ingest", "qc", "asaqc", "navdata"}
     for queue in body["queues"].values():
         assert (queue["reachable"], queue["messages"], queue["in_flight"], queue["dead_letters"]) == (True, 0, 0, 0)
 

@@ -1,0 +1,44 @@
+"""The navigation feed's entry points: header batches from the ``navdata`` queue, and the hourly expiry.
+
+The vessel may send its batches as queue messages instead of ``POST /navdata``. A message is a JSON array
+of headers (or one header) and is stored all or nothing; a message that cannot be stored is reported as a
+failure, so SQS delivers it again and, after five tries, keeps it in the dead-letter queue.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalice import Blueprint, Rate
+
+from chalicelib.settings import get_settings
+
+bp = Blueprint(__name__)
+
+
+@bp.on_sqs_message(queue=get_settings().navdata_queue, batch_size=10, name="store_navdata_messages")
+def store_navdata_messages(event: Any) -> Any:
+    from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+
+    def handle(record: Any) -> None:
+        from chalicelib.observability import logger
+        from chalicelib.services import navdata
+
+        logger().set_correlation_id(record.message_id)
+        result = navdata.store_message(record.body)
+        logger().info("navigation headers", extra=result.model_dump())
+
+    processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
+    return process_partial_response(
+        event=event.to_dict(), record_handler=handle, processor=processor, context=event.context
+    )
+
+
+@bp.schedule(Rate(1, unit=Rate.HOURS), name="expire_navdata")
+def expire_navdata(event: Any) -> dict[str, int]:
+    from chalicelib.observability import logger
+    from chalicelib.services import navdata
+
+    report = navdata.expire()
+    logger().info("navigation feed expired", extra=report)
+    return report
