@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import re
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalice import Blueprint
 
@@ -23,7 +23,11 @@ from chalicelib.models.navdata import (
     MIN_LINE_VERTICES,
     NavQuery,
 )
-from chalicelib.services import navdata
+
+if TYPE_CHECKING:
+    from chalicelib.services import navdata
+else:
+    navdata = http.lazy_service("chalicelib.services.navdata")
 
 bp = Blueprint(__name__)
 
