@@ -16,6 +16,7 @@ from chalicelib.models.queue import (
     MAX_REQUEST_ITEMS,
     ORDERS,
     STATUSES,
+    QueueItem,
     QueueListQuery,
     QueueRequestASAQC,
 )
@@ -60,14 +61,16 @@ def _list_query(query: dict[str, str]) -> QueueListQuery:
     )
 
 
-@route(bp, "/queue/outgoing/asaqc", role=GUEST)
+@route(bp, "/queue/outgoing/asaqc", role=GUEST, response=list[QueueItem])
 def list_queue_items() -> Any:
     request = bp.current_request
     found, total = requests.list_items(_list_query(http.query_params(request)), http.identity(request))
     return http.json_response(found, headers=http.total_header(total))
 
 
-@route(bp, "/queue/outgoing/asaqc", methods=("POST",), role=USER)
+@route(
+    bp, "/queue/outgoing/asaqc", methods=("POST",), role=USER, body=list[QueueRequestASAQC], response=list[QueueItem]
+)
 def queue_transfers() -> Any:
     request = bp.current_request
     created = requests.enqueue(_requests(http.json_body(request)), http.identity(request))

@@ -17,7 +17,7 @@ bp = Blueprint(__name__)
 NO_STORE = {"Cache-Control": "no-store"}
 
 
-@route(bp, "/login", methods=("POST",), role=PUBLIC)
+@route(bp, "/login", methods=("POST",), role=PUBLIC, body=LoginRequest)
 def login() -> Any:
     request = bp.current_request
     credentials = http.parse_body(request, LoginRequest)
@@ -26,6 +26,6 @@ def login() -> Any:
     return http.empty_response(204, headers={"Set-Cookie": token_cookie(token), **NO_STORE})
 
 
-@route(bp, "/logout", methods=("GET", "POST"), role=PUBLIC)
+@route(bp, "/logout", methods=("GET", "POST"), role=PUBLIC, status=204)
 def logout() -> Any:
     return http.empty_response(204, headers={"Set-Cookie": expired_cookies(), **NO_STORE})

@@ -8,12 +8,13 @@ from chalice import Blueprint
 
 from chalicelib.api import http
 from chalicelib.api.http import PUBLIC, route
+from chalicelib.models.capabilities import Capabilities
 from chalicelib.services import capabilities
 
 bp = Blueprint(__name__)
 
 
-@route(bp, "/capabilities", role=PUBLIC)
+@route(bp, "/capabilities", role=PUBLIC, response=Capabilities)
 def get_capabilities() -> Any:
     media_types = {f"{method} {path}": list(types) for (path, method), types in sorted(http.MEDIA_TYPES.items())}
     return http.json_response(capabilities.capabilities(media_types))

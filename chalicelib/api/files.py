@@ -8,12 +8,14 @@ from chalice import Blueprint
 
 from chalicelib.api import http
 from chalicelib.api.http import route
+from chalicelib.models.files import UploadedFile
+from chalicelib.models.paging import PageQuery
 from chalicelib.services import files
 
 bp = Blueprint(__name__)
 
 
-@route(bp, "/project/{project}/files")
+@route(bp, "/project/{project}/files", response=list[UploadedFile], query=PageQuery)
 def list_files(project: str) -> Any:
     query = http.query_params(bp.current_request)
     limit = http.int_param(query.get("limit"), "limit", default=100, minimum=1, maximum=1000)

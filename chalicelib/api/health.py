@@ -17,7 +17,7 @@ from chalicelib.services import health
 bp = Blueprint(__name__)
 
 
-@route(bp, "/health", role=PUBLIC)
+@route(bp, "/health", role=PUBLIC, status=(200, 503))
 def get_health() -> Any:
     report = health.check()
     return http.json_response(report, status=200 if report["status"] == "ok" else 503)

@@ -29,7 +29,7 @@ for _path in http.nested_paths("/project/{project}/meta/{type}/{kind}"):
     route(bp, _path)(get_meta)
 
 
-@route(bp, "/project/{project}/meta", methods=("PUT",))
+@route(bp, "/project/{project}/meta", methods=("PUT",), body=MetaUpdate)
 def put_meta(project: str) -> Any:
     update = http.parse_body(bp.current_request, MetaUpdate)
     return http.json_response(metadata.put_meta(project, update), status=201)

@@ -9,31 +9,31 @@ from chalice import Blueprint
 from chalicelib import errors
 from chalicelib.api import http
 from chalicelib.api.http import MASTER, route
-from chalicelib.models.projects import ProjectCreate
+from chalicelib.models.projects import ProjectCreate, ProjectListItem, ProjectSummary
 from chalicelib.services import projects
 
 bp = Blueprint(__name__)
 
 
-@route(bp, "/project")
+@route(bp, "/project", response=list[ProjectListItem])
 def list_projects() -> Any:
     found = projects.list_projects(http.identity(bp.current_request))
     return http.json_response(found)
 
 
-@route(bp, "/project", methods=("POST",), role=MASTER)
+@route(bp, "/project", methods=("POST",), role=MASTER, body=ProjectCreate, response=ProjectListItem)
 def create_project() -> Any:
     new = http.parse_body(bp.current_request, ProjectCreate)
     created = projects.create_project(new)
     return http.json_response(created, status=201, headers={"Location": f"/project/{created.pid}"})
 
 
-@route(bp, "/project/{project}")
+@route(bp, "/project/{project}", response=ProjectSummary)
 def get_project(project: str) -> Any:
     return http.json_response(projects.project_summary(project))
 
 
-@route(bp, "/project/{project}/summary")
+@route(bp, "/project/{project}/summary", response=ProjectSummary)
 def get_project_summary(project: str) -> Any:
     return http.json_response(projects.project_summary(project))
 

@@ -9,7 +9,7 @@ from chalice import Blueprint
 from chalicelib.api import http
 from chalicelib.api.http import route
 from chalicelib.models.paging import DEFAULT_LIST_PAGE, MAX_LIST_PAGE
-from chalicelib.models.receivers import ReceiverListQuery
+from chalicelib.models.receivers import Receiver, ReceiverListQuery
 from chalicelib.services import receivers
 
 bp = Blueprint(__name__)
@@ -18,7 +18,13 @@ JSON, GEOJSON = "application/json", "application/geo+json"
 RECEIVER_REPRESENTATIONS = (JSON, GEOJSON)
 
 
-@route(bp, "/project/{project}/receiver", media_types=RECEIVER_REPRESENTATIONS)
+@route(
+    bp,
+    "/project/{project}/receiver",
+    media_types=RECEIVER_REPRESENTATIONS,
+    response=list[Receiver],
+    query=ReceiverListQuery,
+)
 def list_receivers(project: str) -> Any:
     request = bp.current_request
     representation = http.negotiate(request, RECEIVER_REPRESENTATIONS)

@@ -9,7 +9,8 @@ from chalice import Blueprint
 
 from chalicelib.api import http
 from chalicelib.api.http import route
-from chalicelib.models.sequences import SequenceUpdate
+from chalicelib.models.paging import PageQuery
+from chalicelib.models.sequences import Sequence, SequenceUpdate, Shotpoint
 from chalicelib.services import sequences
 
 bp = Blueprint(__name__)
@@ -47,13 +48,13 @@ SEQUENCE_REPRESENTATIONS = (JSON, SEIS, PDF)
 SHOTPOINT_REPRESENTATIONS = (JSON, GEOJSON)
 
 
-@route(bp, "/project/{project}/sequence")
+@route(bp, "/project/{project}/sequence", response=list[Sequence], query=PageQuery)
 def list_sequences(project: str) -> Any:
     found, total = sequences.list_sequences(project, http.page_query(bp.current_request))
     return http.json_response(found, headers=http.total_header(total))
 
 
-@route(bp, "/project/{project}/sequence/{sequence}", media_types=SEQUENCE_REPRESENTATIONS)
+@route(bp, "/project/{project}/sequence/{sequence}", media_types=SEQUENCE_REPRESENTATIONS, response=Sequence)
 def get_sequence(project: str, sequence: str) -> Any:
     from chalicelib.services import linelog, seis
 
@@ -67,14 +68,14 @@ def get_sequence(project: str, sequence: str) -> Any:
     return http.json_response(sequences.get_sequence(project, number))
 
 
-@route(bp, "/project/{project}/sequence/{sequence}", methods=("PATCH",))
+@route(bp, "/project/{project}/sequence/{sequence}", methods=("PATCH",), body=SequenceUpdate)
 def update_sequence(project: str, sequence: str) -> Any:
     number = http.int_param(sequence, "sequence")
     sequences.update_sequence(project, number, http.parse_body(bp.current_request, SequenceUpdate))
     return http.empty_response()
 
 
-@route(bp, "/project/{project}/sequence/{sequence}/{shot}", media_types=SHOTPOINT_REPRESENTATIONS)
+@route(bp, "/project/{project}/sequence/{sequence}/{shot}", media_types=SHOTPOINT_REPRESENTATIONS, response=Shotpoint)
 def get_shotpoint(project: str, sequence: str, shot: str) -> Any:
     request = bp.current_request
     representation = http.negotiate(request, SHOTPOINT_REPRESENTATIONS)

@@ -8,11 +8,12 @@ from chalice import Blueprint
 
 from chalicelib.api import http
 from chalicelib.api.http import USER, route
+from chalicelib.models.status import Status
 from chalicelib.services import status
 
 bp = Blueprint(__name__)
 
 
-@route(bp, "/status", role=USER)
+@route(bp, "/status", role=USER, response=Status)
 def get_status() -> Any:
     return http.json_response(status.status(http.identity(bp.current_request)))
