@@ -63,6 +63,7 @@ def _list_query(query: dict[str, str]) -> QueueListQuery:
 
 @route(bp, "/queue/outgoing/asaqc", role=GUEST, response=list[QueueItem])
 def list_queue_items() -> Any:
+    """The line logs queued for ASAQC and what became of them."""
     request = bp.current_request
     found, total = requests.list_items(_list_query(http.query_params(request)), http.identity(request))
     return http.json_response(found, headers=http.total_header(total))
@@ -72,6 +73,7 @@ def list_queue_items() -> Any:
     bp, "/queue/outgoing/asaqc", methods=("POST",), role=USER, body=list[QueueRequestASAQC], response=list[QueueItem]
 )
 def queue_transfers() -> Any:
+    """Queue line logs for ASAQC."""
     request = bp.current_request
     created = requests.enqueue(_requests(http.json_body(request)), http.identity(request))
     return http.json_response(created, status=202)
@@ -79,5 +81,6 @@ def queue_transfers() -> Any:
 
 @route(bp, "/queue/outgoing/asaqc/{id}", methods=("DELETE",), role=USER)
 def cancel_queue_item(id: str) -> Any:
+    """Cancel a queued transfer."""
     requests.cancel(http.int_param(id, "id", minimum=1, maximum=INT64_MAX), http.identity(bp.current_request))
     return http.empty_response()

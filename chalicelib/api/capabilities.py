@@ -16,5 +16,6 @@ bp = Blueprint(__name__)
 
 @route(bp, "/capabilities", role=PUBLIC, response=Capabilities)
 def get_capabilities() -> Any:
+    """What this installation reads, serves and checks: formats, media types, QC tests, limits."""
     media_types = {f"{method} {path}": list(types) for (path, method), types in sorted(http.MEDIA_TYPES.items())}
     return http.json_response(capabilities.capabilities(media_types))

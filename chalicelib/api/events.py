@@ -104,6 +104,7 @@ def list_query(query: dict[str, str]) -> EventListQuery:
 
 @route(bp, "/project/{project}/event", media_types=REPRESENTATIONS, response=list[Event])
 def list_events(project: str) -> Any:
+    """The event log, filtered and paged; also as Seis+JSON, GeoJSON or CSV."""
     request = bp.current_request
     representation = http.negotiate(request, REPRESENTATIONS)
     query = http.query_params(request)
@@ -136,6 +137,7 @@ def list_events(project: str) -> Any:
 
 @route(bp, "/project/{project}/event", methods=("POST",), content_types=[JSON, CSV], body=EventNew, response=Event)
 def create_event(project: str) -> Any:
+    """Add an entry to the event log (JSON), or several from a CSV file."""
     request = bp.current_request
     content_type = (request.headers.get("content-type") or JSON).split(";")[0].strip().lower()
     if content_type == CSV:
@@ -151,17 +153,20 @@ def create_event(project: str) -> Any:
 
 @route(bp, "/project/{project}/event/{id}", response=list[EventInstance])
 def get_event_history(project: str, id: str) -> Any:
+    """Every instance of one event: its history of changes."""
     return http.json_response(events.history(project, _event_id(id)))
 
 
 @route(bp, "/project/{project}/event/{id}", methods=("PUT",), body=EventNew, response=Event)
 def replace_event(project: str, id: str) -> Any:
+    """Replace an event with a new instance."""
     new = http.parse_body(bp.current_request, EventNew)
     return http.json_response(events.replace_event(project, _event_id(id), new, _author()), status=201)
 
 
 @route(bp, "/project/{project}/event/{id}", methods=("PATCH",), response=Event)
 def update_event(project: str, id: str) -> Any:
+    """Change some fields of an event (a new instance)."""
     body = http.json_body(bp.current_request)
     if not isinstance(body, dict):
         raise errors.BadRequestError("The body must be a JSON object")
@@ -173,12 +178,14 @@ def update_event(project: str, id: str) -> Any:
 
 @route(bp, "/project/{project}/event/{id}", methods=("DELETE",))
 def delete_event(project: str, id: str) -> Any:
+    """Delete an event."""
     events.delete_event(project, _event_id(id), _author())
     return http.empty_response()
 
 
 @route(bp, "/project/{project}/changes/{since}", response=list[EventChanged | EventDeleted])
 def list_changes(project: str, since: str) -> Any:
+    """Events changed or deleted since a time."""
     query = http.query_params(bp.current_request)
     limit = http.int_param(query.get("limit"), "limit", default=DEFAULT_PAGE, minimum=1, maximum=MAX_PAGE)
     found, until = events.changes(project, parse_since(since), "unique" in query, limit)
@@ -187,4 +194,5 @@ def list_changes(project: str, since: str) -> Any:
 
 @route(bp, "/project/{project}/label", response=list[Label])
 def list_labels(project: str) -> Any:
+    """The labels a project's events may carry."""
     return http.json_response(events.project_labels(project))

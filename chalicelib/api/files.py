@@ -17,6 +17,7 @@ bp = Blueprint(__name__)
 
 @route(bp, "/project/{project}/files", response=list[UploadedFile], query=PageQuery)
 def list_files(project: str) -> Any:
+    """Every uploaded file and what its import found."""
     query = http.query_params(bp.current_request)
     limit = http.int_param(query.get("limit"), "limit", default=100, minimum=1, maximum=1000)
     offset = http.int_param(query.get("offset"), "offset", default=0, minimum=0)

@@ -17,24 +17,28 @@ bp = Blueprint(__name__)
 
 @route(bp, "/project/{project}/qc/results", response=QcResults)
 def get_results(project: str) -> Any:
+    """The QC findings of every sequence, by test."""
     found, total = qc.results(project, None, http.page_query(bp.current_request))
     return http.json_response(found, headers=http.total_header(total))
 
 
 @route(bp, "/project/{project}/qc/results/sequence/{sequence}", response=QcResults)
 def get_sequence_results(project: str, sequence: str) -> Any:
+    """The QC findings of one sequence, by test."""
     found, total = qc.results(project, http.int_param(sequence, "sequence"), http.page_query(bp.current_request))
     return http.json_response(found, headers=http.total_header(total))
 
 
 @route(bp, "/project/{project}/qc/results", methods=("DELETE",))
 def delete_results(project: str) -> Any:
+    """Delete every QC finding (they are found again by the next run)."""
     qc.delete_results(project, None)
     return http.empty_response()
 
 
 @route(bp, "/project/{project}/qc/results/sequence/{sequence}", methods=("DELETE",))
 def delete_sequence_results(project: str, sequence: str) -> Any:
+    """Delete the QC findings of one sequence."""
     qc.delete_results(project, http.int_param(sequence, "sequence"))
     return http.empty_response()
 
@@ -52,6 +56,7 @@ def _event_ids() -> list[int]:
 
 @route(bp, "/project/{project}/qc/results/accept", methods=("POST",), body=QcEventIds)
 def accept_qc_results(project: str) -> Any:
+    """Accept QC findings, by event id."""
     author = http.identity(bp.current_request).name
     qc.set_accepted(project, _event_ids(), True, author)
     return http.empty_response()
@@ -59,6 +64,7 @@ def accept_qc_results(project: str) -> Any:
 
 @route(bp, "/project/{project}/qc/results/unaccept", methods=("POST",), body=QcEventIds)
 def unaccept_qc_results(project: str) -> Any:
+    """Withdraw the acceptance of QC findings, by event id."""
     author = http.identity(bp.current_request).name
     qc.set_accepted(project, _event_ids(), False, author)
     return http.empty_response()

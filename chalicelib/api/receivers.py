@@ -26,6 +26,7 @@ RECEIVER_REPRESENTATIONS = (JSON, GEOJSON)
     query=ReceiverListQuery,
 )
 def list_receivers(project: str) -> Any:
+    """Receiver positions by line and point; also as GeoJSON."""
     request = bp.current_request
     representation = http.negotiate(request, RECEIVER_REPRESENTATIONS)
     query = http.query_params(request)

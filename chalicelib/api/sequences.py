@@ -50,12 +50,14 @@ SHOTPOINT_REPRESENTATIONS = (JSON, GEOJSON)
 
 @route(bp, "/project/{project}/sequence", response=list[Sequence], query=PageQuery)
 def list_sequences(project: str) -> Any:
+    """The acquired sequences and their figures."""
     found, total = sequences.list_sequences(project, http.page_query(bp.current_request))
     return http.json_response(found, headers=http.total_header(total))
 
 
 @route(bp, "/project/{project}/sequence/{sequence}", media_types=SEQUENCE_REPRESENTATIONS, response=Sequence)
 def get_sequence(project: str, sequence: str) -> Any:
+    """One sequence: JSON, Seis+JSON or its PDF line log."""
     from chalicelib.services import linelog, seis
 
     number = http.int_param(sequence, "sequence")
@@ -70,6 +72,7 @@ def get_sequence(project: str, sequence: str) -> Any:
 
 @route(bp, "/project/{project}/sequence/{sequence}", methods=("PATCH",), body=SequenceUpdate)
 def update_sequence(project: str, sequence: str) -> Any:
+    """Change a sequence's remarks or its NTBP flag."""
     number = http.int_param(sequence, "sequence")
     sequences.update_sequence(project, number, http.parse_body(bp.current_request, SequenceUpdate))
     return http.empty_response()
@@ -77,6 +80,7 @@ def update_sequence(project: str, sequence: str) -> Any:
 
 @route(bp, "/project/{project}/sequence/{sequence}/{shot}", media_types=SHOTPOINT_REPRESENTATIONS, response=Shotpoint)
 def get_shotpoint(project: str, sequence: str, shot: str) -> Any:
+    """One shotpoint of a sequence."""
     request = bp.current_request
     representation = http.negotiate(request, SHOTPOINT_REPRESENTATIONS)
     query = http.query_params(request)

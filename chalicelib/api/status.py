@@ -16,4 +16,5 @@ bp = Blueprint(__name__)
 
 @route(bp, "/status", role=USER, response=Status)
 def get_status() -> Any:
+    """The state of the system: database, queues, dead letters, last imports."""
     return http.json_response(status.status(http.identity(bp.current_request)))
