@@ -250,3 +250,43 @@ def test_docs_is_a_page_that_reads_the_document_and_nothing_from_elsewhere(clien
     # Offline: no script, style, font or image from another host.
     assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", page)
     assert not re.search(r"@import|url\(", page)
+
+
+def test_pydantic_schemas_become_openapi_3_0():
+    convert = openapi._openapi30
+    assert convert({"anyOf": [{"type": "integer"}, {"type": "null"}]}) == {"type": "integer", "nullable": True}
+    assert convert({"anyOf": [{"$ref": "#/components/schemas/Grid"}, {"type": "null"}]}) == {
+        "allOf": [{"$ref": "#/components/schemas/Grid"}],
+        "nullable": True,
+    }
+    assert convert({"const": "raw"}) == {"enum": ["raw"]}
+    assert convert({"type": "number", "exclusiveMinimum": 0}) == {
+        "type": "number",
+        "minimum": 0,
+        "exclusiveMinimum": True,
+    }
+    assert convert({"type": "array", "prefixItems": [{"type": "number"}, {"type": "number"}]}) == {
+        "type": "array",
+        "minItems": 2,
+        "maxItems": 2,
+        "items": {"type": "number"},
+    }
+    # A property whose name is a keyword stays a property.
+    assert convert({"properties": {"const": {"type": "string"}}}) == {"properties": {"const": {"type": "string"}}}
+
+
+def test_the_document_is_built_without_reading_any_file(monkeypatch):
+    """The Lambda package carries no copy of the contract: the generator reads nothing from disk."""
+    import builtins
+    import io
+    import pathlib
+
+    def refuse(*args, **kwargs):
+        raise AssertionError(f"the document read a file: {args[:1]}")
+
+    monkeypatch.setattr(builtins, "open", refuse)
+    monkeypatch.setattr(io, "open", refuse)
+    monkeypatch.setattr(pathlib.Path, "read_text", refuse)
+    monkeypatch.setattr(pathlib.Path, "open", refuse)
+    document = openapi.build_document()
+    assert len(operations(document)) == len({(m, openapi.document_path(p)) for p, m in http.ROUTE_ROLES})
