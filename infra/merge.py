@@ -90,7 +90,7 @@ TLS_ENVIRONMENT = {"DOUGAL_DATABASE_SSLMODE": "verify-full", "DOUGAL_DATABASE_SS
 #: not guard (the app's ``public`` routes; a unit test keeps this list equal to the app's route table).
 AUTHORIZER_FUNCTION = "authorize_request"
 AUTHORIZER_NAME = "dougal-token"
-PUBLIC_PATHS = frozenset({"/health", "/login", "/logout", "/capabilities"})
+PUBLIC_PATHS = frozenset({"/health", "/login", "/logout", "/capabilities", "/openapi.json", "/docs"})
 
 #: API Gateway stage throttling, every method: steady requests per second and the burst above it.
 API_THROTTLING_RATE = 50

@@ -16,6 +16,7 @@ from chalicelib.models.queue import (
     MAX_REQUEST_ITEMS,
     ORDERS,
     STATUSES,
+    QueueItem,
     QueueListQuery,
     QueueRequestASAQC,
 )
@@ -64,15 +65,19 @@ def _list_query(query: dict[str, str]) -> QueueListQuery:
     )
 
 
-@route(bp, "/queue/outgoing/asaqc", role=GUEST)
+@route(bp, "/queue/outgoing/asaqc", role=GUEST, response=list[QueueItem])
 def list_queue_items() -> Any:
+    """The line logs queued for ASAQC and what became of them."""
     request = bp.current_request
     found, total = requests.list_items(_list_query(http.query_params(request)), http.identity(request))
     return http.json_response(found, headers=http.total_header(total))
 
 
-@route(bp, "/queue/outgoing/asaqc", methods=("POST",), role=USER)
+@route(
+    bp, "/queue/outgoing/asaqc", methods=("POST",), role=USER, body=list[QueueRequestASAQC], response=list[QueueItem]
+)
 def queue_transfers() -> Any:
+    """Queue line logs for ASAQC."""
     request = bp.current_request
     created = requests.enqueue(_requests(http.json_body(request)), http.identity(request))
     return http.json_response(created, status=202)
@@ -80,5 +85,6 @@ def queue_transfers() -> Any:
 
 @route(bp, "/queue/outgoing/asaqc/{id}", methods=("DELETE",), role=USER)
 def cancel_queue_item(id: str) -> Any:
+    """Cancel a queued transfer."""
     requests.cancel(http.int_param(id, "id", minimum=1, maximum=INT64_MAX), http.identity(bp.current_request))
     return http.empty_response()

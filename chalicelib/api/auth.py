@@ -17,8 +17,9 @@ bp = Blueprint(__name__)
 NO_STORE = {"Cache-Control": "no-store"}
 
 
-@route(bp, "/login", methods=("POST",), role=PUBLIC)
+@route(bp, "/login", methods=("POST",), role=PUBLIC, body=LoginRequest)
 def login() -> Any:
+    """Sign in with a name and password; the token comes back as a cookie."""
     request = bp.current_request
     credentials = http.parse_body(request, LoginRequest)
     identity = auth.login(credentials.user, credentials.password, source_ip(request))
@@ -26,6 +27,7 @@ def login() -> Any:
     return http.empty_response(204, headers={"Set-Cookie": token_cookie(token), **NO_STORE})
 
 
-@route(bp, "/logout", methods=("GET", "POST"), role=PUBLIC)
+@route(bp, "/logout", methods=("GET", "POST"), role=PUBLIC, status=204)
 def logout() -> Any:
+    """Sign out: the token cookies are expired."""
     return http.empty_response(204, headers={"Set-Cookie": expired_cookies(), **NO_STORE})

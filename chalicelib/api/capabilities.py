@@ -8,6 +8,7 @@ from chalice import Blueprint
 
 from chalicelib.api import http
 from chalicelib.api.http import PUBLIC, route
+from chalicelib.models.capabilities import Capabilities
 
 if TYPE_CHECKING:
     from chalicelib.services import capabilities
@@ -17,7 +18,8 @@ else:
 bp = Blueprint(__name__)
 
 
-@route(bp, "/capabilities", role=PUBLIC)
+@route(bp, "/capabilities", role=PUBLIC, response=Capabilities)
 def get_capabilities() -> Any:
+    """What this installation reads, serves and checks: formats, media types, QC tests, limits."""
     media_types = {f"{method} {path}": list(types) for (path, method), types in sorted(http.MEDIA_TYPES.items())}
     return http.json_response(capabilities.capabilities(media_types))

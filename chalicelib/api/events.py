@@ -11,7 +11,18 @@ from chalice import Blueprint, Response
 from chalicelib import errors
 from chalicelib.api import http
 from chalicelib.api.http import route
-from chalicelib.models.events import DEFAULT_PAGE, MAX_PAGE, CsvOptions, Event, EventListQuery, EventNew
+from chalicelib.models.events import (
+    DEFAULT_PAGE,
+    MAX_PAGE,
+    CsvOptions,
+    Event,
+    EventChanged,
+    EventDeleted,
+    EventInstance,
+    EventListQuery,
+    EventNew,
+    Label,
+)
 from chalicelib.models.limits import INT64_MAX
 
 if TYPE_CHECKING:
@@ -98,8 +109,9 @@ def list_query(query: dict[str, str]) -> EventListQuery:
     )
 
 
-@route(bp, "/project/{project}/event", media_types=REPRESENTATIONS)
+@route(bp, "/project/{project}/event", media_types=REPRESENTATIONS, response=list[Event])
 def list_events(project: str) -> Any:
+    """The event log, filtered and paged; also as Seis+JSON, GeoJSON or CSV."""
     request = bp.current_request
     representation = http.negotiate(request, REPRESENTATIONS)
     query = http.query_params(request)
@@ -130,8 +142,9 @@ def list_events(project: str) -> Any:
     return http.json_response(bodies, headers=headers)
 
 
-@route(bp, "/project/{project}/event", methods=("POST",), content_types=[JSON, CSV])
+@route(bp, "/project/{project}/event", methods=("POST",), content_types=[JSON, CSV], body=EventNew, response=Event)
 def create_event(project: str) -> Any:
+    """Add an entry to the event log (JSON), or several from a CSV file."""
     request = bp.current_request
     content_type = (request.headers.get("content-type") or JSON).split(";")[0].strip().lower()
     if content_type == CSV:
@@ -145,19 +158,22 @@ def create_event(project: str) -> Any:
     return http.json_response(created, status=201, headers={"Location": f"/project/{project}/event/{created.id}"})
 
 
-@route(bp, "/project/{project}/event/{id}")
+@route(bp, "/project/{project}/event/{id}", response=list[EventInstance])
 def get_event_history(project: str, id: str) -> Any:
+    """Every instance of one event: its history of changes."""
     return http.json_response(events.history(project, _event_id(id)))
 
 
-@route(bp, "/project/{project}/event/{id}", methods=("PUT",))
+@route(bp, "/project/{project}/event/{id}", methods=("PUT",), body=EventNew, response=Event)
 def replace_event(project: str, id: str) -> Any:
+    """Replace an event with a new instance."""
     new = http.parse_body(bp.current_request, EventNew)
     return http.json_response(events.replace_event(project, _event_id(id), new, _author()), status=201)
 
 
-@route(bp, "/project/{project}/event/{id}", methods=("PATCH",))
+@route(bp, "/project/{project}/event/{id}", methods=("PATCH",), response=Event)
 def update_event(project: str, id: str) -> Any:
+    """Change some fields of an event (a new instance)."""
     body = http.json_body(bp.current_request)
     if not isinstance(body, dict):
         raise errors.BadRequestError("The body must be a JSON object")
@@ -169,18 +185,21 @@ def update_event(project: str, id: str) -> Any:
 
 @route(bp, "/project/{project}/event/{id}", methods=("DELETE",))
 def delete_event(project: str, id: str) -> Any:
+    """Delete an event."""
     events.delete_event(project, _event_id(id), _author())
     return http.empty_response()
 
 
-@route(bp, "/project/{project}/changes/{since}")
+@route(bp, "/project/{project}/changes/{since}", response=list[EventChanged | EventDeleted])
 def list_changes(project: str, since: str) -> Any:
+    """Events changed or deleted since a time."""
     query = http.query_params(bp.current_request)
     limit = http.int_param(query.get("limit"), "limit", default=DEFAULT_PAGE, minimum=1, maximum=MAX_PAGE)
     found, until = events.changes(project, parse_since(since), "unique" in query, limit)
     return http.json_response(found, headers={"X-Changes-Until": until.isoformat()})
 
 
-@route(bp, "/project/{project}/label")
+@route(bp, "/project/{project}/label", response=list[Label])
 def list_labels(project: str) -> Any:
+    """The labels a project's events may carry."""
     return http.json_response(events.project_labels(project))

@@ -8,6 +8,8 @@ from chalice import Blueprint
 
 from chalicelib.api import http
 from chalicelib.api.http import route
+from chalicelib.models.files import UploadedFile
+from chalicelib.models.paging import PageQuery
 
 if TYPE_CHECKING:
     from chalicelib.services import files
@@ -17,8 +19,9 @@ else:
 bp = Blueprint(__name__)
 
 
-@route(bp, "/project/{project}/files")
+@route(bp, "/project/{project}/files", response=list[UploadedFile], query=PageQuery)
 def list_files(project: str) -> Any:
+    """Every uploaded file and what its import found."""
     query = http.query_params(bp.current_request)
     limit = http.int_param(query.get("limit"), "limit", default=100, minimum=1, maximum=1000)
     offset = http.int_param(query.get("offset"), "offset", default=0, minimum=0)

@@ -17,7 +17,8 @@ from chalicelib.services import health
 bp = Blueprint(__name__)
 
 
-@route(bp, "/health", role=PUBLIC)
+@route(bp, "/health", role=PUBLIC, status=(200, 503))
 def get_health() -> Any:
+    """Whether the database and the queues answer (cached for a few seconds); 503 when not."""
     report = health.check()
     return http.json_response(report, status=200 if report["status"] == "ok" else 503)

@@ -13,6 +13,7 @@ import functools
 import json
 import re
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any, TypeVar
 from urllib.parse import unquote
 
@@ -36,6 +37,25 @@ ROUTE_ROLES: dict[tuple[str, str], str] = {}
 # than JSON declare them; ``/capabilities`` lists them).
 MEDIA_TYPES: dict[tuple[str, str], tuple[str, ...]] = {}
 
+
+@dataclass(frozen=True)
+class RouteDoc:
+    """What the served API document says of one route beyond its role and media types.
+
+    ``body``, ``response`` and ``query`` are types pydantic can describe (a model, ``list[Model]``); ``status``
+    the success statuses when they are not the usual ones for the method.
+    """
+
+    view: Callable[..., Any]
+    body: Any = None
+    response: Any = None
+    query: Any = None
+    status: tuple[int, ...] = ()
+
+
+# (resource path, method) -> the view and the shapes of what it reads and answers (``GET /openapi.json``).
+ROUTE_DOCS: dict[tuple[str, str], RouteDoc] = {}
+
 ModelT = TypeVar("ModelT", bound=BaseModel)
 
 
@@ -45,10 +65,17 @@ def route(
     methods: tuple[str, ...] = ("GET",),
     role: str | None = None,
     media_types: Sequence[str] = (),
+    *,
+    body: Any = None,
+    response: Any = None,
+    query: Any = None,
+    status: int | tuple[int, ...] = (),
     **kwargs: Any,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Register a view. Default role: ``guest`` for GET, ``user`` for writes. ``media_types``: what the view
-    negotiates (``negotiate(request, media_types)``), when it offers more than JSON."""
+    negotiates (``negotiate(request, media_types)``), when it offers more than JSON. ``body``, ``response``,
+    ``query`` and ``status`` only describe the route in the served API document (``RouteDoc``)."""
+    statuses = (status,) if isinstance(status, int) else tuple(status)
 
     def decorator(func: Callable[..., Any]) -> Callable[..., Any]:
         wrapped = endpoint(func)
@@ -57,6 +84,7 @@ def route(
             ROUTE_ROLES[(path, method)] = needed
             if media_types:
                 MEDIA_TYPES[(path, method)] = tuple(media_types)
+            ROUTE_DOCS[(path, method)] = RouteDoc(func, body, response, query, statuses)
         bp.route(path, methods=list(methods), **kwargs)(wrapped)
         return wrapped
 

@@ -20,6 +20,7 @@ bp = Blueprint(__name__)
 
 
 def get_meta(project: str, type: str, kind: str, **parts: str) -> Any:  # `type`: the contract's name
+    """One value of the metadata of a sequence, point or line, by its path."""
     ids = metadata.element_ids(type, kind)
     segments = http.path_segments(parts)
     if len(segments) < len(ids):
@@ -33,7 +34,8 @@ for _path in http.nested_paths("/project/{project}/meta/{type}/{kind}"):
     route(bp, _path)(get_meta)
 
 
-@route(bp, "/project/{project}/meta", methods=("PUT",))
+@route(bp, "/project/{project}/meta", methods=("PUT",), body=MetaUpdate)
 def put_meta(project: str) -> Any:
+    """Store metadata on a sequence, point or line."""
     update = http.parse_body(bp.current_request, MetaUpdate)
     return http.json_response(metadata.put_meta(project, update), status=201)

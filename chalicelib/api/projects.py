@@ -9,7 +9,7 @@ from chalice import Blueprint
 from chalicelib import errors
 from chalicelib.api import http
 from chalicelib.api.http import MASTER, route
-from chalicelib.models.projects import ProjectCreate
+from chalicelib.models.projects import ProjectCreate, ProjectListItem, ProjectSummary
 
 if TYPE_CHECKING:
     from chalicelib.services import projects
@@ -19,52 +19,61 @@ else:
 bp = Blueprint(__name__)
 
 
-@route(bp, "/project")
+@route(bp, "/project", response=list[ProjectListItem])
 def list_projects() -> Any:
+    """The projects the caller may see."""
     found = projects.list_projects(http.identity(bp.current_request))
     return http.json_response(found)
 
 
-@route(bp, "/project", methods=("POST",), role=MASTER)
+@route(bp, "/project", methods=("POST",), role=MASTER, body=ProjectCreate, response=ProjectListItem)
 def create_project() -> Any:
+    """Create a project."""
     new = http.parse_body(bp.current_request, ProjectCreate)
     created = projects.create_project(new)
     return http.json_response(created, status=201, headers={"Location": f"/project/{created.pid}"})
 
 
-@route(bp, "/project/{project}")
+@route(bp, "/project/{project}", response=ProjectSummary)
 def get_project(project: str) -> Any:
+    """A project's summary and production figures."""
     return http.json_response(projects.project_summary(project))
 
 
-@route(bp, "/project/{project}/summary")
+@route(bp, "/project/{project}/summary", response=ProjectSummary)
 def get_project_summary(project: str) -> Any:
+    """A project's summary and production figures (the same answer as the project itself)."""
     return http.json_response(projects.project_summary(project))
 
 
 @route(bp, "/project/{project}", methods=("DELETE",), role=MASTER)
 def archive_project(project: str) -> Any:
+    """Archive a project."""
     projects.archive_project(project)
     return http.empty_response()
 
 
 @route(bp, "/project/{project}/configuration")
 def get_configuration(project: str) -> Any:
+    """A project's whole configuration."""
     return http.json_response(projects.get_configuration(project, []))
 
 
 @route(bp, "/project/{project}/configuration", methods=("PUT",), role=MASTER)
 def replace_configuration(project: str) -> Any:
+    """Replace a project's configuration."""
     actor = http.identity(bp.current_request).name
     projects.replace_configuration(project, http.json_body(bp.current_request), actor=actor)
     return http.empty_response()
 
 
 def get_configuration_path(project: str, **parts: str) -> Any:
+    """One value of a project's configuration, by its path."""
     return http.json_response(projects.get_configuration(project, http.path_segments(parts)))
 
 
 def get_info(project: str, **parts: str) -> Any:
+    """One value of a project's free information, by its path (an empty answer when there is none)."""
     found, value = projects.get_info(project, http.path_segments(parts))
     if not found:
         return http.empty_response(status=200, headers={"Content-Type": "application/json"})
@@ -79,6 +88,7 @@ for _path in http.nested_paths("/project/{project}/info"):
 
 @route(bp, "/project/{project}/info/{p1}", methods=("PUT", "DELETE"))
 def write_info(project: str, p1: str) -> Any:
+    """Store (PUT) or remove (DELETE) one key of a project's free information."""
     key = http.path_segments({"p1": p1})
     if not key:
         raise errors.BadRequestError("An info key is required")

@@ -9,7 +9,7 @@ from chalice import Blueprint
 from chalicelib import errors
 from chalicelib.api import http
 from chalicelib.api.http import route
-from chalicelib.models.qc import QcEventIds
+from chalicelib.models.qc import QcEventIds, QcResults
 
 if TYPE_CHECKING:
     from chalicelib.services import qc
@@ -19,26 +19,30 @@ else:
 bp = Blueprint(__name__)
 
 
-@route(bp, "/project/{project}/qc/results")
+@route(bp, "/project/{project}/qc/results", response=QcResults)
 def get_results(project: str) -> Any:
+    """The QC findings of every sequence, by test."""
     found, total = qc.results(project, None, http.page_query(bp.current_request))
     return http.json_response(found, headers=http.total_header(total))
 
 
-@route(bp, "/project/{project}/qc/results/sequence/{sequence}")
+@route(bp, "/project/{project}/qc/results/sequence/{sequence}", response=QcResults)
 def get_sequence_results(project: str, sequence: str) -> Any:
+    """The QC findings of one sequence, by test."""
     found, total = qc.results(project, http.int_param(sequence, "sequence"), http.page_query(bp.current_request))
     return http.json_response(found, headers=http.total_header(total))
 
 
 @route(bp, "/project/{project}/qc/results", methods=("DELETE",))
 def delete_results(project: str) -> Any:
+    """Delete every QC finding (they are found again by the next run)."""
     qc.delete_results(project, None)
     return http.empty_response()
 
 
 @route(bp, "/project/{project}/qc/results/sequence/{sequence}", methods=("DELETE",))
 def delete_sequence_results(project: str, sequence: str) -> Any:
+    """Delete the QC findings of one sequence."""
     qc.delete_results(project, http.int_param(sequence, "sequence"))
     return http.empty_response()
 
@@ -54,15 +58,17 @@ def _event_ids() -> list[int]:
         raise errors.BadRequestError("The body must be a non-empty array of event ids") from exc
 
 
-@route(bp, "/project/{project}/qc/results/accept", methods=("POST",))
+@route(bp, "/project/{project}/qc/results/accept", methods=("POST",), body=QcEventIds)
 def accept_qc_results(project: str) -> Any:
+    """Accept QC findings, by event id."""
     author = http.identity(bp.current_request).name
     qc.set_accepted(project, _event_ids(), True, author)
     return http.empty_response()
 
 
-@route(bp, "/project/{project}/qc/results/unaccept", methods=("POST",))
+@route(bp, "/project/{project}/qc/results/unaccept", methods=("POST",), body=QcEventIds)
 def unaccept_qc_results(project: str) -> Any:
+    """Withdraw the acceptance of QC findings, by event id."""
     author = http.identity(bp.current_request).name
     qc.set_accepted(project, _event_ids(), False, author)
     return http.empty_response()

@@ -9,7 +9,7 @@ from chalice import Blueprint
 from chalicelib.api import http
 from chalicelib.api.http import route
 from chalicelib.models.paging import DEFAULT_LIST_PAGE, MAX_LIST_PAGE
-from chalicelib.models.receivers import ReceiverListQuery
+from chalicelib.models.receivers import Receiver, ReceiverListQuery
 
 if TYPE_CHECKING:
     from chalicelib.services import receivers
@@ -22,8 +22,15 @@ JSON, GEOJSON = "application/json", "application/geo+json"
 RECEIVER_REPRESENTATIONS = (JSON, GEOJSON)
 
 
-@route(bp, "/project/{project}/receiver", media_types=RECEIVER_REPRESENTATIONS)
+@route(
+    bp,
+    "/project/{project}/receiver",
+    media_types=RECEIVER_REPRESENTATIONS,
+    response=list[Receiver],
+    query=ReceiverListQuery,
+)
 def list_receivers(project: str) -> Any:
+    """Receiver positions by line and point; also as GeoJSON."""
     request = bp.current_request
     representation = http.negotiate(request, RECEIVER_REPRESENTATIONS)
     query = http.query_params(request)

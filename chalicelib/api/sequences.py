@@ -9,7 +9,8 @@ from chalice import Blueprint
 
 from chalicelib.api import http
 from chalicelib.api.http import route
-from chalicelib.models.sequences import SequenceUpdate
+from chalicelib.models.paging import PageQuery
+from chalicelib.models.sequences import Sequence, SequenceUpdate, Shotpoint
 
 if TYPE_CHECKING:
     from chalicelib.services import sequences
@@ -51,14 +52,16 @@ SEQUENCE_REPRESENTATIONS = (JSON, SEIS, PDF)
 SHOTPOINT_REPRESENTATIONS = (JSON, GEOJSON)
 
 
-@route(bp, "/project/{project}/sequence")
+@route(bp, "/project/{project}/sequence", response=list[Sequence], query=PageQuery)
 def list_sequences(project: str) -> Any:
+    """The acquired sequences and their figures."""
     found, total = sequences.list_sequences(project, http.page_query(bp.current_request))
     return http.json_response(found, headers=http.total_header(total))
 
 
-@route(bp, "/project/{project}/sequence/{sequence}", media_types=SEQUENCE_REPRESENTATIONS)
+@route(bp, "/project/{project}/sequence/{sequence}", media_types=SEQUENCE_REPRESENTATIONS, response=Sequence)
 def get_sequence(project: str, sequence: str) -> Any:
+    """One sequence: JSON, Seis+JSON or its PDF line log."""
     from chalicelib.services import linelog, seis
 
     number = http.int_param(sequence, "sequence")
@@ -71,15 +74,17 @@ def get_sequence(project: str, sequence: str) -> Any:
     return http.json_response(sequences.get_sequence(project, number))
 
 
-@route(bp, "/project/{project}/sequence/{sequence}", methods=("PATCH",))
+@route(bp, "/project/{project}/sequence/{sequence}", methods=("PATCH",), body=SequenceUpdate)
 def update_sequence(project: str, sequence: str) -> Any:
+    """Change a sequence's remarks or its NTBP flag."""
     number = http.int_param(sequence, "sequence")
     sequences.update_sequence(project, number, http.parse_body(bp.current_request, SequenceUpdate))
     return http.empty_response()
 
 
-@route(bp, "/project/{project}/sequence/{sequence}/{shot}", media_types=SHOTPOINT_REPRESENTATIONS)
+@route(bp, "/project/{project}/sequence/{sequence}/{shot}", media_types=SHOTPOINT_REPRESENTATIONS, response=Shotpoint)
 def get_shotpoint(project: str, sequence: str, shot: str) -> Any:
+    """One shotpoint of a sequence."""
     request = bp.current_request
     representation = http.negotiate(request, SHOTPOINT_REPRESENTATIONS)
     query = http.query_params(request)

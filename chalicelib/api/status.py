@@ -8,6 +8,7 @@ from chalice import Blueprint
 
 from chalicelib.api import http
 from chalicelib.api.http import USER, route
+from chalicelib.models.status import Status
 
 if TYPE_CHECKING:
     from chalicelib.services import status
@@ -17,6 +18,7 @@ else:
 bp = Blueprint(__name__)
 
 
-@route(bp, "/status", role=USER)
+@route(bp, "/status", role=USER, response=Status)
 def get_status() -> Any:
+    """The state of the system: database, queues, dead letters, last imports."""
     return http.json_response(status.status(http.identity(bp.current_request)))

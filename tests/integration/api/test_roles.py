@@ -22,6 +22,8 @@ NESTED = "{path}"  # a route family registered at every depth 1..MAX_PATH_DEPTH
 MATRIX: list[tuple[str, str, str, int, object]] = [
     ("GET", "/health", "public", 200, None),
     ("GET", "/capabilities", "public", 200, None),
+    ("GET", "/openapi.json", "public", 200, None),
+    ("GET", "/docs", "public", 200, None),
     ("GET", "/status", "user", 200, None),
     ("POST", "/login", "public", 401, {"user": "nobody", "password": "wrong-password"}),
     ("GET", "/logout", "public", 204, None),

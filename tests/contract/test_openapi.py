@@ -1,0 +1,292 @@
+"""``GET /openapi.json`` and ``GET /docs``: the served document is valid OpenAPI 3.0, matches the routes both
+ways, agrees with the contract on every operation both define, and the app's answers validate against it."""
+
+from __future__ import annotations
+
+import inspect
+import json
+import re
+from typing import Any
+
+import jsonschema
+import pytest
+from openapi_spec_validator import OpenAPIV30SpecValidator
+
+from app import app
+from chalicelib.api import http, openapi
+from tests.integration.factories import as_role
+
+METHODS = ("get", "post", "put", "patch", "delete")
+
+
+@pytest.fixture(scope="module")
+def served() -> dict[str, Any]:
+    from chalice.test import Client
+
+    with Client(app, stage_name="dev") as test_client:
+        response = test_client.http.get("/openapi.json")
+    assert response.status_code == 200, response.body
+    assert response.headers["Content-Type"] == "application/json"
+    return json.loads(response.body)
+
+
+def operations(document: dict[str, Any]) -> dict[tuple[str, str], dict[str, Any]]:
+    return {
+        (method.upper(), path): op
+        for path, item in document["paths"].items()
+        for method, op in item.items()
+        if method in METHODS
+    }
+
+
+def test_the_document_is_valid_openapi_3_0(served):
+    assert served["openapi"].startswith("3.0.")
+    errors = [e.message for e in OpenAPIV30SpecValidator(served).iter_errors()]
+    assert errors == []
+
+
+def test_the_validator_catches_a_broken_document(served):
+    broken = json.loads(json.dumps(served))
+    broken["paths"]["/project/{project}"]["get"]["parameters"] = []  # a path parameter left undeclared
+    assert list(OpenAPIV30SpecValidator(broken).iter_errors())
+
+
+def test_every_route_is_in_the_document_and_every_operation_is_routed(served):
+    routed = {(method, openapi.document_path(path)) for path, methods in app.routes.items() for method in methods}
+    assert routed == set(operations(served))
+    # …and the app's routes are exactly the table the roles and the document are read from.
+    assert {(m, p) for p, methods in app.routes.items() for m in methods} == {(m, p) for p, m in http.ROUTE_ROLES}
+
+
+def test_nested_routes_appear_once_as_path(served):
+    paths = set(served["paths"])
+    assert "/project/{project}/configuration/{path}" in paths
+    assert "/project/{project}/meta/{type}/{kind}/{path}" in paths
+    assert not [p for p in paths if re.search(r"\{p\d+\}", p)]
+
+
+def _contract_operations(spec) -> dict[tuple[str, str], dict[str, Any]]:
+    return {
+        (method.upper(), path): op
+        for path, item in spec["paths"].items()
+        for method, op in item.items()
+        if method in METHODS
+    }
+
+
+def test_the_list_of_contract_operations_in_the_code_is_the_contracts(spec):
+    expected = {}
+    for key, op in _contract_operations(spec).items():
+        successes = [int(code) for code in op["responses"] if code.isdigit() and 200 <= int(code) < 300]
+        expected[key] = (tuple(op["tags"]), successes[0] if successes else None)
+    assert expected == openapi.CONTRACT_OPERATIONS
+
+
+def test_every_contract_operation_we_route_appears_with_its_path_method_and_tags(spec, served):
+    ours = operations(served)
+    routed = {(m, openapi.operation_key(p)) for p, methods in app.routes.items() for m in methods}
+    checked = 0
+    for (method, path), op in _contract_operations(spec).items():
+        if (method, openapi.operation_key(path)) not in routed:
+            continue
+        # The contract's `…/line/` and `…/sequence/` are served without the trailing slash.
+        mine = ours.get((method, path.rstrip("/")))
+        assert mine is not None, f"{method} {path}"
+        assert mine["tags"] == op["tags"], f"{method} {path}"
+        assert "x-dougal-addition" not in mine, f"{method} {path}"
+        for code in op["responses"]:
+            if code.isdigit() and 200 <= int(code) < 300:
+                assert code in mine["responses"], f"{method} {path}: {code}"
+        checked += 1
+    assert checked >= 35  # every operation but navdata's
+
+
+def test_operations_beyond_the_contract_are_marked(served):
+    ours = operations(served)
+    contract = {(m, openapi.operation_key(p)) for m, p in openapi.CONTRACT_OPERATIONS}
+    for (method, path), op in ours.items():
+        assert op.get("x-dougal-addition", False) is ((method, openapi.operation_key(path)) not in contract)
+    for added in [("GET", "/status"), ("GET", "/openapi.json"), ("GET", "/docs"), ("POST", "/project")]:
+        assert ours[added]["x-dougal-addition"] is True
+
+
+def test_roles_are_the_route_tables(served):
+    ours = operations(served)
+    for (path, method), role in http.ROUTE_ROLES.items():
+        op = ours[(method, openapi.document_path(path))]
+        assert op["x-dougal-role"] == role
+        if role == http.PUBLIC:
+            assert "security" not in op and "401" not in op["responses"]
+        else:
+            assert op["security"] == [{"bearerAuth": []}, {"cookieAuth": []}]
+    schemes = served["components"]["securitySchemes"]
+    assert schemes["bearerAuth"]["scheme"] == "bearer"
+    assert schemes["cookieAuth"] == {"type": "apiKey", "in": "cookie", "name": "JWT"}
+
+
+def test_media_types_summaries_and_tags_come_from_the_code(served):
+    ours = operations(served)
+    for (path, method), types in http.MEDIA_TYPES.items():
+        answer = ours[(method, openapi.document_path(path))]["responses"]["200"]
+        assert list(answer["content"]) == list(types)
+    for (path, method), doc in http.ROUTE_DOCS.items():
+        first = (inspect.getdoc(doc.view) or "").partition("\n\n")[0]
+        if first:
+            assert ours[(method, openapi.document_path(path))]["summary"] == " ".join(first.split())
+    assert ours[("GET", "/project/{project}/files")]["tags"] == ["files"]
+    assert ours[("GET", "/status")]["tags"] == ["status"]
+    assert {t["name"] for t in served["tags"]} == {t for op in ours.values() for t in op["tags"]}
+
+
+def test_request_bodies_come_from_the_models(served):
+    ours = operations(served)
+    body = ours[("POST", "/project/{project}/event")]["requestBody"]["content"]["application/json"]["schema"]
+    assert body == {"$ref": "#/components/schemas/EventNew"}
+    fields = set(served["components"]["schemas"]["EventNew"]["properties"])
+    from chalicelib.models.events import EventNew
+
+    assert fields == {f.alias or name for name, f in EventNew.model_fields.items()}
+
+
+# ------------------------------------------------------------------ answers against the served schemas
+
+
+def _json_schema(node: Any) -> Any:
+    """OpenAPI 3.0 schema → draft 4 JSON Schema: nullable as a null alternative, refs into definitions."""
+    if isinstance(node, list):
+        return [_json_schema(n) for n in node]
+    if not isinstance(node, dict):
+        return node
+    if "$ref" in node:
+        return {"$ref": "#/definitions/" + node["$ref"].rsplit("/", 1)[1]}
+    out = {}
+    for key, value in node.items():
+        if key == "properties":
+            out[key] = {name: _json_schema(s) for name, s in value.items()}
+        elif key not in ("nullable", "discriminator", "example"):
+            out[key] = _json_schema(value)
+    if node.get("nullable"):
+        return {"anyOf": [out, {"type": "null"}]}
+    return out
+
+
+def answer_validator(served: dict[str, Any], method: str, path: str, status: int, media: str = "application/json"):
+    op = served["paths"][path][method.lower()]
+    code = str(status) if str(status) in op["responses"] else f"{str(status)[0]}XX"
+    assert code in op["responses"], f"{method} {path} answered {status}, not in the document"
+    schema = op["responses"][code]["content"][media]["schema"]
+    definitions = {name: _json_schema(s) for name, s in served["components"]["schemas"].items()}
+    return jsonschema.Draft4Validator({**_json_schema(schema), "definitions": definitions})
+
+
+# (URL, the document's path, role) of answers the suite's fixtures give.
+SAMPLE = [
+    ("/project", "/project", "guest"),
+    ("/project/alpha", "/project/{project}", "guest"),
+    ("/project/alpha/summary", "/project/{project}/summary", "guest"),
+    ("/project/alpha/line", "/project/{project}/line", "guest"),
+    ("/project/alpha/sequence", "/project/{project}/sequence", "guest"),
+    ("/project/alpha/sequence/55", "/project/{project}/sequence/{sequence}", "guest"),
+    ("/project/alpha/sequence/56", "/project/{project}/sequence/{sequence}", "guest"),
+    ("/project/alpha/sequence/55/1020", "/project/{project}/sequence/{sequence}/{shot}", "guest"),
+    ("/project/alpha/event", "/project/{project}/event", "guest"),
+    ("/project/alpha/event/{id}", "/project/{project}/event/{id}", "guest"),
+    ("/project/alpha/changes/2000-01-01T00:00:00Z", "/project/{project}/changes/{since}", "guest"),
+    ("/project/alpha/label", "/project/{project}/label", "guest"),
+    ("/project/alpha/qc/results", "/project/{project}/qc/results", "guest"),
+    ("/project/alpha/qc/results/sequence/55", "/project/{project}/qc/results/sequence/{sequence}", "guest"),
+    ("/project/alpha/plan", "/project/{project}/plan", "guest"),
+    ("/project/alpha/forecast", "/project/{project}/forecast", "guest"),
+    ("/project/alpha/files", "/project/{project}/files", "guest"),
+    ("/queue/outgoing/asaqc", "/queue/outgoing/asaqc", "guest"),
+    ("/capabilities", "/capabilities", "guest"),
+    ("/status", "/status", "user"),
+]
+
+
+def test_answers_of_the_fixtures_validate_against_the_served_document(served, client, survey_project):
+    user = {**as_role("user"), "Content-Type": "application/json"}
+    created = client.post(
+        "/project/alpha/event", headers=user, body=json.dumps({"tstamp": "2021-10-08T10:00:00Z", "remarks": "Swell"})
+    )
+    answer_validator(served, "POST", "/project/{project}/event", created.status_code).validate(json.loads(created.body))
+    event = json.loads(created.body)["id"]
+    planned = client.post(
+        "/project/alpha/plan", headers=user, body=json.dumps({"line": 5212, "fsp": 1001, "lsp": 1050})
+    )
+    answer_validator(served, "POST", "/project/{project}/plan", planned.status_code).validate(json.loads(planned.body))
+    queued = client.post("/queue/outgoing/asaqc", headers=user, body=json.dumps([{"project": "alpha", "sequence": 55}]))
+    answer_validator(served, "POST", "/queue/outgoing/asaqc", queued.status_code).validate(json.loads(queued.body))
+    checked = 0
+    for url, path, role in SAMPLE:
+        response = client.get(url.replace("{id}", str(event)), headers=as_role(role))
+        assert response.status_code == 200, (url, response.body)
+        body = json.loads(response.body)
+        assert body, url  # an empty list would prove nothing
+        answer_validator(served, "GET", path, response.status_code).validate(body)
+        checked += 1
+    assert checked == len(SAMPLE)
+    missing = client.get("/project/alpha/sequence/99", headers=as_role("guest"))
+    assert missing.status_code == 404
+    answer_validator(served, "GET", "/project/{project}/sequence/{sequence}", 404).validate(json.loads(missing.body))
+
+
+def test_the_served_schemas_reject_a_wrong_answer(served):
+    validator = answer_validator(served, "GET", "/project/{project}/sequence/{sequence}", 200)
+    with pytest.raises(jsonschema.ValidationError):
+        validator.validate({"sequence": "fifty-five"})
+
+
+# ------------------------------------------------------------------ /docs
+
+
+def test_docs_is_a_page_that_reads_the_document_and_nothing_from_elsewhere(client):
+    response = client.get("/docs")
+    assert response.status_code == 200
+    assert response.headers["Content-Type"].startswith("text/html")
+    page = response.body.decode()
+    assert page.startswith("<!DOCTYPE html>")
+    assert 'fetch("openapi.json"' in page and 'href="openapi.json"' in page
+    # Offline: no script, style, font or image from another host.
+    assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", page)
+    assert not re.search(r"@import|url\(", page)
+
+
+def test_pydantic_schemas_become_openapi_3_0():
+    convert = openapi._openapi30
+    assert convert({"anyOf": [{"type": "integer"}, {"type": "null"}]}) == {"type": "integer", "nullable": True}
+    assert convert({"anyOf": [{"$ref": "#/components/schemas/Grid"}, {"type": "null"}]}) == {
+        "allOf": [{"$ref": "#/components/schemas/Grid"}],
+        "nullable": True,
+    }
+    assert convert({"const": "raw"}) == {"enum": ["raw"]}
+    assert convert({"type": "number", "exclusiveMinimum": 0}) == {
+        "type": "number",
+        "minimum": 0,
+        "exclusiveMinimum": True,
+    }
+    assert convert({"type": "array", "prefixItems": [{"type": "number"}, {"type": "number"}]}) == {
+        "type": "array",
+        "minItems": 2,
+        "maxItems": 2,
+        "items": {"type": "number"},
+    }
+    # A property whose name is a keyword stays a property.
+    assert convert({"properties": {"const": {"type": "string"}}}) == {"properties": {"const": {"type": "string"}}}
+
+
+def test_the_document_is_built_without_reading_any_file(monkeypatch):
+    """The Lambda package carries no copy of the contract: the generator reads nothing from disk."""
+    import builtins
+    import io
+    import pathlib
+
+    def refuse(*args, **kwargs):
+        raise AssertionError(f"the document read a file: {args[:1]}")
+
+    monkeypatch.setattr(builtins, "open", refuse)
+    monkeypatch.setattr(io, "open", refuse)
+    monkeypatch.setattr(pathlib.Path, "read_text", refuse)
+    monkeypatch.setattr(pathlib.Path, "open", refuse)
+    document = openapi.build_document()
+    assert len(operations(document)) == len({(m, openapi.document_path(p)) for p, m in http.ROUTE_ROLES})
