@@ -202,6 +202,13 @@ def _finish(
     if not sent and retryable and item["attempt"] < policy.max_attempts:
         not_before = now() + timedelta(seconds=policy.delay_seconds(item["attempt"]))
         retry = db_queue.insert_retry(conn, item["item_id"], not_before)
+    if not sent and retry is None:
+        # The chain ends here: a call a dying sender left without an outcome will never be looked up
+        # again, so it is closed as unknown (whether the remote took its file is not known).
+        for call in db_queue.chain_transfers(conn, item["item_id"]):
+            if call["outcome"] is None:
+                ended = {"error": {"message": "the transfer ended before this call could be looked up"}}
+                db_queue.finish_transfer(call["id"], "unknown", ended)
     logger().info(
         "ASAQC transfer",
         extra={"item_id": item["item_id"], "status": status, "retry": retry["item_id"] if retry else None},
