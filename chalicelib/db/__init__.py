@@ -35,6 +35,16 @@ def jsonb(value: Any) -> Any:
     return Jsonb(value)
 
 
+def page(
+    conn: psycopg.Connection[dict[str, Any]], rows_query: str, count_query: str, params: dict[str, Any]
+) -> tuple[list[Row], int]:
+    """One page of a list and the size of the whole list (``count_query`` answers a column ``n``),
+    for the paged routes' ``X-Total-Count``."""
+    rows = conn.execute(rows_query, params).fetchall()
+    total = conn.execute(count_query, params).fetchone()
+    return rows, int(total["n"]) if total else 0
+
+
 def database_url() -> str:
     from chalicelib.settings import get_settings
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from chalicelib.db import Connection, cursor, jsonb
+from chalicelib.db import Connection, cursor, jsonb, page
 from chalicelib.db.queries import queries
 
 Q = queries("events")
@@ -105,9 +105,7 @@ def list_events(
         "offset": offset,
     }
     with cursor() as conn:
-        rows = conn.execute(Q.list_events, params).fetchall()
-        total = conn.execute(Q.count_events, params).fetchone()
-        return rows, int(total["n"]) if total else 0
+        return page(conn, Q.list_events, Q.count_events, params)
 
 
 def changes_since(pid: str, since: datetime, limit: int) -> list[dict[str, Any]]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from chalicelib.db import Connection, cursor
+from chalicelib.db import Connection, cursor, page
 from chalicelib.db.queries import queries
 
 Q = queries("files")
@@ -67,6 +67,4 @@ def supersede_upload(conn: Connection, upload_id: int, message: str) -> None:
 
 def list_files(pid: str, limit: int, offset: int) -> tuple[list[dict[str, Any]], int]:
     with cursor() as conn:
-        rows = conn.execute(Q.list_files, {"pid": pid, "limit": limit, "offset": offset}).fetchall()
-        total = conn.execute(Q.count_files, {"pid": pid}).fetchone()
-        return rows, int(total["n"]) if total else 0
+        return page(conn, Q.list_files, Q.count_files, {"pid": pid, "limit": limit, "offset": offset})

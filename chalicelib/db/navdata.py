@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from chalicelib.db import Row, cursor, jsonb
+from chalicelib.db import Row, cursor, jsonb, page
 from chalicelib.db.queries import queries
 
 Q = queries("navdata")
@@ -48,9 +48,7 @@ def list_navdata(
     given, and how many match."""
     params = {**_filters(t0, t1, lon, lat, radius), "limit": limit, "offset": offset}
     with cursor() as conn:
-        rows = conn.execute(Q.list_navdata, params).fetchall()
-        total = conn.execute(Q.count_navdata, params).fetchone()
-        return rows, int(total["n"]) if total else 0
+        return page(conn, Q.list_navdata, Q.count_navdata, params)
 
 
 def latest_navdata() -> Row | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from chalicelib.db import Connection, Row, cursor, jsonb
+from chalicelib.db import Connection, Row, cursor, jsonb, page
 from chalicelib.db.queries import queries
 
 Q = queries("preplots")
@@ -52,9 +52,7 @@ def list_lines(pid: str, limit: int, offset: int) -> tuple[list[Row], int]:
     """One page of the project's preplot lines and how many there are."""
     params = {"pid": pid, "limit": limit, "offset": offset}
     with cursor() as conn:
-        rows = conn.execute(Q.list_lines, params).fetchall()
-        total = conn.execute(Q.count_lines, params).fetchone()
-        return rows, int(total["n"]) if total else 0
+        return page(conn, Q.list_lines, Q.count_lines, params)
 
 
 def update_line(

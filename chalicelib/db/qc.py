@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalicelib.db import Connection, Row, cursor, jsonb
+from chalicelib.db import Connection, Row, cursor, jsonb, page
 from chalicelib.db.queries import queries
 
 Q = queries("qc")
@@ -59,9 +59,7 @@ def results(pid: str, sequence: int | None, limit: int, offset: int) -> tuple[li
     id null), and how many sequences were checked."""
     params = {"pid": pid, "sequence": sequence, "limit": limit, "offset": offset}
     with cursor() as conn:
-        rows = conn.execute(Q.results, params).fetchall()
-        total = conn.execute(Q.count_results, params).fetchone()
-        return rows, int(total["n"]) if total else 0
+        return page(conn, Q.results, Q.count_results, params)
 
 
 def findings_by_id(conn: Connection, pid: str, ids: list[int]) -> list[Row]:

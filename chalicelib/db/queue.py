@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from chalicelib import errors
-from chalicelib.db import Connection, Row, connect, cursor, jsonb, translated
+from chalicelib.db import Connection, Row, connect, cursor, jsonb, page, translated
 from chalicelib.db.queries import queries
 
 Q = queries("queue")
@@ -55,9 +55,7 @@ def list_items(
         "projects": projects,
     }
     with cursor() as conn:
-        rows = conn.execute(Q.list_items, params).fetchall()
-        total = conn.execute(Q.count_items, params).fetchone()
-        return rows, int(total["n"]) if total else 0
+        return page(conn, Q.list_items, Q.count_items, params)
 
 
 def _locked(conn: Connection, query: str, params: dict[str, Any]) -> list[Row]:

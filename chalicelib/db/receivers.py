@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from chalicelib.db import Connection, Row, cursor
+from chalicelib.db import Connection, Row, cursor, page
 from chalicelib.db.queries import queries
 
 Q = queries("receivers")
@@ -31,6 +31,4 @@ def list_receivers(pid: str, line: int | None, limit: int, offset: int) -> tuple
     """One page of the project's receivers (optionally of one receiver line) and how many there are."""
     params = {"pid": pid, "line": line, "limit": limit, "offset": offset}
     with cursor() as conn:
-        rows = conn.execute(Q.list_receivers, params).fetchall()
-        total = conn.execute(Q.count_receivers, params).fetchone()
-        return rows, int(total["n"]) if total else 0
+        return page(conn, Q.list_receivers, Q.count_receivers, params)

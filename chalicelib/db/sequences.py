@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from chalicelib.db import Connection, Row, cursor, jsonb
+from chalicelib.db import Connection, Row, cursor, jsonb, page
 from chalicelib.db.queries import queries
 
 Q = queries("sequences")
@@ -54,9 +54,7 @@ def list_sequences(pid: str, limit: int, offset: int) -> tuple[list[Row], int]:
     """One page of the project's sequences and how many there are."""
     params = {"pid": pid, "limit": limit, "offset": offset}
     with cursor() as conn:
-        rows = conn.execute(Q.list_sequences, params).fetchall()
-        total = conn.execute(Q.count_sequences, params).fetchone()
-        return rows, int(total["n"]) if total else 0
+        return page(conn, Q.list_sequences, Q.count_sequences, params)
 
 
 def get_sequence(pid: str, sequence: int) -> Row | None:
