@@ -51,7 +51,7 @@ def chalice_config(stage: str = "dev") -> Any:
     )
 
 
-def _thread_local_requests(app: Any) -> None:
+def thread_local_requests(app: Any) -> None:
     """Give each thread its own ``app.current_request``, as ``chalice local`` does (``LocalChalice``)."""
     from chalice.local import LocalChalice
 
@@ -65,7 +65,7 @@ class GatewayApplication:
     def __init__(self, app: Any, config: Any) -> None:
         from chalice.local import LocalGateway
 
-        _thread_local_requests(app)
+        thread_local_requests(app)
         self.gateway = LocalGateway(app, config)
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:

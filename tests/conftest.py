@@ -86,6 +86,9 @@ def client() -> Iterator[Any]:
     from chalice.test import Client
 
     from app import app
+    from scripts.local_api import thread_local_requests
 
+    # Tests that write from several threads need each thread's own current request, as the local server has.
+    thread_local_requests(app)
     with Client(app, stage_name="dev") as test_client:
         yield test_client.http
