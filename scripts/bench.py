@@ -92,8 +92,11 @@ def main() -> int:
     from scripts import localdb
 
     only = sys.argv[1] if len(sys.argv) > 1 else None
-    if only not in (None, "planner", "ingest"):
-        raise SystemExit(f"unknown part {only!r}; `python -m scripts.bench [planner|ingest]`")
+    if only not in (None, "planner", "ingest", "cold"):
+        raise SystemExit(f"unknown part {only!r}; `python -m scripts.bench [planner|ingest|cold]`")
+    if only == "cold":
+        bench_cold_start()
+        return 0
 
     cluster = localdb.default_cluster()
     started_pg = localdb.start(cluster)
@@ -536,7 +539,7 @@ def bench_event_log(conn: Any, token: str) -> None:
         assert len(json.loads(response.body)) == 100
         say(
             f"GET /project/{PID}/event first page (100 of {response.headers['X-Total-Count']})",
-            f"p50 {p50:.1f} ms, p99 {p99:.1f} ms (goal <= 50 ms)",
+            f"p50 {p50:.1f} ms, p99 {p99:.1f} ms (goal <= 25 ms)",
         )
         since = before.isoformat().replace("+", "%2B")
         p50, p99, response = _latency(client, f"/project/{PID}/changes/{since}", token)

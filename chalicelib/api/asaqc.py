@@ -11,20 +11,17 @@ from chalicelib import errors
 from chalicelib.api import http
 from chalicelib.api.http import GUEST, USER, route
 from chalicelib.models.limits import INT64_MAX
-from chalicelib.models.queue import (
-    MAX_LIST_LIMIT,
-    MAX_REQUEST_ITEMS,
-    ORDERS,
-    STATUSES,
-    QueueItem,
-    QueueListQuery,
-    QueueRequestASAQC,
-)
 
 if TYPE_CHECKING:
+    from chalicelib.models import queue as queue_models
+    from chalicelib.models.queue import QueueItem, QueueListQuery, QueueRequestASAQC
     from chalicelib.services.queue import requests
 else:
     requests = http.lazy_service("chalicelib.services.queue.requests")
+    QueueItem, QueueListQuery, QueueRequestASAQC = http.lazy_models(
+        "chalicelib.models.queue", "QueueItem", "QueueListQuery", "QueueRequestASAQC"
+    )
+    queue_models = http.lazy_service("chalicelib.models.queue")
 
 bp = Blueprint(__name__)
 
@@ -33,8 +30,8 @@ def _requests(body: Any) -> list[QueueRequestASAQC]:
     """The body: a non-empty array of ``{project, sequence}``; a bad item is a 400 naming it."""
     if not isinstance(body, list) or not body:
         raise errors.BadRequestError("The body must be a non-empty array of {project, sequence} items")
-    if len(body) > MAX_REQUEST_ITEMS:
-        raise errors.BadRequestError(f"At most {MAX_REQUEST_ITEMS} items per request")
+    if len(body) > queue_models.MAX_REQUEST_ITEMS:
+        raise errors.BadRequestError(f"At most {queue_models.MAX_REQUEST_ITEMS} items per request")
     out = []
     for index, item in enumerate(body):
         if not isinstance(item, dict):
@@ -48,18 +45,20 @@ def _requests(body: Any) -> list[QueueRequestASAQC]:
 
 def _list_query(query: dict[str, str]) -> QueueListQuery:
     status = query.get("status")
-    if status is not None and status not in STATUSES:
-        raise errors.BadRequestError(f"status must be one of {', '.join(STATUSES)}")
+    if status is not None and status not in queue_models.STATUSES:
+        raise errors.BadRequestError(f"status must be one of {', '.join(queue_models.STATUSES)}")
     order = query.get("order", "updated_on")
-    if order not in ORDERS:
-        raise errors.BadRequestError(f"order must be one of {', '.join(ORDERS)}")
+    if order not in queue_models.ORDERS:
+        raise errors.BadRequestError(f"order must be one of {', '.join(queue_models.ORDERS)}")
     return QueueListQuery.model_validate(
         {
             "status": status,
             "order": order,
             # The contract: "-" is descending (the default), anything else ascending.
             "descending": query.get("dir", "-") == "-",
-            "limit": http.int_param(query.get("limit"), "limit", default=MAX_LIST_LIMIT, minimum=1, maximum=1000),
+            "limit": http.int_param(
+                query.get("limit"), "limit", default=queue_models.MAX_LIST_LIMIT, minimum=1, maximum=1000
+            ),
             "offset": http.int_param(query.get("offset"), "offset", default=0, minimum=0),
         }
     )

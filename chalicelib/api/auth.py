@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalice import Blueprint
 
 from chalicelib.api import http
 from chalicelib.api.http import PUBLIC, route
 from chalicelib.api.middleware import expired_cookies, source_ip, token_cookie
-from chalicelib.models.auth import LoginRequest
 from chalicelib.services import auth
+
+if TYPE_CHECKING:
+    from chalicelib.models.auth import LoginRequest
+else:
+    (LoginRequest,) = http.lazy_models("chalicelib.models.auth", "LoginRequest")
 
 bp = Blueprint(__name__)
 

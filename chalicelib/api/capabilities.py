@@ -8,12 +8,13 @@ from chalice import Blueprint
 
 from chalicelib.api import http
 from chalicelib.api.http import PUBLIC, route
-from chalicelib.models.capabilities import Capabilities
 
 if TYPE_CHECKING:
+    from chalicelib.models.capabilities import Capabilities
     from chalicelib.services import capabilities
 else:
     capabilities = http.lazy_service("chalicelib.services.capabilities")
+    (Capabilities,) = http.lazy_models("chalicelib.models.capabilities", "Capabilities")
 
 bp = Blueprint(__name__)
 

@@ -11,26 +11,37 @@ from chalice import Blueprint, Response
 from chalicelib import errors
 from chalicelib.api import http
 from chalicelib.api.http import route
-from chalicelib.models.events import (
-    DEFAULT_PAGE,
-    MAX_PAGE,
-    CsvOptions,
-    Event,
-    EventChanged,
-    EventDeleted,
-    EventInstance,
-    EventListQuery,
-    EventNew,
-    Label,
-)
 from chalicelib.models.limits import INT64_MAX
 
 if TYPE_CHECKING:
+    from chalicelib.models import events as events_models
+    from chalicelib.models.events import (
+        CsvOptions,
+        Event,
+        EventChanged,
+        EventDeleted,
+        EventInstance,
+        EventListQuery,
+        EventNew,
+        Label,
+    )
     from chalicelib.services import events, events_csv, seis
 else:
     events = http.lazy_service("chalicelib.services.events")
     events_csv = http.lazy_service("chalicelib.services.events_csv")
     seis = http.lazy_service("chalicelib.services.seis")
+    CsvOptions, Event, EventChanged, EventDeleted, EventInstance, EventListQuery, EventNew, Label = http.lazy_models(
+        "chalicelib.models.events",
+        "CsvOptions",
+        "Event",
+        "EventChanged",
+        "EventDeleted",
+        "EventInstance",
+        "EventListQuery",
+        "EventNew",
+        "Label",
+    )
+    events_models = http.lazy_service("chalicelib.models.events")
 
 bp = Blueprint(__name__)
 
@@ -104,7 +115,9 @@ def list_query(query: dict[str, str]) -> EventListQuery:
         date0=parse_date(query.get("date0"), "date0"),
         date1=parse_date(query.get("date1"), "date1"),
         label=query.get("label") or None,
-        limit=http.int_param(query.get("limit"), "limit", default=DEFAULT_PAGE, minimum=1, maximum=MAX_PAGE),
+        limit=http.int_param(
+            query.get("limit"), "limit", default=events_models.DEFAULT_PAGE, minimum=1, maximum=events_models.MAX_PAGE
+        ),
         offset=http.int_param(query.get("offset"), "offset", default=0, minimum=0),
     )
 
@@ -194,7 +207,9 @@ def delete_event(project: str, id: str) -> Any:
 def list_changes(project: str, since: str) -> Any:
     """Events changed or deleted since a time."""
     query = http.query_params(bp.current_request)
-    limit = http.int_param(query.get("limit"), "limit", default=DEFAULT_PAGE, minimum=1, maximum=MAX_PAGE)
+    limit = http.int_param(
+        query.get("limit"), "limit", default=events_models.DEFAULT_PAGE, minimum=1, maximum=events_models.MAX_PAGE
+    )
     found, until = events.changes(project, parse_since(since), "unique" in query, limit)
     return http.json_response(found, headers={"X-Changes-Until": until.isoformat()})
 

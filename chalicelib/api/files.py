@@ -8,13 +8,14 @@ from chalice import Blueprint
 
 from chalicelib.api import http
 from chalicelib.api.http import route
-from chalicelib.models.files import UploadedFile
 from chalicelib.models.paging import PageQuery
 
 if TYPE_CHECKING:
+    from chalicelib.models.files import UploadedFile
     from chalicelib.services import files
 else:
     files = http.lazy_service("chalicelib.services.files")
+    (UploadedFile,) = http.lazy_models("chalicelib.models.files", "UploadedFile")
 
 bp = Blueprint(__name__)
 

@@ -317,3 +317,66 @@ class _LazyModule:
         import importlib
 
         return getattr(importlib.import_module(self._name), attribute)
+
+
+def lazy_models(module: str, *names: str) -> Any:
+    """The model classes ``names`` of the models module ``module``, each imported when first used.
+
+    Building some hundred model classes is the largest part of loading every ``api/`` module; a request
+    needs the models of its own route only. Each name stands for its class (attributes, calls,
+    ``list[...]`` hints in ``route``); ``resolve_hint`` gives the class itself. As with services, the
+    real import sits under ``TYPE_CHECKING`` so the types stay checked.
+    """
+    return tuple(_LazyModel(module, name) for name in names)
+
+
+class _LazyModel:
+    __slots__ = ("_module", "_name")
+
+    def __init__(self, module: str, name: str) -> None:
+        self._module = module
+        self._name = name
+
+    def resolve(self) -> Any:
+        import importlib
+
+        return getattr(importlib.import_module(self._module), self._name)
+
+    def __getattr__(self, attribute: str) -> Any:
+        return getattr(self.resolve(), attribute)
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return self.resolve()(*args, **kwargs)
+
+    def __or__(self, other: Any) -> _LazyUnion:
+        return _LazyUnion((self, other))
+
+    def __repr__(self) -> str:
+        return f"<model {self._module}.{self._name}, not yet loaded>"
+
+
+@dataclass(frozen=True)
+class _LazyUnion:
+    """``A | B`` of lazy models, in a ``route`` hint."""
+
+    members: tuple[Any, ...]
+
+    def __or__(self, other: Any) -> _LazyUnion:
+        return _LazyUnion((*self.members, other))
+
+
+def resolve_hint(hint: Any) -> Any:
+    """A ``route`` hint with every lazy model in it replaced by its class (``list[Model]`` included)."""
+    import typing
+
+    if isinstance(hint, _LazyModel):
+        return hint.resolve()
+    if isinstance(hint, _LazyUnion):
+        import functools
+        import operator
+
+        return functools.reduce(operator.or_, (resolve_hint(m) for m in hint.members))
+    origin, args = typing.get_origin(hint), typing.get_args(hint)
+    if origin is not None and args and any(isinstance(a, (_LazyModel, _LazyUnion)) for a in args):
+        return origin[tuple(resolve_hint(a) for a in args)] if len(args) > 1 else origin[resolve_hint(args[0])]
+    return hint

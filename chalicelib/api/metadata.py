@@ -9,12 +9,13 @@ from chalice import Blueprint
 from chalicelib import errors
 from chalicelib.api import http
 from chalicelib.api.http import route
-from chalicelib.models.metadata import MetaUpdate
 
 if TYPE_CHECKING:
+    from chalicelib.models.metadata import MetaUpdate
     from chalicelib.services import metadata
 else:
     metadata = http.lazy_service("chalicelib.services.metadata")
+    (MetaUpdate,) = http.lazy_models("chalicelib.models.metadata", "MetaUpdate")
 
 bp = Blueprint(__name__)
 

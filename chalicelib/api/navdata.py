@@ -12,22 +12,15 @@ from chalice import Blueprint
 from chalicelib import errors
 from chalicelib.api import http
 from chalicelib.api.http import route
-from chalicelib.models.navdata import (
-    DEFAULT_LINE_VERTICES,
-    DEFAULT_NAV_PAGE,
-    DEFAULT_RADIUS_M,
-    DEFAULT_TOLERANCE_MS,
-    MAX_NAV_PAGE,
-    MAX_RADIUS_M,
-    MAX_TOLERANCE_MS,
-    MIN_LINE_VERTICES,
-    NavQuery,
-)
 
 if TYPE_CHECKING:
+    from chalicelib.models import navdata as navdata_models
+    from chalicelib.models.navdata import NavQuery
     from chalicelib.services import navdata
 else:
     navdata = http.lazy_service("chalicelib.services.navdata")
+    (NavQuery,) = http.lazy_models("chalicelib.models.navdata", "NavQuery")
+    navdata_models = http.lazy_service("chalicelib.models.navdata")
 
 bp = Blueprint(__name__)
 
@@ -78,9 +71,9 @@ def parse_q(q: str | None) -> dict[str, Any]:
                 raise errors.BadRequestError(f"q: tstamp: {value[:40]!r} is not an ISO-8601 time")
             found["tstamp"] = when if when.tzinfo is not None else when.replace(tzinfo=UTC)
         elif key == "tolerance":
-            found["tolerance_ms"] = _number("tolerance", value, 0.0, MAX_TOLERANCE_MS)
+            found["tolerance_ms"] = _number("tolerance", value, 0.0, navdata_models.MAX_TOLERANCE_MS)
         elif key == "radius":
-            found["radius_m"] = _number("radius", value, 0.0, MAX_RADIUS_M)
+            found["radius_m"] = _number("radius", value, 0.0, navdata_models.MAX_RADIUS_M)
         elif key == "pos":
             coordinates = value.split(",")
             if len(coordinates) != 2:
@@ -121,9 +114,13 @@ def store_navdata() -> Any:
 def list_navdata() -> Any:
     request = bp.current_request
     query = http.query_params(request)
-    page = http.page_query(request, default=DEFAULT_NAV_PAGE, maximum=MAX_NAV_PAGE)
+    page = http.page_query(request, default=navdata_models.DEFAULT_NAV_PAGE, maximum=navdata_models.MAX_NAV_PAGE)
     parsed = NavQuery(
-        **{"tolerance_ms": DEFAULT_TOLERANCE_MS, "radius_m": DEFAULT_RADIUS_M, **parse_q(query.get("q"))},
+        **{
+            "tolerance_ms": navdata_models.DEFAULT_TOLERANCE_MS,
+            "radius_m": navdata_models.DEFAULT_RADIUS_M,
+            **parse_q(query.get("q")),
+        },
         fields=parse_fields(query.get("fields")),
         limit=page.limit,
         offset=page.offset,
@@ -141,7 +138,7 @@ def get_latest_navdata() -> Any:
 def list_navdata_points() -> Any:
     request = bp.current_request
     representation = http.negotiate(request, GIS_REPRESENTATIONS)
-    page = http.page_query(request, default=DEFAULT_NAV_PAGE, maximum=MAX_NAV_PAGE)
+    page = http.page_query(request, default=navdata_models.DEFAULT_NAV_PAGE, maximum=navdata_models.MAX_NAV_PAGE)
     features = navdata.point_features(page.limit, page.offset)
     return http.json_response(features, headers={"Content-Type": representation})
 
@@ -152,7 +149,11 @@ def get_navdata_line() -> Any:
     representation = http.negotiate(request, GIS_REPRESENTATIONS)
     query = http.query_params(request)
     limit = http.int_param(
-        query.get("limit"), "limit", default=DEFAULT_LINE_VERTICES, minimum=MIN_LINE_VERTICES, maximum=MAX_NAV_PAGE
+        query.get("limit"),
+        "limit",
+        default=navdata_models.DEFAULT_LINE_VERTICES,
+        minimum=navdata_models.MIN_LINE_VERTICES,
+        maximum=navdata_models.MAX_NAV_PAGE,
     )
     offset = http.int_param(query.get("offset"), "offset", default=0, minimum=0)
     return http.json_response(navdata.line_feature(limit, offset), headers={"Content-Type": representation})

@@ -246,9 +246,9 @@ def build_document() -> dict[str, Any]:
     wanted: list[tuple[str, str, Any]] = []
     for (path, method), doc in sorted(http.ROUTE_DOCS.items()):
         for kind, mode, tp in (
-            ("body", "validation", doc.body),
-            ("response", "serialization", doc.response),
-            ("query", "validation", doc.query),
+            ("body", "validation", http.resolve_hint(doc.body)),
+            ("response", "serialization", http.resolve_hint(doc.response)),
+            ("query", "validation", http.resolve_hint(doc.query)),
         ):
             if tp is not None:
                 wanted.append((f"{kind} {method} {path}", mode, tp))

@@ -9,12 +9,15 @@ from chalice import Blueprint, Response
 from chalicelib import errors
 from chalicelib.api import http
 from chalicelib.api.http import route
-from chalicelib.models.planner import Forecast, InfillProposal, PlannedSequence, PlannedSequenceIn
 
 if TYPE_CHECKING:
+    from chalicelib.models.planner import Forecast, InfillProposal, PlannedSequence, PlannedSequenceIn
     from chalicelib.services.planner import plan
 else:
     plan = http.lazy_service("chalicelib.services.planner.plan")
+    Forecast, InfillProposal, PlannedSequence, PlannedSequenceIn = http.lazy_models(
+        "chalicelib.models.planner", "Forecast", "InfillProposal", "PlannedSequence", "PlannedSequenceIn"
+    )
 
 bp = Blueprint(__name__)
 

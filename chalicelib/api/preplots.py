@@ -9,12 +9,13 @@ from chalice import Blueprint
 from chalicelib.api import http
 from chalicelib.api.http import route
 from chalicelib.models.paging import PageQuery
-from chalicelib.models.preplots import LineUpdate, PreplotLine
 
 if TYPE_CHECKING:
+    from chalicelib.models.preplots import LineUpdate, PreplotLine
     from chalicelib.services import preplots
 else:
     preplots = http.lazy_service("chalicelib.services.preplots")
+    LineUpdate, PreplotLine = http.lazy_models("chalicelib.models.preplots", "LineUpdate", "PreplotLine")
 
 bp = Blueprint(__name__)
 

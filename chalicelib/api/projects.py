@@ -9,12 +9,15 @@ from chalice import Blueprint
 from chalicelib import errors
 from chalicelib.api import http
 from chalicelib.api.http import MASTER, route
-from chalicelib.models.projects import ProjectCreate, ProjectListItem, ProjectSummary
 
 if TYPE_CHECKING:
+    from chalicelib.models.projects import ProjectCreate, ProjectListItem, ProjectSummary
     from chalicelib.services import projects
 else:
     projects = http.lazy_service("chalicelib.services.projects")
+    ProjectCreate, ProjectListItem, ProjectSummary = http.lazy_models(
+        "chalicelib.models.projects", "ProjectCreate", "ProjectListItem", "ProjectSummary"
+    )
 
 bp = Blueprint(__name__)
 

@@ -9,12 +9,13 @@ from chalice import Blueprint
 from chalicelib import errors
 from chalicelib.api import http
 from chalicelib.api.http import route
-from chalicelib.models.qc import QcEventIds, QcResults
 
 if TYPE_CHECKING:
+    from chalicelib.models.qc import QcEventIds, QcResults
     from chalicelib.services import qc
 else:
     qc = http.lazy_service("chalicelib.services.qc")
+    QcEventIds, QcResults = http.lazy_models("chalicelib.models.qc", "QcEventIds", "QcResults")
 
 bp = Blueprint(__name__)
 

@@ -9,12 +9,13 @@ from chalice import Blueprint
 from chalicelib.api import http
 from chalicelib.api.http import route
 from chalicelib.models.paging import DEFAULT_LIST_PAGE, MAX_LIST_PAGE
-from chalicelib.models.receivers import Receiver, ReceiverListQuery
 
 if TYPE_CHECKING:
+    from chalicelib.models.receivers import Receiver, ReceiverListQuery
     from chalicelib.services import receivers
 else:
     receivers = http.lazy_service("chalicelib.services.receivers")
+    Receiver, ReceiverListQuery = http.lazy_models("chalicelib.models.receivers", "Receiver", "ReceiverListQuery")
 
 bp = Blueprint(__name__)
 

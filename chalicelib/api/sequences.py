@@ -10,12 +10,15 @@ from chalice import Blueprint
 from chalicelib.api import http
 from chalicelib.api.http import route
 from chalicelib.models.paging import PageQuery
-from chalicelib.models.sequences import Sequence, SequenceUpdate, Shotpoint
 
 if TYPE_CHECKING:
+    from chalicelib.models.sequences import Sequence, SequenceUpdate, Shotpoint
     from chalicelib.services import sequences
 else:
     sequences = http.lazy_service("chalicelib.services.sequences")
+    Sequence, SequenceUpdate, Shotpoint = http.lazy_models(
+        "chalicelib.models.sequences", "Sequence", "SequenceUpdate", "Shotpoint"
+    )
 
 bp = Blueprint(__name__)
 

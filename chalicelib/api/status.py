@@ -8,12 +8,13 @@ from chalice import Blueprint
 
 from chalicelib.api import http
 from chalicelib.api.http import USER, route
-from chalicelib.models.status import Status
 
 if TYPE_CHECKING:
+    from chalicelib.models.status import Status
     from chalicelib.services import status
 else:
     status = http.lazy_service("chalicelib.services.status")
+    (Status,) = http.lazy_models("chalicelib.models.status", "Status")
 
 bp = Blueprint(__name__)
 

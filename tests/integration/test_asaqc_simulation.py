@@ -315,10 +315,11 @@ def test_a_thousand_transfers_with_random_faults(aws, simulation):
             assert call not in stored_calls
         elif row["outcome"] == "failed":
             # A 401 also meets a sender whose token another sender's call found expired.
-            assert seen["fault"] in ("refused", "500", "400", "expired") or seen["status"] == 401, seen
+            assert seen is not None, (row, by_id[row["item_id"]])
+            assert seen["fault"] in ("refused", "500", "400", "expired") or seen["status"] == 401, (seen, row)
             assert call not in stored_calls
         else:  # unknown: a timeout, an unreadable answer or a cut-short call the chain never looked up again
-            assert seen is None or seen["fault"] in ("timeout", "slow", "garbled", "kill"), seen
+            assert seen is None or seen["fault"] in ("timeout", "slow", "garbled", "kill"), (seen, row)
             assert by_id[row["item_id"]]["attempt"] == MAX_ATTEMPTS or row["item_id"] not in children
         if seen is not None:
             assert (seen["idempotencyKey"], seen["fileName"]) == (row["idempotency_key"], row["file_name"])

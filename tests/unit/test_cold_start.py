@@ -78,3 +78,26 @@ def test_every_model_builds_its_validator_on_first_use():
             ):
                 eager.append(f"{module.__name__}.{value.__name__}")
     assert eager == [], "derive from chalicelib.models.Model (or set defer_build) so the class builds when used"
+
+
+def test_the_api_loads_no_tag_models_before_a_request():
+    """Each route's models load with its first request (``http.lazy_models``); only what every request
+    reads (the identity, the limits, paging) loads with the app."""
+    probe = "import sys, json\nimport app\nprint(json.dumps(sorted(sys.modules)))"
+    result = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    loaded = {name for name in json.loads(result.stdout.splitlines()[-1]) if name.startswith("chalicelib.models.")}
+    assert loaded <= {"chalicelib.models.auth", "chalicelib.models.limits", "chalicelib.models.paging"}
+
+
+def test_a_lazy_model_stands_for_its_class_in_hints_and_calls():
+    from chalicelib.api import http
+    from chalicelib.models.events import EventChanged, EventDeleted, Label
+
+    lazy_label, lazy_changed, lazy_deleted = http.lazy_models(
+        "chalicelib.models.events", "Label", "EventChanged", "EventDeleted"
+    )
+    assert http.resolve_hint(lazy_label) is Label
+    assert http.resolve_hint(list[lazy_label]) == list[Label]
+    assert http.resolve_hint(list[lazy_changed | lazy_deleted]) == list[EventChanged | EventDeleted]
+    assert lazy_label.model_validate({"name": "x", "data": {}}) == Label(name="x", data={})
