@@ -92,8 +92,8 @@ def main() -> int:
     from scripts import localdb
 
     only = sys.argv[1] if len(sys.argv) > 1 else None
-    if only not in (None, "planner", "ingest", "cold"):
-        raise SystemExit(f"unknown part {only!r}; `python -m scripts.bench [planner|ingest|cold]`")
+    if only not in (None, "planner", "ingest", "cold", "events"):
+        raise SystemExit(f"unknown part {only!r}; `python -m scripts.bench [planner|ingest|cold|events]`")
     if only == "cold":
         bench_cold_start()
         return 0
@@ -159,6 +159,12 @@ def run_figures(conn: Any, env: dict[str, str], work: Path, only: str | None = N
     from dougal_sim import simulator as sim
 
     print(f"Dougal benchmark — {os.cpu_count()} cores — {datetime.now(UTC):%Y-%m-%d %H:%M} UTC\n", flush=True)
+    if only == "events":
+        from chalicelib.models.auth import Identity
+        from chalicelib.services import auth
+
+        bench_event_log(conn, auth.issue_token(Identity(name="bench", role="guest")))
+        return
     bench_cold_start()
 
     # 1M-point SPS preplot: 100 lines x 10,000 points.

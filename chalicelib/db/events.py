@@ -104,8 +104,9 @@ def list_events(
         "limit": limit,
         "offset": offset,
     }
+    unfiltered = sequences is None and date0 is None and date1 is None and label is None
     with cursor() as conn:
-        return page(conn, Q.list_events, Q.count_events, params)
+        return page(conn, Q.list_events, Q.count_current_events if unfiltered else Q.count_events, params)
 
 
 def changes_since(pid: str, since: datetime, limit: int) -> list[dict[str, Any]]:

@@ -61,6 +61,10 @@ WHERE e.pid = %(pid)s AND upper_inf(e.validity)
   AND (%(date1)s::date IS NULL OR e.tstamp < (%(date1)s::date + 1)::timestamp AT TIME ZONE 'UTC')
   AND (%(label)s::text IS NULL OR %(label)s::text = ANY (e.labels));
 
+-- name: count_current_events
+-- The count of an unfiltered list: kept by the event_total triggers (migration 0019).
+SELECT coalesce((SELECT current FROM event_total WHERE pid = %(pid)s), 0) AS n;
+
 -- name: changes_since
 -- Instances created after "since", and instances closed after "since" by a deletion.
 SELECT 'modified' AS change, e.*, lower(e.validity) AS changed_on
