@@ -18,7 +18,6 @@ def copy_staging(conn: Connection, rows: Iterable[bytes]) -> None:
     with conn.cursor().copy(Q.copy_staging) as copy:
         for chunk in rows:
             copy.write(chunk)
-    conn.execute(Q.analyze_staging)  # temporary tables are never analysed automatically
 
 
 def staging_duplicate(conn: Connection) -> tuple[int, int, int] | None:
@@ -32,16 +31,41 @@ def mark_staging_alternatives(conn: Connection) -> None:
     conn.execute(Q.mark_alternatives)
 
 
-def merge_staging(conn: Connection, pid: str) -> None:
-    """Lines in the file are redefined by it; other lines stay. ntba, remarks, meta are kept."""
-    new_lines = [row["line"] for row in conn.execute(Q.new_lines, {"pid": pid})]
-    params = {"pid": pid, "new_lines": new_lines}
-    if new_lines:  # lines the project did not have: plain inserts, no conflict handling
-        conn.execute(Q.insert_new_points, {"pid": pid, "lines": new_lines})
-    conn.execute(Q.remove_points_not_in_staging, params)
-    conn.execute(Q.upsert_points, params)
+class _Repeat(Exception):
+    def __init__(self, point: tuple[int, int, int]) -> None:
+        self.point = point
+
+
+def merge_staging(conn: Connection, pid: str, lines: set[int]) -> tuple[int, int, int] | None:
+    """Lines in the file (``lines``) are redefined by it; other lines stay. ntba, remarks, meta are kept.
+
+    A point the file gives twice undoes the merge and is returned as (line, point, index). Into lines
+    new to the project (a first preplot: the big loads) the primary key refuses a repeat, so the staging
+    table is searched for it only then; lines the project had are searched first.
+    """
+    from psycopg import errors as pg
+
+    try:
+        with conn.transaction():  # a savepoint
+            new_lines = [row["line"] for row in conn.execute(Q.new_lines, {"pid": pid})]
+            params = {"pid": pid, "new_lines": new_lines}
+            if new_lines:  # lines the project did not have: plain inserts, no conflict handling
+                conn.execute(Q.insert_new_points, {"pid": pid, "lines": new_lines})
+            if lines - set(new_lines):  # lines the project had: removals and changes
+                # An unchanged point given twice updates nothing, so no key refuses it: look for repeats.
+                duplicate = staging_duplicate(conn)
+                if duplicate:
+                    raise _Repeat(duplicate)
+                conn.execute(Q.analyze_staging)  # temporary tables are never analysed automatically
+                conn.execute(Q.remove_points_not_in_staging, params)
+                conn.execute(Q.upsert_points, params)
+    except _Repeat as repeat:
+        return repeat.point
+    except (pg.UniqueViolation, pg.CardinalityViolation):
+        return staging_duplicate(conn)
     # Preplot loads are rare and big: fresh statistics keep the figures' queries on good plans.
     conn.execute(Q.analyze_points)
+    return None
 
 
 def refresh_line_stats(conn: Connection, pid: str, lines: list[int] | None) -> None:

@@ -508,15 +508,14 @@ def import_preplot(
         raise RejectError("the file holds no preplot points and no receivers")
     record_grid_unit(conn, pid, configuration, reader.header.grid_epsg)
     if counter.records:
-        duplicate = db_preplots.staging_duplicate(conn)
+        with phases("merge into the preplot"):
+            if counter.indexed:
+                db_preplots.mark_staging_alternatives(conn)
+            duplicate = db_preplots.merge_staging(conn, pid, lines_seen)
         if duplicate:
             line, point, index = duplicate
             which = f"point {point}" if index == 1 else f"point {point} (index {index})"
             raise RejectError(f"{which} of line {line} is given twice")
-        with phases("merge into the preplot"):
-            if counter.indexed:
-                db_preplots.mark_staging_alternatives(conn)
-            db_preplots.merge_staging(conn, pid)
         with phases("statistics"):
             db_preplots.refresh_line_stats(conn, pid, sorted(lines_seen))
             db_sequences.refresh_sequence_stats(conn, pid, None)

@@ -148,6 +148,23 @@ def test_the_same_point_and_index_twice_is_rejected(client, project):
     assert count("SELECT count(*) FROM preplot_point") == 0
 
 
+def test_a_repeat_in_a_file_that_redefines_known_lines_is_rejected_and_changes_nothing(client, project):
+    """The same repeat when the lines exist already (their points are updated, not inserted)."""
+    from chalicelib import aws
+
+    lines = (DIALECTS / "sps21_point_index.sps").read_text().splitlines(True)
+    upload(aws, "alpha/preplot/first.sps", "".join(lines))
+    assert file_item(client, "alpha/preplot/first.sps")["status"] == "imported"
+    before = points(5210)
+    moved = [line.replace("S   5210.00", "S   5212.00") for line in lines[2:3]]
+    upload(aws, "alpha/preplot/again.sps", "".join([*lines, *moved, lines[2]]))
+    item = file_item(client, "alpha/preplot/again.sps")
+    assert item["status"] == "rejected"
+    assert item["message"] == "point 2576 of line 5210 is given twice"
+    assert points(5210) == before
+    assert count("SELECT count(*) FROM preplot_point WHERE line = 5212") == 0
+
+
 def test_p190_year_conflict_is_a_warning_in_files(client, aws):
     make_project("alpha", configuration={**CONFIGURATION, "p190": {"year": 2020}})
     srv = sim.Survey(num_lines=2, points_per_line=60, first_point=1000)
