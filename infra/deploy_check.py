@@ -257,7 +257,13 @@ def template_problems(
 # ---------------------------------------------------------------- the whole check
 
 
-def run(stage: str = "prod", out: Path | None = None, root: Path = ROOT, cache: Path = CACHE) -> Report:
+def run(
+    stage: str = "prod",
+    out: Path | None = None,
+    root: Path = ROOT,
+    cache: Path = CACHE,
+    data_stack_name: str | None = None,
+) -> Report:
     report = Report()
     out = out or Path(tempfile.mkdtemp(prefix="dougal-deploy-check-"))
     project, package_dir = out / "src", out / "package"
@@ -266,7 +272,7 @@ def run(stage: str = "prod", out: Path | None = None, root: Path = ROOT, cache: 
     if package_dir.exists():
         shutil.rmtree(package_dir)
     copy_sources(root, project)
-    data_stack_name = f"dougal-{stage}-data"
+    data_stack_name = data_stack_name or f"dougal-{stage}-data"
 
     code, output = chalice_package(project, stage, package_dir, cache)
     (out / "chalice-package.log").write_text(output, encoding="utf-8")
@@ -320,8 +326,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--stage", default="prod", choices=["dev", "prod"])
     parser.add_argument("--out", type=Path, default=ROOT / ".local" / "deploy-check" / "out")
+    parser.add_argument("--data-stack", help="the data stack's name (default: dougal-<stage>-data)")
     args = parser.parse_args(argv)
-    report = run(args.stage, args.out)
+    report = run(args.stage, args.out.resolve(), data_stack_name=args.data_stack)
     if report.zipped_bytes:
         print(
             f"deployment.zip: {report.zipped_bytes / MIB:.1f} MiB zipped (limit {MAX_ZIPPED_BYTES / MIB:.0f}), "
