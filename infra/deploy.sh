@@ -18,7 +18,7 @@
 #   DOUGAL_APP_STACK         default dougal-<stage>
 set -euo pipefail
 
-usage() { sed -n '4,5s/^#   //p' "$0"; }
+usage() { printf 'usage:\n'; sed -n '4,5s/^#   /  /p' "$0"; }
 
 dry_run=false
 rollback=""

@@ -80,6 +80,8 @@ class OfflinePolicies:
 @dataclass
 class Report:
     problems: list[str] = field(default_factory=list)
+    package_dir: Path | None = None
+    """Where Chalice's ``deployment.zip`` and ``sam.json``, and ``template.json`` (merged) are."""
     zipped_bytes: int = 0
     unzipped_bytes: int = 0
     templates: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -226,7 +228,9 @@ def sam_transform(template: dict[str, Any], policies: OfflinePolicies | None = N
             if not code.startswith("s3://"):
                 props["CodeUri"] = dict(OFFLINE_ARTIFACTS)  # what `aws cloudformation package` writes
     session = boto3.session.Session(
-        region_name=OFFLINE_REGION, aws_access_key_id="offline", aws_secret_access_key="offline"  # noqa: S106
+        region_name=OFFLINE_REGION,
+        aws_access_key_id="offline",
+        aws_secret_access_key="offline",  # noqa: S106
     )
     translator = Translator(None, Parser(), boto_session=session)
     parameters = {"AWS::Region": OFFLINE_REGION, "AWS::AccountId": OFFLINE_ACCOUNT, "AWS::Partition": "aws"}
@@ -272,6 +276,7 @@ def run(
     if package_dir.exists():
         shutil.rmtree(package_dir)
     copy_sources(root, project)
+    report.package_dir = package_dir
     data_stack_name = data_stack_name or f"dougal-{stage}-data"
 
     code, output = chalice_package(project, stage, package_dir, cache)
