@@ -42,7 +42,7 @@ clean-data:
 lint: setup
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
-	$(PY) -m mypy chalicelib
+	$(PY) -m mypy chalicelib infra
 	$(VENV)/bin/lint-imports
 
 fmt: setup

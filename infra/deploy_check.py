@@ -130,7 +130,7 @@ def missing_dependencies(output: str) -> list[str]:
     if MISSING_DEPENDENCIES not in output:
         return []
     after = output.split(MISSING_DEPENDENCIES, 1)[1].lstrip(":").splitlines()
-    names = []
+    names: list[str] = []
     for line in after:
         line = line.strip()
         if not line and names:
@@ -237,7 +237,8 @@ def sam_transform(template: dict[str, Any], policies: OfflinePolicies | None = N
     result: dict[str, Any] = translator.translate(
         source, parameter_values=parameters, get_managed_policy_map=policies.load
     )
-    return json.loads(json.dumps(result))
+    plain: dict[str, Any] = json.loads(json.dumps(result))  # the translator's own str and dict subclasses out
+    return plain
 
 
 def load_data_stack(path: Path) -> dict[str, Any]:
