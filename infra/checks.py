@@ -158,17 +158,17 @@ def _queue_problems(template: dict[str, Any], worker_timeout: int) -> list[str]:
             if alarm is None:
                 problems.append(f"{where}: no alarm on the depth of its dead-letter queue {dlq_id}")
             else:
-                problems += _alarm_problems(f"{where}: dead-letter alarm", alarm, at_most=0)
+                problems += _alarm_problems(f"{where}: dead-letter alarm", alarm, fires_by=1)
         alarm = _alarm_on(alarms, "ApproximateAgeOfOldestMessage", queue_id)
         if alarm is None:
             problems.append(f"{where}: no alarm on the age of its oldest message (ApproximateAgeOfOldestMessage)")
         else:
-            problems += _alarm_problems(f"{where}: oldest-message alarm", alarm, at_most=retention - 1)
+            problems += _alarm_problems(f"{where}: oldest-message alarm", alarm, fires_by=retention)
     return problems
 
 
-def _alarm_problems(where: str, alarm: dict[str, Any], at_most: float) -> list[str]:
-    """An alarm that fires (a threshold it can cross, above it) and tells someone (an action)."""
+def _alarm_problems(where: str, alarm: dict[str, Any], fires_by: float) -> list[str]:
+    """An alarm that tells someone (an action) and fires once the metric reaches ``fires_by``, not before 0."""
     problems = []
     if not alarm.get("AlarmActions"):
         problems.append(f"{where} has no AlarmActions")
@@ -176,10 +176,15 @@ def _alarm_problems(where: str, alarm: dict[str, Any], at_most: float) -> list[s
         problems.append(f"{where} has its actions disabled")
     threshold = _number(alarm.get("Threshold"))
     operator = alarm.get("ComparisonOperator")
-    if operator not in ("GreaterThanThreshold", "GreaterThanOrEqualToThreshold"):
+    if operator == "GreaterThanThreshold":
+        fires = threshold is not None and 0 <= threshold < fires_by
+    elif operator == "GreaterThanOrEqualToThreshold":
+        fires = threshold is not None and 0 < threshold <= fires_by
+    else:
         problems.append(f"{where} fires on {operator}, not on a value above its threshold")
-    elif threshold is None or threshold > at_most or (operator == "GreaterThanOrEqualToThreshold" and threshold <= 0):
-        problems.append(f"{where}: threshold {alarm.get('Threshold')} (it must fire by {at_most:g})")
+        return problems
+    if not fires:
+        problems.append(f"{where}: threshold {alarm.get('Threshold')} (it must fire by {fires_by:g}, above 0)")
     return problems
 
 

@@ -142,6 +142,24 @@ def test_a_data_stack_missing_one_rule_is_refused(mutation: Mutation, message: s
     assert any(message in p for p in problems), problems
 
 
+@pytest.mark.parametrize(
+    ("operator", "threshold"), [("GreaterThanOrEqualToThreshold", 1), ("GreaterThanThreshold", 0.5)]
+)
+def test_a_dead_letter_alarm_may_say_one_message_either_way(operator: str, threshold: float) -> None:
+    changed = copy.deepcopy(DATA)
+    _set("QcDeadLetterQueueAlarm", "ComparisonOperator", operator)(changed)
+    _set("QcDeadLetterQueueAlarm", "Threshold", threshold)(changed)
+    assert checks.data_stack_problems(changed, merge.WORKER_TIMEOUT_SECONDS) == []
+
+
+def test_a_dead_letter_alarm_always_in_alarm_is_refused() -> None:
+    changed = copy.deepcopy(DATA)
+    _set("QcDeadLetterQueueAlarm", "ComparisonOperator", "GreaterThanOrEqualToThreshold")(changed)
+    _set("QcDeadLetterQueueAlarm", "Threshold", 0)(changed)
+    [problem] = checks.data_stack_problems(changed, merge.WORKER_TIMEOUT_SECONDS)
+    assert "queue QcQueue: dead-letter alarm: threshold 0" in problem
+
+
 def test_every_queue_alarm_reaches_the_alarm_topic() -> None:
     alarms = [r["Properties"] for r in DATA["Resources"].values() if r["Type"] == "AWS::CloudWatch::Alarm"]
     assert len(alarms) == 2 * len(QUEUES)
