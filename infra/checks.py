@@ -36,7 +36,8 @@ UPLOAD_BUCKET_NAME = "dougal-${Stage}-uploads"
 FUNCTION_TYPES = frozenset({"AWS::Serverless::Function", "AWS::Lambda::Function"})
 POLICY_TYPES = frozenset({"AWS::IAM::Policy", "AWS::IAM::ManagedPolicy"})
 
-_WHOLE_SERVICE_ARN = re.compile(r"^arn:[^:]*:[^:]*:[^:]*:[^:]*:\*$|^arn:[^:]*:s3:::\*$")
+#: ARNs that name every resource of a service: ``arn:aws:sqs:*:*:*``, ``arn:aws:s3:::*``, ``arn:aws:s3:::*/*``.
+_WHOLE_SERVICE_ARN = re.compile(r"^arn:[^:]*:[^:]*:[^:]*:[^:]*:\*$|^arn:[^:]*:s3:::\*(/\*)?$")
 
 
 def as_list(value: Any) -> list[Any]:

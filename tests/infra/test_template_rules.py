@@ -235,6 +235,11 @@ APP_STACK_BREAKS: list[tuple[str, Mutation, str]] = [
         "allows s3:GetObject on arn:aws:s3:::*",
     ),
     (
+        "the ingest worker reads every object",
+        _grant("IngestUploadedFilesRole", "s3:GetObject", "arn:aws:s3:::*/*"),
+        "allows s3:GetObject on arn:aws:s3:::*/*",
+    ),
+    (
         "migrate may do anything to secrets",
         _grant("MigrateRole", "secretsmanager:*", {"Fn::ImportValue": "dougal-prod-data-JwtSecretArn"}),
         "allows every action of a service (secretsmanager:*)",
