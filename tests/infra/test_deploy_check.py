@@ -86,20 +86,24 @@ def test_chalices_missing_wheel_warning_names_the_requirements() -> None:
     assert deploy_check.missing_dependencies("Creating deployment package.\n") == []
 
 
-def test_a_requirement_without_a_lambda_wheel_fails_the_check(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """Chalice warns, exits 0 and writes a package without it; the check fails."""
+def test_a_requirement_without_a_lambda_wheel_fails_the_check(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Chalice warns, exits 0 and writes a package without it (as it does for pyproj 3.7.2); the check fails."""
     real = deploy_check.chalice_package
 
     def package_missing_pyproj(project: Path, stage: str, out: Path, cache: Path) -> tuple[int, str]:
         code, output = real(project, stage, out, cache)
-        return code, output + MISSING_DEPENDENCIES_TEMPLATE % "pyproj==3.7.1"
+        return code, output + MISSING_DEPENDENCIES_TEMPLATE % "pyproj==3.7.2"
 
     monkeypatch.setattr(deploy_check, "chalice_package", package_missing_pyproj)
-    report = deploy_check.run("prod", out=tmp_path)
-    assert report.problems == [
-        "no Lambda (manylinux x86_64, python3.11) wheel for: pyproj==3.7.1; pin versions that publish one"
+    assert deploy_check.main(["--out", str(tmp_path)]) == 1
+    printed = capsys.readouterr()
+    assert printed.err.splitlines() == [
+        "deploy-check: no Lambda (manylinux x86_64, python3.11) wheel for: pyproj==3.7.2; pin versions that publish one"
     ]
-    assert deploy_check.main(["--out", str(tmp_path / "again")]) == 1
+    assert "deployment.zip: " in printed.out and "MiB zipped (limit 50)" in printed.out
+    assert printed.out.rstrip().endswith("deploy-check: FAILED")
 
 
 # ---------------------------------------------------------------- package contents and size
