@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 REQS_HASH := $(shell cat requirements.txt requirements-dev.txt | sha256sum | cut -c1-12)
 STAMP := $(VENV)/.installed-$(REQS_HASH)
 
-.PHONY: setup system venv run test bench lint fmt user clean-data
+.PHONY: setup system venv run test bench lint fmt user clean-data deploy-check
 
 setup: system venv
 
@@ -27,6 +27,11 @@ run: setup
 test: setup
 	$(PY) -m pytest $(PYTEST_ARGS)
 
+# `chalice package` of the app, infra/merge.py, the SAM transform and cfn-lint, all offline (no AWS account);
+# also run by `make test` (tests/infra/test_deploy_check.py). Prints the package's sizes.
+deploy-check: venv
+	$(PY) -m infra.deploy_check $(DEPLOY_CHECK_ARGS)
+
 bench: setup
 	$(PY) -m scripts.bench
 
@@ -37,7 +42,7 @@ clean-data:
 lint: setup
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
-	$(PY) -m mypy chalicelib
+	$(PY) -m mypy chalicelib infra
 	$(VENV)/bin/lint-imports
 
 fmt: setup

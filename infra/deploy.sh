@@ -1,22 +1,45 @@
 #!/usr/bin/env bash
-# Deploy Dougal to AWS: data stack, application stack, then the migrations.
+# Deploy Dougal to AWS: package and check offline, data stack, application stack, migrations.
 #
-#   DOUGAL_ARTIFACT_BUCKET=my-artifacts infra/deploy.sh [prod|dev]
+#   DOUGAL_ARTIFACT_BUCKET=my-artifacts infra/deploy.sh [--dry-run] [prod|dev]
+#   DOUGAL_ARTIFACT_BUCKET=my-artifacts infra/deploy.sh [--dry-run] --rollback RELEASE [prod|dev]
 #
 # Needs AWS credentials and a region (AWS_REGION or AWS_DEFAULT_REGION), the
-# project's virtualenv (chalice, cfn-lint) and the AWS CLI v2. Run it from any
-# directory; it works in the repository root. Each step stops the deploy on
-# failure. Environment:
-#   DOUGAL_ARTIFACT_BUCKET   S3 bucket for the packaged code (required)
+# project's virtualenv (make venv) and the AWS CLI v2. Run it from any
+# directory. Each step stops the deploy on failure. Every deploy keeps its
+# packaged template as release <git commit> in the artifact bucket;
+# --rollback RELEASE puts the application stack back to that release (the
+# data stack and the database schema stay as they are). --dry-run prints the
+# commands instead of running them (no credentials needed). Environment:
+#   DOUGAL_ARTIFACT_BUCKET   S3 bucket for the packaged code and releases (required)
 #   DOUGAL_NAT_GATEWAY       "true" (default) or "false": internet egress for ASAQC
+#   DOUGAL_ALARM_EMAIL       address the queue alarms are mailed to (default: none)
 #   DOUGAL_DATA_STACK        default dougal-<stage>-data
 #   DOUGAL_APP_STACK         default dougal-<stage>
 set -euo pipefail
 
+usage() { printf 'usage:\n'; sed -n '4,5s/^#   /  /p' "$0"; }
+
+dry_run=false
+rollback=""
+while [[ $# -gt 0 ]]; do
+  case "$1" in
+    --dry-run) dry_run=true; shift ;;
+    --rollback)
+      rollback="${2:-}"
+      [[ -n "$rollback" ]] || { echo "deploy: --rollback needs a release (a git commit)" >&2; exit 2; }
+      shift 2
+      ;;
+    -h | --help) usage; exit 0 ;;
+    -*) usage >&2; exit 2 ;;
+    *) break ;;
+  esac
+done
+
 stage="${1:-prod}"
 case "$stage" in
   dev | prod) ;;
-  *) echo "usage: $0 [prod|dev]" >&2; exit 2 ;;
+  *) usage >&2; exit 2 ;;
 esac
 
 : "${AWS_REGION:=${AWS_DEFAULT_REGION:-}}"
@@ -29,34 +52,55 @@ artifact_bucket="${DOUGAL_ARTIFACT_BUCKET:?set DOUGAL_ARTIFACT_BUCKET to an S3 b
 data_stack="${DOUGAL_DATA_STACK:-dougal-${stage}-data}"
 app_stack="${DOUGAL_APP_STACK:-dougal-${stage}}"
 nat="${DOUGAL_NAT_GATEWAY:-true}"
+alarm_email="${DOUGAL_ALARM_EMAIL:-}"
 
 cd "$(dirname "$0")/.."
 venv_bin=".venv/bin"
-[[ -x "$venv_bin/chalice" ]] || venv_bin="$(dirname "$(command -v chalice)")"
+[[ -x "$venv_bin/python" ]] || venv_bin="$(dirname "$(command -v python3)")"
 out="out"
+releases="s3://$artifact_bucket/$app_stack/releases"
 
 step() { printf '\n== %s\n' "$*" >&2; }
+# Runs a command, or prints it (shell-quoted, after "+ ") under --dry-run.
+run() {
+  if "$dry_run"; then
+    printf '+'
+    printf ' %q' "$@"
+    printf '\n'
+  else
+    "$@"
+  fi
+}
 
-step "1/7 lint the data stack"
-"$venv_bin/cfn-lint" infra/data-stack.yaml
+deploy_app() {
+  run aws cloudformation deploy \
+    --stack-name "$app_stack" \
+    --template-file "$1" \
+    --capabilities CAPABILITY_IAM CAPABILITY_AUTO_EXPAND \
+    --no-fail-on-empty-changeset
+}
 
-step "2/7 deploy the data stack $data_stack (NAT gateway: $nat)"
-aws cloudformation deploy \
-  --stack-name "$data_stack" \
-  --template-file infra/data-stack.yaml \
-  --parameter-overrides "Stage=$stage" "EnableNatGateway=$nat" \
-  --capabilities CAPABILITY_IAM \
-  --no-fail-on-empty-changeset
+if [[ -n "$rollback" ]]; then
+  step "1/2 fetch release $rollback of $app_stack"
+  run mkdir -p "$out"
+  run aws s3 cp "$releases/$rollback.yaml" "$out/rollback.yaml"
+  step "2/2 deploy release $rollback to $app_stack (the data stack and the schema are left as they are)"
+  deploy_app "$out/rollback.yaml"
+  exit 0
+fi
 
-step "3/7 package the application (chalice package --stage $stage)"
-rm -rf "$out"
+release="$(git rev-parse --short=12 HEAD 2>/dev/null || echo unversioned)"
+if [[ -n "$(git status --porcelain 2>/dev/null)" ]]; then
+  release="$release-modified"
+fi
+
+step "1/6 fetch the database CA bundle"
 # The functions check the database's certificate and name (sslmode=verify-full): the RDS CA
 # bundle (the writer, for migrate) and Amazon's root CAs (RDS Proxy's certificate comes from
 # ACM), fetched over HTTPS at every deploy and packaged from vendor/ (/var/task/certs/ in Lambda).
 certs="vendor/certs"
-mkdir -p "$certs"
 bundle="$certs/aws-database-ca.pem"
-: >"$bundle.part"
+run mkdir -p "$certs/parts"
 for url in \
   https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem \
   https://www.amazontrust.com/repository/AmazonRootCA1.pem \
@@ -64,47 +108,55 @@ for url in \
   https://www.amazontrust.com/repository/AmazonRootCA3.pem \
   https://www.amazontrust.com/repository/AmazonRootCA4.pem \
   https://www.amazontrust.com/repository/SFSRootCAG2.pem; do
-  curl --fail --silent --show-error --proto '=https' --tlsv1.2 "$url" >>"$bundle.part"
-  echo >>"$bundle.part"
+  run curl --fail --silent --show-error --proto '=https' --tlsv1.2 --output "$certs/parts/${url##*/}" "$url"
 done
-grep -q "BEGIN CERTIFICATE" "$bundle.part" || { echo "deploy: no certificate fetched for $bundle" >&2; exit 1; }
-mv "$bundle.part" "$bundle"
-log="$(mktemp)"
-trap 'rm -f "$log"' EXIT
-"$venv_bin/chalice" package --stage "$stage" "$out" 2>&1 | tee "$log"
-# Chalice only warns when a wheel is missing for the Lambda runtime and goes on
-# to build a package that fails at import time in AWS.
-if grep -q "Could not install dependencies" "$log"; then
-  echo "deploy: chalice left dependencies out of the package (see above); pin versions with manylinux x86_64 wheels for python3.11" >&2
-  exit 1
+if ! "$dry_run"; then
+  for part in "$certs"/parts/*.pem; do
+    cat "$part"
+    echo
+  done >"$bundle"
+  rm -r "$certs/parts"
+  grep -q "BEGIN CERTIFICATE" "$bundle" || { echo "deploy: no certificate fetched for $bundle" >&2; exit 1; }
 fi
 
-step "4/7 wire the functions to $data_stack (infra/merge.py)"
-"$venv_bin/python" infra/merge.py --stage "$stage" --data-stack "$data_stack" "$out/sam.json" --output "$out/template.json"
+step "2/6 package and check offline (chalice package, infra/merge.py, SAM transform, cfn-lint: make deploy-check)"
+# Fails on a requirement without a Lambda wheel (Chalice itself only warns), a package over
+# Lambda's size limits, any cfn-lint error, or a template that breaks infra/checks.py.
+run "$venv_bin/python" -m infra.deploy_check --stage "$stage" --data-stack "$data_stack" --out "$out"
+template="$out/package/template.json"
 
-step "5/7 lint the application stack"
-"$venv_bin/cfn-lint" "$out/template.json"
+step "3/6 deploy the data stack $data_stack (NAT gateway: $nat)"
+run aws cloudformation deploy \
+  --stack-name "$data_stack" \
+  --template-file infra/data-stack.yaml \
+  --parameter-overrides "Stage=$stage" "EnableNatGateway=$nat" "AlarmEmail=$alarm_email" \
+  --capabilities CAPABILITY_IAM \
+  --no-fail-on-empty-changeset
 
-step "6/7 deploy the application stack $app_stack"
-aws cloudformation package \
-  --template-file "$out/template.json" \
+step "4/6 upload the package, keep release $release"
+run aws cloudformation package \
+  --template-file "$template" \
   --s3-bucket "$artifact_bucket" \
   --s3-prefix "$app_stack" \
   --output-template-file "$out/packaged.yaml"
-aws cloudformation deploy \
-  --stack-name "$app_stack" \
-  --template-file "$out/packaged.yaml" \
-  --capabilities CAPABILITY_IAM CAPABILITY_AUTO_EXPAND \
-  --no-fail-on-empty-changeset
+run aws s3 cp "$out/packaged.yaml" "$releases/$release.yaml"
 
-step "7/7 apply the database migrations (dougal-$stage-migrate)"
-error="$(aws lambda invoke \
-  --function-name "dougal-$stage-migrate" \
-  --cli-read-timeout 310 \
-  --cli-binary-format raw-in-base64-out \
-  --payload '{}' \
-  --query FunctionError --output text \
-  "$out/migrate.json")"
+step "5/6 deploy the application stack $app_stack"
+deploy_app "$out/packaged.yaml"
+
+step "6/6 apply the database migrations (dougal-$stage-migrate)"
+migrate=(aws lambda invoke
+  --function-name "dougal-$stage-migrate"
+  --cli-read-timeout 310
+  --cli-binary-format raw-in-base64-out
+  --payload '{}'
+  --query FunctionError --output text
+  "$out/migrate.json")
+if "$dry_run"; then
+  run "${migrate[@]}"
+  exit 0
+fi
+error="$("${migrate[@]}")"
 cat "$out/migrate.json" >&2
 echo >&2
 if [[ "$error" != "None" ]]; then
@@ -114,4 +166,4 @@ fi
 
 endpoint="$(aws cloudformation describe-stacks --stack-name "$app_stack" \
   --query "Stacks[0].Outputs[?OutputKey=='EndpointURL'].OutputValue" --output text)"
-echo "deployed $app_stack: $endpoint" >&2
+echo "deployed $app_stack release $release: $endpoint" >&2

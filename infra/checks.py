@@ -1,0 +1,369 @@
+"""The rules the deployed stacks must keep, checked on the templates (no AWS account needed).
+
+cfn-lint checks that a template is valid CloudFormation; these check that it is the system we mean to run:
+
+* every work queue (``QUEUE_SUFFIXES``) has a dead-letter queue it moves a message to after
+  ``MAX_RECEIVE_COUNT`` receives, a visibility timeout of at least 6 x its worker's timeout, and two
+  CloudWatch alarms with an action: a message in its dead-letter queue, and the age of its oldest message;
+* the upload bucket blocks public access, is encrypted at rest and denies requests without TLS;
+* the Aurora cluster has deletion protection and keeps at least ``MIN_BACKUP_RETENTION_DAYS`` of backups
+  in every stage;
+* no IAM policy allows a data action (queues, objects, secrets, logs, the database) on every resource.
+
+``data_stack_problems`` reads ``infra/data-stack.yaml``; ``app_stack_problems`` reads the application
+stack, either as ``infra/merge.py`` writes it (SAM) or after the SAM transform (plain CloudFormation).
+Each returns a list of problems, empty when the template keeps every rule. Standard library only.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from typing import Any
+
+#: The work queues of the data stack, by the suffix of their name (``dougal-<stage>-<suffix>``).
+QUEUE_SUFFIXES = ("ingest", "qc", "asaqc", "navdata")
+MAX_RECEIVE_COUNT = 5
+#: A message stays invisible while its worker runs: at least this many times the worker's timeout.
+VISIBILITY_FACTOR = 6
+MIN_BACKUP_RETENTION_DAYS = 7
+#: Lambda's timeout when a function sets none.
+LAMBDA_DEFAULT_TIMEOUT = 3
+#: Actions on data: no policy may allow them on every resource.
+DATA_ACTION_PREFIXES = ("sqs:", "s3:", "secretsmanager:", "logs:", "rds-db:", "rds-data:", "kms:", "sns:", "lambda:")
+UPLOAD_BUCKET_NAME = "dougal-${Stage}-uploads"
+FUNCTION_TYPES = frozenset({"AWS::Serverless::Function", "AWS::Lambda::Function"})
+POLICY_TYPES = frozenset({"AWS::IAM::Policy", "AWS::IAM::ManagedPolicy"})
+
+#: ARNs that name every resource of a service: ``arn:aws:sqs:*:*:*``, ``arn:aws:s3:::*``, ``arn:aws:s3:::*/*``.
+_WHOLE_SERVICE_ARN = re.compile(r"^arn:[^:]*:[^:]*:[^:]*:[^:]*:\*$|^arn:[^:]*:s3:::\*(/\*)?$")
+
+
+def as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def branches(value: Any) -> list[Any]:
+    """Every value ``value`` can take: both branches of an ``Fn::If`` (recursively), else itself."""
+    if isinstance(value, dict) and list(value) == ["Fn::If"]:
+        _, when_true, when_false = value["Fn::If"]
+        return branches(when_true) + branches(when_false)
+    return [value]
+
+
+def _truthy(value: Any) -> bool:
+    return value is True or (isinstance(value, str) and value.lower() == "true")
+
+
+def _number(value: Any) -> float | None:
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _get_att(value: Any) -> tuple[str, str] | None:
+    """``{"Fn::GetAtt": ["Queue", "Arn"]}`` (or ``"Queue.Arn"``) -> ``("Queue", "Arn")``."""
+    if not isinstance(value, dict) or "Fn::GetAtt" not in value:
+        return None
+    att = value["Fn::GetAtt"]
+    if isinstance(att, str):
+        logical_id, _, attribute = att.partition(".")
+        return logical_id, attribute
+    if isinstance(att, list) and len(att) == 2 and all(isinstance(a, str) for a in att):
+        return att[0], att[1]
+    return None
+
+
+def _refers_to(value: Any, logical_id: str) -> bool:
+    return value == {"Ref": logical_id} or (_get_att(value) or ("",))[0] == logical_id
+
+
+# ---------------------------------------------------------------- data stack
+
+
+def queue_ids(template: dict[str, Any]) -> dict[str, str]:
+    """suffix -> logical id of the work queue named ``dougal-${Stage}-<suffix>``."""
+    found = {}
+    for logical_id, resource in template.get("Resources", {}).items():
+        if resource.get("Type") != "AWS::SQS::Queue":
+            continue
+        name = (resource.get("Properties") or {}).get("QueueName")
+        if isinstance(name, dict):
+            name = name.get("Fn::Sub")
+        for suffix in QUEUE_SUFFIXES:
+            if name == f"dougal-${{Stage}}-{suffix}":
+                found[suffix] = logical_id
+    return found
+
+
+def data_stack_problems(template: dict[str, Any], worker_timeout: int) -> list[str]:
+    """What the data stack lacks; ``worker_timeout`` is the longest timeout a worker may be given."""
+    problems: list[str] = []
+    problems += _queue_problems(template, worker_timeout)
+    problems += _upload_bucket_problems(template)
+    problems += _database_problems(template)
+    problems += iam_problems(template)
+    return problems
+
+
+def _alarms(resources: dict[str, Any]) -> list[dict[str, Any]]:
+    return [
+        r.get("Properties") or {}
+        for r in resources.values()
+        if r.get("Type") == "AWS::CloudWatch::Alarm" and (r.get("Properties") or {}).get("Namespace") == "AWS/SQS"
+    ]
+
+
+def _alarm_on(alarms: list[dict[str, Any]], metric: str, queue_id: str) -> dict[str, Any] | None:
+    for alarm in alarms:
+        dimensions = alarm.get("Dimensions") or []
+        if alarm.get("MetricName") == metric and any(
+            d.get("Name") == "QueueName" and _get_att(d.get("Value")) == (queue_id, "QueueName") for d in dimensions
+        ):
+            return alarm
+    return None
+
+
+def _queue_problems(template: dict[str, Any], worker_timeout: int) -> list[str]:
+    resources = template.get("Resources", {})
+    ids = queue_ids(template)
+    alarms = _alarms(resources)
+    problems = []
+    for suffix in QUEUE_SUFFIXES:
+        if suffix not in ids:
+            problems.append(f"queue dougal-<stage>-{suffix}: missing")
+            continue
+        queue_id = ids[suffix]
+        props = resources[queue_id].get("Properties") or {}
+        where = f"queue {queue_id}"
+        visibility = _number(props.get("VisibilityTimeout"))
+        if visibility is None or visibility < VISIBILITY_FACTOR * worker_timeout:
+            problems.append(
+                f"{where}: VisibilityTimeout {props.get('VisibilityTimeout')} is under "
+                f"{VISIBILITY_FACTOR} x the {worker_timeout} s worker timeout"
+            )
+        redrive = props.get("RedrivePolicy") or {}
+        dlq = _get_att(redrive.get("deadLetterTargetArn"))
+        dlq_id = dlq[0] if dlq and dlq[1] == "Arn" else None
+        if dlq_id is None or resources.get(dlq_id, {}).get("Type") != "AWS::SQS::Queue":
+            problems.append(f"{where}: no dead-letter queue (RedrivePolicy.deadLetterTargetArn)")
+        if _number(redrive.get("maxReceiveCount")) != MAX_RECEIVE_COUNT:
+            problems.append(
+                f"{where}: RedrivePolicy.maxReceiveCount is {redrive.get('maxReceiveCount')}, not {MAX_RECEIVE_COUNT}"
+            )
+        retention = _number(props.get("MessageRetentionPeriod")) or 345600.0
+        if dlq_id is not None:
+            alarm = _alarm_on(alarms, "ApproximateNumberOfMessagesVisible", dlq_id)
+            if alarm is None:
+                problems.append(f"{where}: no alarm on the depth of its dead-letter queue {dlq_id}")
+            else:
+                problems += _alarm_problems(f"{where}: dead-letter alarm", alarm, fires_by=1)
+        alarm = _alarm_on(alarms, "ApproximateAgeOfOldestMessage", queue_id)
+        if alarm is None:
+            problems.append(f"{where}: no alarm on the age of its oldest message (ApproximateAgeOfOldestMessage)")
+        else:
+            problems += _alarm_problems(f"{where}: oldest-message alarm", alarm, fires_by=retention)
+    return problems
+
+
+def _alarm_problems(where: str, alarm: dict[str, Any], fires_by: float) -> list[str]:
+    """An alarm that tells someone (an action) and fires once the metric reaches ``fires_by``, not before 0."""
+    problems = []
+    if not alarm.get("AlarmActions"):
+        problems.append(f"{where} has no AlarmActions")
+    if alarm.get("ActionsEnabled") is False:
+        problems.append(f"{where} has its actions disabled")
+    threshold = _number(alarm.get("Threshold"))
+    operator = alarm.get("ComparisonOperator")
+    if operator == "GreaterThanThreshold":
+        fires = threshold is not None and 0 <= threshold < fires_by
+    elif operator == "GreaterThanOrEqualToThreshold":
+        fires = threshold is not None and 0 < threshold <= fires_by
+    else:
+        problems.append(f"{where} fires on {operator}, not on a value above its threshold")
+        return problems
+    if not fires:
+        problems.append(f"{where}: threshold {alarm.get('Threshold')} (it must fire by {fires_by:g}, above 0)")
+    return problems
+
+
+def _upload_bucket_problems(template: dict[str, Any]) -> list[str]:
+    resources = template.get("Resources", {})
+    buckets = [
+        lid
+        for lid, r in resources.items()
+        if r.get("Type") == "AWS::S3::Bucket"
+        and (r.get("Properties") or {}).get("BucketName") in (UPLOAD_BUCKET_NAME, {"Fn::Sub": UPLOAD_BUCKET_NAME})
+    ]
+    if len(buckets) != 1:
+        return [f"upload bucket {UPLOAD_BUCKET_NAME}: {len(buckets)} found, not 1"]
+    [bucket_id] = buckets
+    props = resources[bucket_id].get("Properties") or {}
+    problems = []
+    block = props.get("PublicAccessBlockConfiguration") or {}
+    for setting in ("BlockPublicAcls", "BlockPublicPolicy", "IgnorePublicAcls", "RestrictPublicBuckets"):
+        if not _truthy(block.get(setting)):
+            problems.append(f"upload bucket: PublicAccessBlockConfiguration.{setting} is not true")
+    rules = (props.get("BucketEncryption") or {}).get("ServerSideEncryptionConfiguration") or []
+    algorithms = {(rule.get("ServerSideEncryptionByDefault") or {}).get("SSEAlgorithm") for rule in rules}
+    if not algorithms & {"AES256", "aws:kms", "aws:kms:dsse"}:
+        problems.append("upload bucket: no encryption at rest (BucketEncryption)")
+    if not any(_denies_plain_http(r, bucket_id) for r in resources.values()):
+        problems.append("upload bucket: no bucket policy denies requests without TLS (aws:SecureTransport false)")
+    return problems
+
+
+def _denies_plain_http(resource: dict[str, Any], bucket_id: str) -> bool:
+    props = resource.get("Properties") or {}
+    if resource.get("Type") != "AWS::S3::BucketPolicy" or not _refers_to(props.get("Bucket"), bucket_id):
+        return False
+    for statement in statements(props.get("PolicyDocument") or {}):
+        condition = (statement.get("Condition") or {}).get("Bool") or {}
+        secure = condition.get("aws:SecureTransport")
+        if (
+            statement.get("Effect") == "Deny"
+            and statement.get("Principal") in ("*", {"AWS": "*"})
+            and set(as_list(statement.get("Action"))) & {"s3:*", "*"}
+            and (secure is False or str(secure).lower() == "false")
+        ):
+            covered = json.dumps(statement.get("Resource"))
+            return bucket_id in covered and "/*" in covered
+    return False
+
+
+def _database_problems(template: dict[str, Any]) -> list[str]:
+    clusters = {
+        lid: r.get("Properties") or {}
+        for lid, r in template.get("Resources", {}).items()
+        if r.get("Type") == "AWS::RDS::DBCluster"
+    }
+    if not clusters:
+        return ["no Aurora cluster (AWS::RDS::DBCluster)"]
+    problems = []
+    for logical_id, props in clusters.items():
+        if not all(_truthy(v) for v in branches(props.get("DeletionProtection"))):
+            problems.append(f"database {logical_id}: DeletionProtection is not true in every stage")
+        days = [_number(v) for v in branches(props.get("BackupRetentionPeriod"))]
+        if any(d is None or d < MIN_BACKUP_RETENTION_DAYS for d in days):
+            problems.append(
+                f"database {logical_id}: BackupRetentionPeriod {props.get('BackupRetentionPeriod')} "
+                f"(at least {MIN_BACKUP_RETENTION_DAYS} days in every stage)"
+            )
+        if not all(_truthy(v) for v in branches(props.get("StorageEncrypted"))):
+            problems.append(f"database {logical_id}: StorageEncrypted is not true")
+    return problems
+
+
+# ---------------------------------------------------------------- IAM, both stacks
+
+
+def statements(document: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    yield from as_list(document.get("Statement") or [])
+
+
+def policy_documents(template: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
+    """(where, document) for every identity policy: inline role policies, policies, SAM function policies."""
+    for logical_id, resource in template.get("Resources", {}).items():
+        kind = resource.get("Type")
+        props = resource.get("Properties") or {}
+        if kind == "AWS::IAM::Role":
+            for policy in props.get("Policies") or []:
+                yield f"{logical_id} {policy.get('PolicyName')}", policy.get("PolicyDocument") or {}
+        elif kind in POLICY_TYPES:
+            yield logical_id, props.get("PolicyDocument") or {}
+        elif kind == "AWS::Serverless::Function":
+            for policy in as_list(props.get("Policies") or []):
+                if isinstance(policy, dict) and "Statement" in policy:
+                    yield f"{logical_id} Policies", policy
+
+
+def iam_problems(template: dict[str, Any]) -> list[str]:
+    """Allowed data actions on every resource, and wildcard data actions."""
+    problems = []
+    for where, document in policy_documents(template):
+        for statement in statements(document):
+            if statement.get("Effect") != "Allow":
+                continue
+            actions = [str(a) for a in as_list(statement.get("Action") or [])]
+            data = [a for a in actions if a == "*" or a.lower().startswith(DATA_ACTION_PREFIXES)]
+            for action in data:
+                if action == "*" or action.endswith(":*"):
+                    problems.append(f"{where}: allows every action of a service ({action})")
+            resources = as_list(statement.get("Resource") or [])
+            if "NotResource" in statement or "NotAction" in statement:
+                problems.append(f"{where}: NotResource/NotAction grants more than it names")
+            wide = [r for r in resources if isinstance(r, str) and (r == "*" or _WHOLE_SERVICE_ARN.match(r))]
+            if data and wide:
+                problems.append(f"{where}: allows {', '.join(sorted(data))} on {', '.join(wide)}")
+    return problems
+
+
+# ---------------------------------------------------------------- application stack
+
+
+def exported_queues(data_stack: dict[str, Any], data_stack_name: str) -> dict[str, str]:
+    """Import name (``<data stack>-IngestQueueArn``) -> logical id of the queue whose ARN it exports."""
+    found = {}
+    for output in (data_stack.get("Outputs") or {}).values():
+        name = ((output.get("Export") or {}).get("Name") or {}).get("Fn::Sub", "")
+        att = _get_att(output.get("Value"))
+        queue = att is not None and (data_stack.get("Resources", {}).get(att[0]) or {}).get("Type") == "AWS::SQS::Queue"
+        if name.startswith("${AWS::StackName}-") and att and att[1] == "Arn" and queue:
+            found[name.replace("${AWS::StackName}", data_stack_name, 1)] = att[0]
+    return found
+
+
+def sqs_sources(template: dict[str, Any]) -> list[tuple[str, Any, dict[str, Any]]]:
+    """(function logical id, queue ARN expression, event properties) for every SQS trigger, SAM or not."""
+    resources = template.get("Resources", {})
+    found = []
+    for logical_id, resource in resources.items():
+        props = resource.get("Properties") or {}
+        if resource.get("Type") == "AWS::Serverless::Function":
+            for event in (props.get("Events") or {}).values():
+                if event.get("Type") == "SQS":
+                    event_props = event.get("Properties") or {}
+                    found.append((logical_id, event_props.get("Queue"), event_props))
+        elif resource.get("Type") == "AWS::Lambda::EventSourceMapping":
+            function = props.get("FunctionName")
+            target = function.get("Ref") if isinstance(function, dict) else None
+            if target is None and _get_att(function):
+                target = _get_att(function)[0]  # type: ignore[index]
+            found.append((str(target), props.get("EventSourceArn"), props))
+    return found
+
+
+def app_stack_problems(app: dict[str, Any], data_stack: dict[str, Any], data_stack_name: str) -> list[str]:
+    """Queues read by the right worker with room for its timeout; least-privilege roles."""
+    resources = app.get("Resources", {})
+    exported = exported_queues(data_stack, data_stack_name)
+    queues = queue_ids(data_stack)
+    problems = []
+    readers: dict[str, list[str]] = {}
+    for function_id, queue, event in sqs_sources(app):
+        name = queue.get("Fn::ImportValue") if isinstance(queue, dict) else None
+        queue_id = exported.get(str(name))
+        if queue_id is None:
+            problems.append(f"{function_id} reads {json.dumps(queue)}, not a queue the data stack exports")
+            continue
+        readers.setdefault(queue_id, []).append(function_id)
+        function = resources.get(function_id) or {}
+        if function.get("Type") not in FUNCTION_TYPES:
+            problems.append(f"an SQS trigger of {queue_id} names {function_id}, not a function of this stack")
+            continue
+        timeout = _number((function.get("Properties") or {}).get("Timeout")) or LAMBDA_DEFAULT_TIMEOUT
+        visibility = _number((data_stack["Resources"][queue_id].get("Properties") or {}).get("VisibilityTimeout"))
+        if visibility is None or visibility < VISIBILITY_FACTOR * timeout:
+            problems.append(
+                f"{function_id}: timeout {timeout:g} s needs a visibility timeout of {VISIBILITY_FACTOR * timeout:g} s "
+                f"on {queue_id}, which has {visibility}"
+            )
+        if "ReportBatchItemFailures" not in (event.get("FunctionResponseTypes") or []):
+            problems.append(f"{function_id}: its SQS trigger does not report batch item failures")
+    for suffix, queue_id in queues.items():
+        if len(readers.get(queue_id, [])) != 1:
+            problems.append(f"queue {suffix} ({queue_id}) is read by {readers.get(queue_id, [])}, not one worker")
+    problems += iam_problems(app)
+    return problems
