@@ -7,7 +7,8 @@
    python3.11) of every requirement. A requirement with no such wheel is an error here (Chalice only warns,
    and the package would fail at import time in AWS), and so is a requirement or an import of the
    application that is in neither the package nor the Lambda runtime.
-2. The package's size against Lambda's limits: 50 MB zipped, 250 MB unzipped (printed).
+2. Bytecode of every module added to the zip (``infra/bytecode.py``: Lambda cannot write it), then the
+   package's size against Lambda's limits: 50 MB zipped, 250 MB unzipped (printed).
 3. ``infra/merge.py`` on Chalice's ``sam.json``.
 4. The SAM -> CloudFormation transform (aws-sam-translator), offline: a made-up region and account,
    the local code path replaced by an S3 location as ``aws cloudformation package`` would, and a table of
@@ -36,7 +37,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from infra import checks, merge
+from infra import bytecode, checks, merge
 
 ROOT = Path(__file__).resolve().parents[1]
 CACHE = ROOT / ".local" / "deploy-check" / "cache"
@@ -84,6 +85,8 @@ class Report:
     """Where Chalice's ``deployment.zip`` and ``sam.json``, and ``template.json`` (merged) are."""
     zipped_bytes: int = 0
     unzipped_bytes: int = 0
+    compiled_modules: int = 0
+    """Modules whose bytecode was added to the package (``infra/bytecode.py``)."""
     templates: dict[str, dict[str, Any]] = field(default_factory=dict)
     """``data``, ``sam`` (Chalice's), ``merged`` (merge.py's) and ``transformed`` (CloudFormation)."""
 
@@ -293,6 +296,7 @@ def run(
         report.problems.append(f"chalice package failed (exit {code}):\n{output.strip()[-2000:]}")
         return report
 
+    report.compiled_modules = bytecode.add_bytecode(package_dir / "deployment.zip")
     package_found, report.zipped_bytes, report.unzipped_bytes = package_problems(
         package_dir / "deployment.zip", project / "requirements.txt", application_imports(project)
     )
@@ -338,7 +342,8 @@ def main(argv: list[str] | None = None) -> int:
     if report.zipped_bytes:
         print(
             f"deployment.zip: {report.zipped_bytes / MIB:.1f} MiB zipped (limit {MAX_ZIPPED_BYTES / MIB:.0f}), "
-            f"{report.unzipped_bytes / MIB:.1f} MiB unzipped (limit {MAX_UNZIPPED_BYTES / MIB:.0f})"
+            f"{report.unzipped_bytes / MIB:.1f} MiB unzipped (limit {MAX_UNZIPPED_BYTES / MIB:.0f}), "
+            f"{report.compiled_modules} modules compiled in"
         )
     functions = [
         lid

@@ -71,7 +71,13 @@ def test_the_package_holds_every_requirement_and_leaves_out_what_the_runtime_pro
     assert deploy_report.package_dir is not None
     assert (deploy_report.package_dir / "template.json").is_file()  # what deploy.sh uploads
     with zipfile.ZipFile(deploy_report.package_dir / "deployment.zip") as archive:
-        tops = {name.split("/", 1)[0] for name in archive.namelist()}
+        names = set(archive.namelist())
+        tops = {name.split("/", 1)[0] for name in names}
+    # Compiled in: Lambda cannot write bytecode, so a cold start would compile these again each time.
+    for module in ("app.py", "chalicelib/api/http.py", "pydantic/main.py", "chalice/app.py"):
+        folder, _, name = module.rpartition("/")
+        assert f"{folder + '/' if folder else ''}__pycache__/{name[:-3]}.cpython-311.pyc" in names, module
+    assert deploy_report.compiled_modules > 300
     assert {"numpy", "pyproj", "psycopg", "psycopg_binary", "pydantic", "fpdf", "chalicelib", "app.py"} <= tops
     # boto3 comes with the Lambda runtime; Chalice's command line (pip, click, inquirer…) is no runtime need.
     assert not tops & {"boto3", "botocore", "pip", "click", "inquirer", "setuptools"}
