@@ -67,7 +67,7 @@ def get_sequence(project: str, sequence: str) -> Any:
     number = http.int_param(sequence, "sequence")
     representation = http.negotiate(bp.current_request, SEQUENCE_REPRESENTATIONS)
     if representation == SEIS:
-        sequences.get_sequence(project, number)  # 404 for an unknown project or sequence
+        sequences.get_sequence(project, number, online=False)  # 404 for an unknown project or sequence
         return http.json_response(seis.export(project, [number]), headers={"Content-Type": seis.MEDIA_TYPE})
     if representation == PDF:  # the PDF line log, as ASAQC transfers send it
         return http.binary_response(linelog.pdf(project, number), linelog.MEDIA_TYPE)

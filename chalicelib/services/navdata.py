@@ -21,7 +21,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from chalicelib import errors
+from chalicelib.db import Connection
 from chalicelib.db import navdata as db
+from chalicelib.db import transaction
 from chalicelib.models.configuration import NavdataFields
 from chalicelib.models.limits import INT32_MAX, INT32_MIN
 from chalicelib.models.navdata import (
@@ -32,7 +34,7 @@ from chalicelib.models.navdata import (
     NavQuery,
     NavRow,
 )
-from chalicelib.services import ingest
+from chalicelib.services import events, ingest
 
 
 @dataclass(frozen=True)
@@ -196,8 +198,37 @@ def store_headers(headers: Any, pids: list[str] | None, received: datetime | Non
     now = received or datetime.now(UTC)
     found = candidates(pids)
     rows = [read_header(header, index, found, now) for index, header in enumerate(headers)]
-    stored = db.insert_navdata(now, [row.model_dump() for row in rows])
+    with transaction() as conn:
+        stored = db.insert_navdata(conn, now, [row.model_dump() for row in rows])
+        if stored:
+            sync_online_events(conn)
     return NavIngestResult(received=len(rows), stored=stored, online=sum(row.online for row in rows))
+
+
+def sync_online_events(conn: Connection) -> None:
+    """The FSP and LSP system events of online sequences (no file imported yet), from the feed.
+
+    FSP: written when a sequence is first seen online, at its first header (moved if an earlier header
+    arrives late). LSP: written when the sequence goes offline, i.e. when the feed holds a header later
+    than its latest one that is not of it (an offline header, another sequence's), at that latest header;
+    moved if later headers of the sequence arrive after that. A sequence still online has no LSP yet.
+    The import of its raw file makes them the file's first and last shots (``events.sync_sequence_events``
+    finds them by ``meta.system``): one FSP and one LSP, never two.
+    """
+    for row in db.online_events_due(conn):
+        anchors: dict[str, events.OnlineAnchor] = {}
+        if row["fsp_due"]:
+            anchors["FSP"] = events.OnlineAnchor(row["fsp"], row["ts0"], row["fsp_lon"], row["fsp_lat"])
+        if row["lsp_due"]:
+            anchors["LSP"] = events.OnlineAnchor(row["lsp"], row["ts1"], row["lsp_lon"], row["lsp_lat"])
+        events.sync_online_sequence_events(conn, row["pid"], row["sequence"], anchors)
+        db.mark_online_events(
+            conn,
+            row["pid"],
+            row["sequence"],
+            row["ts0"] if row["fsp_due"] else None,
+            row["ts1"] if row["lsp_due"] else None,
+        )
 
 
 # ---------------------------------------------------------------- reading the feed
