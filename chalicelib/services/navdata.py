@@ -16,20 +16,21 @@ from __future__ import annotations
 import json
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from chalicelib import errors
-from chalicelib.db import Connection
+from chalicelib.db import Connection, transaction
 from chalicelib.db import navdata as db
-from chalicelib.db import transaction
 from chalicelib.models.configuration import NavdataFields
 from chalicelib.models.limits import INT32_MAX, INT32_MIN
 from chalicelib.models.navdata import (
     MAX_HEADER_BYTES,
     MAX_NAV_BATCH,
     NavData,
+    NavFeedStatus,
     NavIngestResult,
     NavQuery,
     NavRow,
@@ -286,6 +287,61 @@ def line_feature(limit: int, offset: int) -> dict[str, Any]:
             "ts1": ts1.isoformat() if ts1 else None,
         },
     }
+
+
+# ---------------------------------------------------------------- the feed's age
+
+DEFAULT_STALE_SECONDS = 60.0
+
+
+@dataclass(frozen=True)
+class Feed:
+    """The newest header's time and, per unarchived project, after how many seconds the feed is stale."""
+
+    newest: datetime | None
+    projects: dict[str, float]
+
+    @property
+    def stale_seconds(self) -> float:
+        """The strictest project's limit (the default without projects)."""
+        return min(self.projects.values(), default=DEFAULT_STALE_SECONDS)
+
+    def age_now(self) -> float | None:
+        if self.newest is None:
+            return None
+        return round((datetime.now(UTC) - self.newest).total_seconds(), 3)
+
+
+def feed() -> Feed:
+    """The feed is the vessel's, one for every project: its newest header, and each project's
+    ``configuration.navdata.stale_seconds`` (default 60)."""
+    rows = db.feed_ages()
+    newest = rows[0]["newest"] if rows else None
+    projects = {
+        r["pid"]: float(r["stale_seconds"])
+        if r["stale_seconds"] is not None and r["stale_seconds"] > 0
+        else DEFAULT_STALE_SECONDS
+        for r in rows
+        if r["pid"] is not None
+    }
+    return Feed(newest, projects)
+
+
+def feed_status(may_see: Callable[[str], bool]) -> list[NavFeedStatus]:
+    """The feed's age for each unarchived project the caller may see, stale by the project's own limit."""
+    found = feed()
+    age = found.age_now()
+    return [
+        NavFeedStatus(
+            project=pid,
+            newest=found.newest,
+            age_seconds=age,
+            stale_seconds=limit,
+            stale=age is None or age > limit,
+        )
+        for pid, limit in sorted(found.projects.items())
+        if may_see(pid)
+    ]
 
 
 # ---------------------------------------------------------------- the queue and retention

@@ -16,6 +16,7 @@ from typing import Any
 from chalicelib import API_VERSION, __version__, aws, errors
 from chalicelib.db import status as db_status
 from chalicelib.models.auth import Identity
+from chalicelib.models.navdata import NavFeedStatus
 from chalicelib.models.status import DatabaseStatus, ImportStatus, QueueStatus, Status
 from chalicelib.observability import logger
 from chalicelib.settings import get_settings
@@ -57,6 +58,7 @@ def status(identity: Identity) -> Status:
 
     problems: list[str] = []
     imports: list[ImportStatus] = []
+    feed: list[NavFeedStatus] = []
     try:
         row = db_status.database_status()
         database = DatabaseStatus(reachable=True, **row)
@@ -65,6 +67,9 @@ def status(identity: Identity) -> Status:
             for r in db_status.last_imports()
             if identity.may_see(r["pid"])
         ]
+        from chalicelib.services import navdata
+
+        feed = navdata.feed_status(identity.may_see)
         needed = max(version for version, _, _ in available())
         if database.migration is None or database.migration < needed:
             problems.append(f"the database is at migration {database.migration}, the code needs {needed}")
@@ -85,4 +90,5 @@ def status(identity: Identity) -> Status:
         database=database,
         queues=queues,
         imports=imports,
+        navdata=feed,
     )

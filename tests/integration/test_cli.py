@@ -89,7 +89,9 @@ def test_a_vessel_account_signs_in_and_may_only_post_headers(client, monkeypatch
     from tests.integration.ingest_support import CONFIGURATION
 
     make_project("alpha", configuration=CONFIGURATION)
-    code, out = run(monkeypatch, capsys, "user", "add", "ship", "--role", "vessel", "--password-stdin", stdin="at-sea-all-day\n")
+    code, out = run(
+        monkeypatch, capsys, "user", "add", "ship", "--role", "vessel", "--password-stdin", stdin="at-sea-all-day\n"
+    )
     assert code == 0, out.err
     code, out = run(monkeypatch, capsys, "user", "list")
     assert "ship\tvessel\tall projects" in out.out

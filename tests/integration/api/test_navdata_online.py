@@ -7,6 +7,7 @@ file), never from the code under test.
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 
 import pytest
@@ -230,3 +231,59 @@ def test_a_batch_that_moves_an_event_waits_for_the_projects_event_clock(client, 
     _import_raw(client)
     assert set(system_events(client)) == {"FSP", "LSP"}
     assert system_events(client)["LSP"]["point"] == 1059
+
+
+# ------------------------------------------------------------ the feed's age in /health and /status
+
+
+def _now_header(seconds_ago: float, n: int = 0) -> dict:
+    from datetime import timedelta
+
+    return {**header(n), "tstamp": (datetime.now(UTC) - timedelta(seconds=seconds_ago)).isoformat()}
+
+
+def _health(client) -> dict:
+    response = client.get("/health")
+    assert response.status_code == 200, response.body
+    return json.loads(response.body)["navdata"]
+
+
+def _status(client, projects=None) -> dict[str, dict]:
+    from tests.integration.factories import as_role
+
+    response = client.get("/status", headers=as_role("user", projects=projects))
+    assert response.status_code == 200, response.body
+    return {f["project"]: f for f in json.loads(response.body)["navdata"]}
+
+
+def test_a_fresh_feed_is_not_stale(client, aws):
+    make_project("alpha", configuration=CONFIGURATION)
+    post(client, [_now_header(40, 1), _now_header(5, 2)])
+    health = _health(client)
+    assert 5 <= health["age_seconds"] < 20 and health["stale"] is False
+    assert health["stale_seconds"] == 60
+    feed = _status(client)["alpha"]
+    assert 5 <= feed["age_seconds"] < 20
+    assert (feed["stale"], feed["stale_seconds"]) == (False, 60)
+    assert abs((_t(feed["newest"]) - _t(_now_header(5)["tstamp"])).total_seconds()) < 15
+
+
+def test_a_feed_older_than_stale_seconds_is_stale_per_project(client, aws):
+    make_project("alpha", configuration={**CONFIGURATION, "navdata": {"stale_seconds": 30}})
+    make_project("beta")
+    post(client, [_now_header(45)])
+    feeds = _status(client)
+    assert 45 <= feeds["alpha"]["age_seconds"] < 60
+    assert (feeds["alpha"]["stale"], feeds["alpha"]["stale_seconds"]) == (True, 30)
+    assert (feeds["beta"]["stale"], feeds["beta"]["stale_seconds"]) == (False, 60)
+    assert set(_status(client, projects=["beta"])) == {"beta"}  # only the projects the caller may see
+    health = _health(client)
+    assert (health["stale"], health["stale_seconds"]) == (True, 30)  # the strictest project's limit
+    assert "alpha" not in json.dumps(health)  # the public answer names no project
+
+
+def test_an_empty_feed_is_stale(client, aws):
+    make_project("alpha")
+    assert _health(client)["stale"] is True and _health(client)["age_seconds"] is None
+    feed = _status(client)["alpha"]
+    assert (feed["newest"], feed["age_seconds"], feed["stale"]) == (None, None, True)
