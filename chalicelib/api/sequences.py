@@ -61,7 +61,9 @@ def list_sequences(project: str) -> Any:
 
 @route(bp, "/project/{project}/sequence/{sequence}", media_types=SEQUENCE_REPRESENTATIONS, response=Sequence)
 def get_sequence(project: str, sequence: str) -> Any:
-    """One sequence: JSON, Seis+JSON or its PDF line log."""
+    """One sequence: JSON, Seis+JSON or its PDF line log.
+
+    A sequence seen only in the navigation feed so far answers in JSON, status ``online``."""
     from chalicelib.services import linelog, seis
 
     number = http.int_param(sequence, "sequence")
