@@ -3,8 +3,9 @@
 For the people who run a survey's Dougal: the database (reachable, its migration level against the code's,
 PostgreSQL and PostGIS versions), every queue's backlog, the messages in flight and those that ended in a
 dead-letter queue (a file, a QC run or a transfer that failed every try), the last import of each
-project the caller may see and the navigation feed's age as each of them judges it (never a problem). ``healthy`` is false with the reasons in ``problems``: an unreachable database or
-queue, a database behind the code's migrations, a dead letter waiting.
+project the caller may see and the navigation feed's age as each of them judges it (never a problem).
+``healthy`` is false with the reasons in ``problems``: an unreachable database or queue, a database behind
+the code's migrations, a dead letter waiting.
 
 Unlike ``/health`` (public, cheap, for load balancers) this asks everything on every call.
 """
