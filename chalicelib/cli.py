@@ -23,6 +23,7 @@ import getpass
 import sys
 
 from chalicelib import errors
+from chalicelib.models.auth import ROLES
 
 
 def _password(from_stdin: bool) -> str:
@@ -46,27 +47,27 @@ def main(argv: list[str] | None = None) -> int:
     user = commands.add_parser("user", help="manage accounts").add_subparsers(dest="action", required=True)
     add = user.add_parser("add")
     add.add_argument("name")
-    add.add_argument("--role", required=True, choices=["guest", "user", "master"])
+    add.add_argument("--role", required=True, choices=list(ROLES))
     add.add_argument("--projects", help="comma-separated project ids the account is limited to (default: all)")
     add.add_argument("--password-stdin", action="store_true")
     passwd = user.add_parser("passwd")
     passwd.add_argument("name")
-    passwd.add_argument("--role", required=True, choices=["guest", "user", "master"])
+    passwd.add_argument("--role", required=True, choices=list(ROLES))
     passwd.add_argument("--password-stdin", action="store_true")
     limit = user.add_parser("projects")
     limit.add_argument("name")
-    limit.add_argument("--role", required=True, choices=["guest", "user", "master"])
+    limit.add_argument("--role", required=True, choices=list(ROLES))
     limit.add_argument("--projects", required=True, help="comma-separated project ids, or 'all'")
     change_role = user.add_parser("role")
     change_role.add_argument("name")
-    change_role.add_argument("--role", required=True, choices=["guest", "user", "master"])
-    change_role.add_argument("--to", required=True, choices=["guest", "user", "master"])
+    change_role.add_argument("--role", required=True, choices=list(ROLES))
+    change_role.add_argument("--to", required=True, choices=list(ROLES))
     revoke = user.add_parser("revoke", help="end every token issued to the account(s)")
     revoke.add_argument("name")
-    revoke.add_argument("--role", choices=["guest", "user", "master"])
+    revoke.add_argument("--role", choices=list(ROLES))
     remove = user.add_parser("remove")
     remove.add_argument("name")
-    remove.add_argument("--role", choices=["guest", "user", "master"])
+    remove.add_argument("--role", choices=list(ROLES))
     user.add_parser("list")
     commands.add_parser("migrate", help="apply pending database migrations")
     args = parser.parse_args(argv)

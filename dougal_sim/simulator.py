@@ -43,6 +43,14 @@ Writers
     ``%`` templates in tight loops so the benchmark's million-point SPS preplot and
     ~100 MB P1/11 file take seconds.
 
+Navigation headers
+    ``nav_headers(truth)`` is what the vessel's navigation system emits while it
+    shoots a sequence: one header per shot (time, the vessel's WGS 84 position, line
+    name, point, speed, heading), optionally with offline headers (another line name)
+    at the same interval before the first shot and after the last. ``feed_batches``
+    groups them as the vessel forwards them, on a simulated clock: every ``step_s``
+    simulated seconds, the headers whose time has come (no sleeping).
+
 Dialects
     Real navigation systems write the same formats differently. ``dialect=`` makes a
     writer write the way one of them does (``DIALECTS``):
@@ -1477,3 +1485,79 @@ def _p190_shots_as_read(truth: SequenceTruth, dialect: str) -> list[ShotRecord]:
             )
         )
     return result
+
+
+# --------------------------------------------------------------------------- navigation headers
+
+KNOT_M_PER_S = 1852.0 / 3600.0
+
+
+def _iso_z(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def nav_headers(
+    truth: SequenceTruth,
+    *,
+    line_prefix: str = "",
+    offline_before: int = 0,
+    offline_after: int = 0,
+    offline_name: str = "TRANSIT",
+) -> list[dict[str, object]]:
+    """The navigation headers of a shot sequence, in time order: one per shot at the shot's time, with the
+    vessel's position, the online line name (``line_prefix`` + the sequence's name), the point, the speed
+    (knots, from the point interval and the shot interval) and the grid heading of the shooting direction;
+    ``offline_before``/``offline_after`` headers of ``offline_name`` one shot interval apart before the first
+    shot and after the last, on the extension of the line."""
+    survey = truth.survey
+    interval = timedelta(seconds=truth.shot_interval_s)
+    speed = round(survey.point_interval / truth.shot_interval_s / KNOT_M_PER_S, 2)
+    heading = round((survey.azimuth_deg + (0.0 if truth.direction > 0 else 180.0)) % 360.0, 2)
+    name = line_prefix + truth.line_name
+    first, last = truth.events[0], truth.events[-1]
+    extra: list[tuple[str, datetime, int, float, float]] = []
+    for k in range(offline_before, 0, -1):
+        extra.append((offline_name, first.tstamp - k * interval, first.point - k * truth.direction, 0.0, 0.0))
+    for k in range(1, offline_after + 1):
+        extra.append((offline_name, last.tstamp + k * interval, last.point + k * truth.direction, 0.0, 0.0))
+    if extra:
+        grid = [survey.position(truth.line, p, VESSEL_AHEAD_M * truth.direction) for _, _, p, _, _ in extra]
+        lons, lats = geodesy.grid_to_wgs84(survey.grid_epsg, [g[0] for g in grid], [g[1] for g in grid])
+        extra = [(n, t, p, lon, lat) for (n, t, p, _, _), lon, lat in zip(extra, lons, lats, strict=True)]
+    shots = [(name, e.tstamp, e.point, e.vessel[2], e.vessel[3]) for e in truth.events]
+    before = [x for x in extra if x[1] < first.tstamp]
+    after = [x for x in extra if x[1] > last.tstamp]
+    return [
+        {
+            "tstamp": _iso_z(tstamp),
+            "lat": round(lat, 8),
+            "lon": round(lon, 8),
+            "lineName": line,
+            "point": point,
+            "speed": speed,
+            "heading": heading,
+        }
+        for line, tstamp, point, lon, lat in (*before, *shots, *after)
+    ]
+
+
+def feed_batches(
+    headers: Sequence[dict[str, object]], *, step_s: float = 10.0
+) -> Iterator[tuple[datetime, list[dict[str, object]]]]:
+    """(simulated time, batch): every ``step_s`` seconds from the first header's time, the headers whose
+    time has come since the previous batch, as the vessel forwards them. The clock is simulated: nothing
+    waits."""
+    if not headers:
+        return
+    times = [datetime.fromisoformat(str(h["tstamp"]).replace("Z", "+00:00")) for h in headers]
+    step = timedelta(seconds=step_s)
+    clock = times[0]
+    i = 0
+    while i < len(headers):
+        clock += step
+        batch = []
+        while i < len(headers) and times[i] < clock:
+            batch.append(dict(headers[i]))
+            i += 1
+        if batch:
+            yield clock, batch

@@ -11,8 +11,13 @@
   concurrent keep-alive clients against one; ``GET /health`` over HTTP;
 - the event log's first page and a changes poll;
 - the planner: ``GET …/plan`` with 200 planned sequences and ``GET …/forecast`` on the
-  1M-point project, next to the bare query of the same plan rows.
+  1M-point project, next to the bare query of the same plan rows;
+- the navigation feed: 50 headers/s sustained for 60 s in batches of 10 through the ``POST /navdata``
+  handler, each batch's time next to a bare INSERT of the same rows; then ``q`` by time on 10M stored
+  headers (made with ``generate_series``, the time that took printed) next to its bare query.
 
+``python -m scripts.bench navdata`` runs only the navigation feed's part (``DOUGAL_BENCH_NAV_SECONDS``,
+default 60, and ``DOUGAL_BENCH_NAV_ROWS``, default 10,000,000, make it shorter).
 ``python -m scripts.bench planner`` runs only what the planner's figures need (the preplot
 ingest, the 500 sequences, the planner); ``python -m scripts.bench ingest`` only the first two
 imports, each with its phases (the worker's own "import timings") and its ratios to a bare parse
@@ -33,7 +38,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -92,8 +97,8 @@ def main() -> int:
     from scripts import localdb
 
     only = sys.argv[1] if len(sys.argv) > 1 else None
-    if only not in (None, "planner", "ingest", "cold", "events"):
-        raise SystemExit(f"unknown part {only!r}; `python -m scripts.bench [planner|ingest|cold|events]`")
+    if only not in (None, "planner", "ingest", "cold", "events", "navdata"):
+        raise SystemExit(f"unknown part {only!r}; `python -m scripts.bench [planner|ingest|cold|events|navdata]`")
     if only == "cold":
         bench_cold_start()
         return 0
@@ -164,6 +169,9 @@ def run_figures(conn: Any, env: dict[str, str], work: Path, only: str | None = N
         from chalicelib.services import auth
 
         bench_event_log(conn, auth.issue_token(Identity(name="bench", role="guest")))
+        return
+    if only == "navdata":
+        bench_navdata(conn)
         return
     bench_cold_start()
 
@@ -269,6 +277,7 @@ def run_figures(conn: Any, env: dict[str, str], work: Path, only: str | None = N
     bench_http(token, work)
     bench_event_log(conn, token)
     bench_planner(conn, token)
+    bench_navdata(conn)
 
 
 def bench_planner(conn: Any, token: str) -> None:
@@ -569,6 +578,151 @@ def bench_event_log(conn: Any, token: str) -> None:
             f"GET /project/{PID}/changes/{{since}} ({len(json.loads(response.body))} changes)",
             f"p50 {p50:.1f} ms, p99 {p99:.1f} ms (goal <= 50 ms)",
         )
+
+
+def bench_navdata(conn: Any) -> None:
+    """The navigation feed: a sustained feed through the ``POST /navdata`` handler, then ``q`` by time on a
+    large table. Each figure next to a baseline of the same run: a bare INSERT of the same rows (one
+    statement a batch, into a table of the same shape) and the bare queries of the page and its count."""
+    import random
+
+    from chalice.test import Client
+
+    import app
+    from chalicelib.db.queries import queries
+    from chalicelib.models.auth import Identity
+    from chalicelib.services import auth
+    from dougal_sim import simulator as sim
+
+    seconds = int(os.environ.get("DOUGAL_BENCH_NAV_SECONDS", "60"))
+    total_rows = int(os.environ.get("DOUGAL_BENCH_NAV_ROWS", "10000000"))
+    rate, per_batch = 50, 10
+    survey = sim.Survey(num_lines=2, points_per_line=rate * seconds, point_interval=0.05, first_point=1000)
+    truth = survey.sequence(
+        7, survey.lines[0], start=datetime.now(UTC), shot_interval_s=1.0 / rate, sources=(1,), jitter_ms=0
+    )
+    headers = sim.nav_headers(truth, line_prefix="NS21-")
+    batches = list(_chunked(headers, per_batch))
+    user = {"Authorization": f"Bearer {auth.issue_token(Identity(name='bench', role='user'))}"}
+    user["Content-Type"] = "application/json"
+    timings: list[float] = []
+    late = 0.0
+    with Client(app.app) as client:
+        started = time.perf_counter()
+        for i, batch in enumerate(batches):
+            due = started + i * per_batch / rate
+            wait = due - time.perf_counter()
+            if wait > 0:
+                time.sleep(wait)
+            else:
+                late = max(late, -wait)
+            t0 = time.perf_counter()
+            response = client.http.post("/navdata", headers=user, body=json.dumps(batch).encode())
+            timings.append((time.perf_counter() - t0) * 1000)
+            assert response.status_code == 201, response.body
+        elapsed = time.perf_counter() - started
+    stored = conn.execute("SELECT count(*) AS n FROM navdata").fetchone()["n"]
+    p50, p99 = percentiles(timings)
+    say(
+        f"POST /navdata, {rate} headers/s for {seconds} s, batches of {per_batch}",
+        f"p50 {p50:.1f} ms, p99 {p99:.1f} ms per batch (goal p99 <= 100 ms)",
+    )
+    say(
+        "  sustained",
+        f"{stored:,} headers stored in {elapsed:.1f} s ({stored / elapsed:.1f}/s), at most {late * 1000:.0f} ms late",
+    )
+    conn.execute("DROP TABLE IF EXISTS bench_navdata")
+    conn.execute("CREATE TABLE bench_navdata (LIKE navdata INCLUDING ALL)")
+    bare: list[float] = []
+    columns = "tstamp, received, lon, lat, online, pid, sequence, line, point, attempt, line_name, data"
+    values = ", ".join(["(%s, now(), %s, %s, true, %s, 7, 5210, %s, 0, %s, %s::jsonb)"] * per_batch)
+    for batch in batches:
+        params: list[Any] = []
+        for h in batch:
+            params += [h["tstamp"], h["lon"], h["lat"], PID, h["point"], h["lineName"], json.dumps(h)]
+        if len(batch) < per_batch:
+            continue
+        t0 = time.perf_counter()
+        conn.execute(f"INSERT INTO bench_navdata ({columns}) VALUES {values}", params)
+        bare.append((time.perf_counter() - t0) * 1000)
+    conn.execute("DROP TABLE bench_navdata")
+    b50, b99 = percentiles(bare)
+    say("  baseline: bare INSERT of the same batches", f"p50 {b50:.1f} ms, p99 {b99:.1f} ms ({p99 / b99:.1f}x at p99)")
+
+    # q by time on a large feed: four headers a second, offline, made in the database.
+    conn.execute("TRUNCATE navdata, navdata_sequence")
+    kept = conn.execute(
+        "SELECT conname AS name, pg_get_constraintdef(oid) AS ddl FROM pg_constraint "
+        "WHERE conrelid = 'navdata'::regclass AND contype = 'u'"
+    ).fetchall()
+    indexes = conn.execute(
+        "SELECT indexname AS name, indexdef AS ddl FROM pg_indexes WHERE tablename = 'navdata' "
+        "AND indexname NOT IN (SELECT conname FROM pg_constraint WHERE conrelid = 'navdata'::regclass)"
+    ).fetchall()
+    for c in kept:
+        conn.execute(f"ALTER TABLE navdata DROP CONSTRAINT {c['name']}")
+    for ix in indexes:
+        conn.execute(f"DROP INDEX {ix['name']}")
+    first = datetime(2026, 1, 1, tzinfo=UTC)
+    t0 = time.perf_counter()
+    conn.execute(
+        """
+        INSERT INTO navdata (tstamp, received, lon, lat, online, data)
+        SELECT t, t + interval '1 second', lon, lat, false,
+               jsonb_build_object('tstamp', to_char(t AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+                                  'lat', lat, 'lon', lon, 'lineName', 'TRANSIT', 'point', i, 'speed', 4.6,
+                                  'heading', 60.0, '_received', t + interval '1 second', '_latency', 1000,
+                                  '_online', false)
+        FROM (SELECT i, %(first)s::timestamptz + i * interval '250 milliseconds' AS t,
+                     2.0 + (i %% 100000) * 1e-5 AS lon, 59.0 + (i / 100000) * 1e-4 AS lat
+              FROM generate_series(0, %(n)s - 1) i) g
+        """,
+        {"first": first, "n": total_rows},
+    )
+    loaded = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    for c in kept:
+        conn.execute(f"ALTER TABLE navdata ADD CONSTRAINT {c['name']} {c['ddl']}")
+    for ix in indexes:
+        conn.execute(ix["ddl"])
+    conn.execute("ANALYZE navdata")
+    indexed = time.perf_counter() - t0
+    say(
+        f"{total_rows:,} feed rows made (generate_series), then indexed",
+        f"{loaded:.1f} s + {indexed:.1f} s (indexes, ANALYZE)",
+    )
+    guest = {"Authorization": f"Bearer {auth.issue_token(Identity(name='bench', role='guest'))}"}
+    rng = random.Random(13)  # noqa: S311 - times to query, not secrets
+    span_ms = total_rows * 250
+    moments = [first.timestamp() + rng.randrange(span_ms) / 1000 for _ in range(300)]
+    q_timings: list[float] = []
+    sizes: list[int] = []
+    with Client(app.app) as client:
+        for moment in moments:
+            at = datetime.fromtimestamp(moment, UTC).isoformat().replace("+00:00", "Z")
+            t0 = time.perf_counter()
+            response = client.http.get(f"/navdata?q=tstamp:{at}", headers=guest)
+            q_timings.append((time.perf_counter() - t0) * 1000)
+            assert response.status_code == 200, response.body
+            sizes.append(int(response.headers["X-Total-Count"]))
+    q50, q99 = percentiles(q_timings)
+    say(
+        f"GET /navdata?q=tstamp:… (±1 s) on {total_rows:,} rows",
+        f"p50 {q50:.1f} ms, p99 {q99:.1f} ms, {statistics.mean(sizes):.1f} items each (goal p99 <= 20 ms)",
+    )
+    q = queries("navdata")
+    raw: list[float] = []
+    for moment in moments:
+        at = datetime.fromtimestamp(moment, UTC)
+        params = {"t0": at - timedelta(seconds=1), "t1": at + timedelta(seconds=1), "lon": None, "lat": None}
+        params.update({"radius": 1.0, "limit": 1000, "offset": 0})
+        t0 = time.perf_counter()
+        conn.execute(q.list_navdata, params).fetchall()
+        conn.execute(q.count_navdata, params).fetchone()
+        raw.append((time.perf_counter() - t0) * 1000)
+    r50, r99 = percentiles(raw)
+    say("  baseline: its bare page and count queries", f"p50 {r50:.1f} ms, p99 {r99:.1f} ms")
+    conn.execute("TRUNCATE navdata, navdata_sequence")  # gives the disk back
 
 
 def _chunked(iterable, size):

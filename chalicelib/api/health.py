@@ -19,6 +19,7 @@ bp = Blueprint(__name__)
 
 @route(bp, "/health", role=PUBLIC, status=(200, 503))
 def get_health() -> Any:
-    """Whether the database and the queues answer (cached for a few seconds); 503 when not."""
+    """Whether the database and the queues answer (cached for a few seconds); 503 when not. With the
+    navigation feed's age (never a reason for a 503)."""
     report = health.check()
     return http.json_response(report, status=200 if report["status"] == "ok" else 503)

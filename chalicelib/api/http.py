@@ -28,11 +28,14 @@ from chalicelib.observability import logger
 
 PUBLIC = "public"
 GUEST, USER, MASTER = "guest", "user", "master"
+VESSEL = "vessel"  # models.auth.VESSEL: the vessel's sender, admitted only where a route says ``vessel=True``
 # Deepest `{path}` the configuration and info routes accept (a/b/c/…).
 MAX_PATH_DEPTH = 8
 
 # (resource path, method) -> role needed ("public" needs no token)
 ROUTE_ROLES: dict[tuple[str, str], str] = {}
+# The routes an account of role ``vessel`` may use besides the public ones (it may use no other: 403).
+VESSEL_ROUTES: set[tuple[str, str]] = set()
 # (resource path, method) -> the media types a route answers with, the default first (routes that offer more
 # than JSON declare them; ``/capabilities`` lists them).
 MEDIA_TYPES: dict[tuple[str, str], tuple[str, ...]] = {}
@@ -70,9 +73,11 @@ def route(
     response: Any = None,
     query: Any = None,
     status: int | tuple[int, ...] = (),
+    vessel: bool = False,
     **kwargs: Any,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Register a view. Default role: ``guest`` for GET, ``user`` for writes. ``media_types``: what the view
+    """Register a view. Default role: ``guest`` for GET, ``user`` for writes; ``vessel``: an account of role
+    ``vessel`` may use it too (the only routes it may use). ``media_types``: what the view
     negotiates (``negotiate(request, media_types)``), when it offers more than JSON. ``body``, ``response``,
     ``query`` and ``status`` only describe the route in the served API document (``RouteDoc``)."""
     statuses = (status,) if isinstance(status, int) else tuple(status)
@@ -82,6 +87,8 @@ def route(
         for method in methods:
             needed = role or (GUEST if method == "GET" else USER)
             ROUTE_ROLES[(path, method)] = needed
+            if vessel:
+                VESSEL_ROUTES.add((path, method))
             if media_types:
                 MEDIA_TYPES[(path, method)] = tuple(media_types)
             ROUTE_DOCS[(path, method)] = RouteDoc(func, body, response, query, statuses)

@@ -12,7 +12,8 @@ Order: correlation id → role the route needs (``http.ROUTE_ROLES``) → token
 from ``Authorization: Bearer`` or the ``__Host-JWT`` / ``JWT`` cookie (or an
 implicit guest token for configured networks) → the account's token version
 (a revoked token is 401) → role check (401 with a message naming the role, as
-the API documents) → per-project access (a project outside the account's list
+the API documents; an account of role ``vessel`` is 403 on every route not marked
+``vessel=True``, ``http.VESSEL_ROUTES``) → per-project access (a project outside the account's list
 is answered 404, as if it did not exist) → the view → a fresh cookie once the
 token is past half its life.
 """
@@ -140,7 +141,10 @@ def _authorised_response(request: Any, get_response: Any, path: str, method: str
 
     admission = authorizer_admission(request) or auth.admit(request_token(request), source_ip(request))
     identity, new_token = admission.identity, admission.new_token
-    if not identity.has_role(needed):
+    if identity.role == http.VESSEL:
+        if (path, method) not in http.VESSEL_ROUTES:
+            raise errors.ForbiddenError("An account of role 'vessel' may only send navigation headers")
+    elif not identity.has_role(needed):
         raise errors.UnauthorizedError(f"This action requires the '{needed}' role")
     pid = (request.uri_params or {}).get("project")
     if pid is not None and not identity.may_see(pid):

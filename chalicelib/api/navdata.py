@@ -100,7 +100,7 @@ def parse_fields(fields: str | None) -> list[str] | None:
     return list(dict.fromkeys(names))[:MAX_FIELDS]
 
 
-@route(bp, "/navdata", methods=("POST",), role=http.USER)
+@route(bp, "/navdata", methods=("POST",), role=http.USER, vessel=True)
 def store_navdata() -> Any:
     request = bp.current_request
     caller = http.identity(request)

@@ -277,6 +277,8 @@ def build_document() -> dict[str, Any]:
             "tags": list(tags),
             "x-dougal-role": role,
         }
+        if (path, method) in http.VESSEL_ROUTES:
+            operation["x-dougal-vessel"] = True  # an account of role vessel may use it (and nothing else)
         used_tags.update(tags)
         if description:
             operation["description"] = description

@@ -64,13 +64,15 @@ def list_sequences(project: str) -> Any:
 
 @route(bp, "/project/{project}/sequence/{sequence}", media_types=SEQUENCE_REPRESENTATIONS, response=Sequence)
 def get_sequence(project: str, sequence: str) -> Any:
-    """One sequence: JSON, Seis+JSON or its PDF line log."""
+    """One sequence: JSON, Seis+JSON or its PDF line log.
+
+    A sequence seen only in the navigation feed so far answers in JSON, status ``online``."""
     from chalicelib.services import linelog, seis
 
     number = http.int_param(sequence, "sequence")
     representation = http.negotiate(bp.current_request, SEQUENCE_REPRESENTATIONS)
     if representation == SEIS:
-        sequences.get_sequence(project, number)  # 404 for an unknown project or sequence
+        sequences.get_sequence(project, number, online=False)  # 404 for an unknown project or sequence
         return http.json_response(seis.export(project, [number]), headers={"Content-Type": seis.MEDIA_TYPE})
     if representation == PDF:  # the PDF line log, as ASAQC transfers send it
         return http.binary_response(linelog.pdf(project, number), linelog.MEDIA_TYPE)

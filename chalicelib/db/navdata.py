@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from chalicelib.db import Row, cursor, jsonb, page
+from chalicelib.db import Connection, Row, cursor, jsonb, page
 from chalicelib.db.queries import queries
 
 Q = queries("navdata")
@@ -18,15 +18,39 @@ def candidate_projects(pids: list[str] | None) -> list[Row]:
         return conn.execute(Q.candidate_projects, {"pids": pids}).fetchall()
 
 
-def insert_navdata(received: datetime, rows: Sequence[dict[str, Any]]) -> int:
+def insert_navdata(conn: Connection, received: datetime, rows: Sequence[dict[str, Any]]) -> int:
     """Store a batch in one statement; the number of rows that were new."""
     columns = ("tstamp", "lon", "lat", "online", "pid", "sequence", "line", "point", "attempt", "line_name")
     params: dict[str, Any] = {name: [row[name] for row in rows] for name in columns}
     params["data"] = [jsonb(row["data"]) for row in rows]
     params["received"] = received
+    found = conn.execute(Q.insert_navdata, params).fetchone()
+    return int(found["n"]) if found else 0
+
+
+def online_events_due(conn: Connection) -> list[Row]:
+    """Online sequences (no file imported) whose FSP or LSP system event the feed has moved past."""
+    return [r for r in conn.execute(Q.online_events_due).fetchall() if r["fsp_due"] or r["lsp_due"]]
+
+
+def mark_online_events(
+    conn: Connection, pid: str, sequence: int, fsp_ts0: datetime | None, lsp_ts1: datetime | None
+) -> None:
+    """Remember which first and latest header the sequence's FSP and LSP were written for."""
+    params = {"pid": pid, "sequence": sequence, "fsp_ts0": fsp_ts0, "lsp_ts1": lsp_ts1}
+    conn.execute(Q.mark_online_events, params)
+
+
+def drop_shot_headers(conn: Connection, pid: str, sequence: int) -> int:
+    """Delete the sequence's online headers whose point is a raw shot of it now; how many went."""
+    found = conn.execute(Q.drop_shot_headers, {"pid": pid, "sequence": sequence}).fetchone()
+    return int(found["n"]) if found else 0
+
+
+def feed_ages() -> list[Row]:
+    """The feed's newest header time and age, with each unarchived project's ``stale_seconds`` setting."""
     with cursor() as conn:
-        found = conn.execute(Q.insert_navdata, params).fetchone()
-        return int(found["n"]) if found else 0
+        return conn.execute(Q.feed_ages).fetchall()
 
 
 def _filters(

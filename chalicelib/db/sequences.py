@@ -62,6 +62,12 @@ def get_sequence(pid: str, sequence: int) -> Row | None:
         return conn.execute(Q.get_sequence, {"pid": pid, "sequence": sequence}).fetchone()
 
 
+def get_online_sequence(pid: str, sequence: int) -> Row | None:
+    """A sequence known only from the navigation feed so far, in the columns of a stored one."""
+    with cursor() as conn:
+        return conn.execute(Q.get_online_sequence, {"pid": pid, "sequence": sequence}).fetchone()
+
+
 def update_sequence(conn: Connection, pid: str, sequence: int, changes: dict[str, Any]) -> bool:
     """Set the given properties (None: unchanged); False when there is no such sequence."""
     params = {"pid": pid, "sequence": sequence}

@@ -9,8 +9,13 @@ from pydantic import ConfigDict, Field
 
 from chalicelib.models import Model
 
-Role = Literal["guest", "user", "master"]
+Role = Literal["guest", "user", "master", "vessel"]
+# The ranked roles: each may do what the ones below it may.
 ROLE_RANK: dict[str, int] = {"guest": 1, "user": 2, "master": 3}
+# The vessel's sender: outside the ranking, it may only use the routes registered with ``vessel=True``
+# (posting navigation headers), nothing else, not even a read.
+VESSEL = "vessel"
+ROLES: tuple[str, ...] = (*ROLE_RANK, VESSEL)
 
 
 class LoginRequest(Model):

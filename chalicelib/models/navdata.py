@@ -75,6 +75,20 @@ class NavIngestResult(Model):
     """Headers of the batch on an online line."""
 
 
+class NavFeedStatus(Model):
+    """The feed's age as one project sees it (``/status``): the feed is the vessel's, the limit the project's."""
+
+    project: str
+    newest: datetime | None
+    """The time of the newest header (null: none received)."""
+    age_seconds: float | None
+    """Seconds from ``newest`` to now."""
+    stale_seconds: float
+    """``configuration.navdata.stale_seconds`` (default 60)."""
+    stale: bool
+    """Older than ``stale_seconds``, or no header at all."""
+
+
 class NavQuery(Model):
     """``GET /navdata``: ``q`` (time and/or position), the projection and the page."""
 

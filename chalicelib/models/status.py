@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from chalicelib.models import Model
+from chalicelib.models.navdata import NavFeedStatus
 
 
 class DatabaseStatus(Model):
@@ -41,3 +42,5 @@ class Status(Model):
     database: DatabaseStatus
     queues: dict[str, QueueStatus]
     imports: list[ImportStatus]
+    navdata: list[NavFeedStatus] = []
+    """The navigation feed's age for each project the caller may see (reported, never a problem)."""

@@ -11,13 +11,13 @@ from typing import Any
 
 from chalicelib import errors
 from chalicelib.db import accounts
-from chalicelib.models.auth import ROLE_RANK
+from chalicelib.models.auth import ROLES
 from chalicelib.services.auth import forget_token_states, hash_password
 
 
 def _check_role(role: str) -> None:
-    if role not in ROLE_RANK:
-        raise errors.BadRequestError(f"Unknown role {role!r}: use guest, user or master")
+    if role not in ROLES:
+        raise errors.BadRequestError(f"Unknown role {role!r}: use {', '.join(ROLES[:-1])} or {ROLES[-1]}")
 
 
 def add_account(name: str, role: str, password: str, projects: list[str] | None = None) -> int:

@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from chalicelib import errors
-from chalicelib.models.auth import ROLE_RANK, Identity
+from chalicelib.models.auth import ROLES, Identity
 from chalicelib.settings import get_settings
 
 ALGORITHM = "HS256"
@@ -123,7 +123,7 @@ def decode_token(token: str) -> tuple[Identity, dict[str, Any]]:
         raise errors.UnauthorizedError("Invalid or expired token")
     role, sub, uid, projects = claims.get("role"), claims.get("sub"), claims.get("uid"), claims.get("projects")
     version, implicit = claims.get("ver"), claims.get("implicit", False)
-    if role not in ROLE_RANK or not isinstance(sub, str) or not sub:
+    if role not in ROLES or not isinstance(sub, str) or not sub:
         raise errors.UnauthorizedError("Invalid or expired token")
     if uid is not None and (not isinstance(uid, int) or isinstance(uid, bool)):
         raise errors.UnauthorizedError("Invalid or expired token")

@@ -17,6 +17,7 @@ never one twice. Changes made by one transaction share one time.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from itertools import pairwise
 from typing import Any
@@ -322,6 +323,49 @@ def project_labels(pid: str) -> list[Label]:
 
 
 SYSTEM_REMARKS = {"FSP": "Start of line recording", "LSP": "End of line recording"}
+
+
+@dataclass(frozen=True)
+class OnlineAnchor:
+    """Where a system event of an online sequence stands: a header of the navigation feed."""
+
+    point: int | None
+    tstamp: datetime
+    lon: float | None
+    lat: float | None
+
+
+def sync_online_sequence_events(conn: Connection, pid: str, sequence: int, anchors: dict[str, OnlineAnchor]) -> None:
+    """FSP/LSP (the keys of ``anchors``) of a sequence seen only in the navigation feed so far, made or moved
+    to the header given. They carry ``meta.online``; the import of the sequence's file makes them its shots'
+    (``sync_sequence_events`` finds them by ``meta.system``). The project's event clock is taken before
+    looking: an import of the sequence holds it while it writes its events, so once it is ours, a sequence
+    whose file is in is left to the import's events, and an event another batch wrote is not written twice."""
+    if not anchors:
+        return
+    writer = EventWriter(conn, pid, SYSTEM)
+    writer.at  # noqa: B018 - the clock first: serialised with imports and other batches
+    if db_events.sequence_shot_kind(conn, pid, sequence) is not None:
+        return
+    existing = {e["meta"].get("system"): e for e in db_events.system_events_of_sequence(conn, pid, sequence)}
+    for key, anchor in anchors.items():
+        meta: dict[str, Any] = {"readonly": True, "system": key, "online": True}
+        geometry = point_geometry(anchor.lon, anchor.lat)
+        if geometry:
+            meta["geometry"] = geometry
+        fields = {
+            "tstamp": anchor.tstamp,
+            "sequence": sequence,
+            "point": anchor.point,
+            "remarks": SYSTEM_REMARKS[key],
+            "labels": [key],
+            "meta": meta,
+        }
+        old = existing.get(key)
+        if old is None:
+            writer.create(fields)
+        elif _fields(old) != fields:
+            writer.replace(old, fields)
 
 
 def sync_sequence_events(conn: Connection, pid: str, sequence: int) -> None:

@@ -104,6 +104,37 @@ def database_ok() -> bool:
     return ok
 
 
+_feed_last: tuple[Any, float, Any] | None = None
+
+
+def navigation_feed() -> dict[str, Any] | None:
+    """The navigation feed's age (seconds since its newest header's time) and whether it is stale (older
+    than the smallest ``configuration.navdata.stale_seconds`` of the unarchived projects, default 60; an
+    empty feed is stale). The newest header's time is read at most every ``DATABASE_CHECK_SECONDS``; the
+    age is worked out on every call. None when the database cannot tell."""
+    global _feed_last
+    from chalicelib.services import navdata
+
+    settings = get_settings()
+    last = _feed_last
+    if last is None or last[0] is not settings or time.monotonic() - last[1] >= DATABASE_CHECK_SECONDS:
+        try:
+            found = navdata.feed()
+        except errors.DougalError:
+            found = None
+        last = _feed_last = (settings, time.monotonic(), found)
+    feed = last[2]
+    if feed is None:
+        return None
+    age = feed.age_now()
+    return {
+        "newest": feed.newest.isoformat() if feed.newest else None,
+        "age_seconds": age,
+        "stale_seconds": feed.stale_seconds,
+        "stale": age is None or age > feed.stale_seconds,
+    }
+
+
 def check() -> dict[str, Any]:
     problems: list[str] = []
     if not database_ok():
@@ -114,6 +145,10 @@ def check() -> dict[str, Any]:
         "version": __version__,
         "api": API_VERSION,
     }
+    if "database unreachable" not in problems:
+        feed = navigation_feed()
+        if feed is not None:
+            report["navdata"] = feed  # reported, never a reason for a 503: a vessel in port sends nothing
     if problems:
         report["problems"] = problems
         report["message"] = "; ".join(problems)

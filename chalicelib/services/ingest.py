@@ -481,6 +481,11 @@ def import_shots(
 
     with phases("system events"):
         events.sync_sequence_events(conn, pid, ident.sequence)
+    if kind == "raw":
+        from chalicelib.db import navdata as db_navdata
+
+        with phases("navigation feed"):  # the feed's headers that are shots of the file now
+            db_navdata.drop_shot_headers(conn, pid, ident.sequence)
     from chalicelib.services.planner import plan as planner
 
     with phases("planner"):

@@ -16,11 +16,13 @@ from __future__ import annotations
 import json
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from chalicelib import errors
+from chalicelib.db import Connection, transaction
 from chalicelib.db import navdata as db
 from chalicelib.models.configuration import NavdataFields
 from chalicelib.models.limits import INT32_MAX, INT32_MIN
@@ -28,11 +30,12 @@ from chalicelib.models.navdata import (
     MAX_HEADER_BYTES,
     MAX_NAV_BATCH,
     NavData,
+    NavFeedStatus,
     NavIngestResult,
     NavQuery,
     NavRow,
 )
-from chalicelib.services import ingest
+from chalicelib.services import events, ingest
 
 
 @dataclass(frozen=True)
@@ -196,8 +199,37 @@ def store_headers(headers: Any, pids: list[str] | None, received: datetime | Non
     now = received or datetime.now(UTC)
     found = candidates(pids)
     rows = [read_header(header, index, found, now) for index, header in enumerate(headers)]
-    stored = db.insert_navdata(now, [row.model_dump() for row in rows])
+    with transaction() as conn:
+        stored = db.insert_navdata(conn, now, [row.model_dump() for row in rows])
+        if stored:
+            sync_online_events(conn)
     return NavIngestResult(received=len(rows), stored=stored, online=sum(row.online for row in rows))
+
+
+def sync_online_events(conn: Connection) -> None:
+    """The FSP and LSP system events of online sequences (no file imported yet), from the feed.
+
+    FSP: written when a sequence is first seen online, at its first header (moved if an earlier header
+    arrives late). LSP: written when the sequence goes offline, i.e. when the feed holds a header later
+    than its latest one that is not of it (an offline header, another sequence's), at that latest header;
+    moved if later headers of the sequence arrive after that. A sequence still online has no LSP yet.
+    The import of its raw file makes them the file's first and last shots (``events.sync_sequence_events``
+    finds them by ``meta.system``): one FSP and one LSP, never two.
+    """
+    for row in db.online_events_due(conn):
+        anchors: dict[str, events.OnlineAnchor] = {}
+        if row["fsp_due"]:
+            anchors["FSP"] = events.OnlineAnchor(row["fsp"], row["ts0"], row["fsp_lon"], row["fsp_lat"])
+        if row["lsp_due"]:
+            anchors["LSP"] = events.OnlineAnchor(row["lsp"], row["ts1"], row["lsp_lon"], row["lsp_lat"])
+        events.sync_online_sequence_events(conn, row["pid"], row["sequence"], anchors)
+        db.mark_online_events(
+            conn,
+            row["pid"],
+            row["sequence"],
+            row["ts0"] if row["fsp_due"] else None,
+            row["ts1"] if row["lsp_due"] else None,
+        )
 
 
 # ---------------------------------------------------------------- reading the feed
@@ -255,6 +287,61 @@ def line_feature(limit: int, offset: int) -> dict[str, Any]:
             "ts1": ts1.isoformat() if ts1 else None,
         },
     }
+
+
+# ---------------------------------------------------------------- the feed's age
+
+DEFAULT_STALE_SECONDS = 60.0
+
+
+@dataclass(frozen=True)
+class Feed:
+    """The newest header's time and, per unarchived project, after how many seconds the feed is stale."""
+
+    newest: datetime | None
+    projects: dict[str, float]
+
+    @property
+    def stale_seconds(self) -> float:
+        """The strictest project's limit (the default without projects)."""
+        return min(self.projects.values(), default=DEFAULT_STALE_SECONDS)
+
+    def age_now(self) -> float | None:
+        if self.newest is None:
+            return None
+        return round((datetime.now(UTC) - self.newest).total_seconds(), 3)
+
+
+def feed() -> Feed:
+    """The feed is the vessel's, one for every project: its newest header, and each project's
+    ``configuration.navdata.stale_seconds`` (default 60)."""
+    rows = db.feed_ages()
+    newest = rows[0]["newest"] if rows else None
+    projects = {
+        r["pid"]: float(r["stale_seconds"])
+        if r["stale_seconds"] is not None and r["stale_seconds"] > 0
+        else DEFAULT_STALE_SECONDS
+        for r in rows
+        if r["pid"] is not None
+    }
+    return Feed(newest, projects)
+
+
+def feed_status(may_see: Callable[[str], bool]) -> list[NavFeedStatus]:
+    """The feed's age for each unarchived project the caller may see, stale by the project's own limit."""
+    found = feed()
+    age = found.age_now()
+    return [
+        NavFeedStatus(
+            project=pid,
+            newest=found.newest,
+            age_seconds=age,
+            stale_seconds=limit,
+            stale=age is None or age > limit,
+        )
+        for pid, limit in sorted(found.projects.items())
+        if may_see(pid)
+    ]
 
 
 # ---------------------------------------------------------------- the queue and retention

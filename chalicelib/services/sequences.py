@@ -18,8 +18,16 @@ def list_sequences(pid: str, page: PageQuery) -> tuple[list[Sequence], int]:
     return [Sequence.from_row(row) for row in rows], total
 
 
-def get_sequence(pid: str, sequence: int) -> Sequence:
-    return Sequence.from_row(get_sequence_row(pid, sequence))
+def get_sequence(pid: str, sequence: int, *, online: bool = True) -> Sequence:
+    """A stored sequence or, with ``online``, one seen only in the navigation feed so far (status
+    ``online``, the figures ``list_sequences`` shows); else 404."""
+    if not online:
+        return Sequence.from_row(get_sequence_row(pid, sequence))
+    get_project(pid)
+    row = db.get_sequence(pid, sequence) or db.get_online_sequence(pid, sequence)
+    if row is None:
+        raise errors.NotFoundError(f"Sequence {sequence} not found in project {pid}")
+    return Sequence.from_row(row)
 
 
 def update_sequence(pid: str, sequence: int, changes: SequenceUpdate) -> None:

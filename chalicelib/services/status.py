@@ -2,9 +2,10 @@
 
 For the people who run a survey's Dougal: the database (reachable, its migration level against the code's,
 PostgreSQL and PostGIS versions), every queue's backlog, the messages in flight and those that ended in a
-dead-letter queue (a file, a QC run or a transfer that failed every try), and the last import of each
-project the caller may see. ``healthy`` is false with the reasons in ``problems``: an unreachable database or
-queue, a database behind the code's migrations, a dead letter waiting.
+dead-letter queue (a file, a QC run or a transfer that failed every try), the last import of each
+project the caller may see and the navigation feed's age as each of them judges it (never a problem).
+``healthy`` is false with the reasons in ``problems``: an unreachable database or queue, a database behind
+the code's migrations, a dead letter waiting.
 
 Unlike ``/health`` (public, cheap, for load balancers) this asks everything on every call.
 """
@@ -16,6 +17,7 @@ from typing import Any
 from chalicelib import API_VERSION, __version__, aws, errors
 from chalicelib.db import status as db_status
 from chalicelib.models.auth import Identity
+from chalicelib.models.navdata import NavFeedStatus
 from chalicelib.models.status import DatabaseStatus, ImportStatus, QueueStatus, Status
 from chalicelib.observability import logger
 from chalicelib.settings import get_settings
@@ -57,6 +59,7 @@ def status(identity: Identity) -> Status:
 
     problems: list[str] = []
     imports: list[ImportStatus] = []
+    feed: list[NavFeedStatus] = []
     try:
         row = db_status.database_status()
         database = DatabaseStatus(reachable=True, **row)
@@ -65,6 +68,9 @@ def status(identity: Identity) -> Status:
             for r in db_status.last_imports()
             if identity.may_see(r["pid"])
         ]
+        from chalicelib.services import navdata
+
+        feed = navdata.feed_status(identity.may_see)
         needed = max(version for version, _, _ in available())
         if database.migration is None or database.migration < needed:
             problems.append(f"the database is at migration {database.migration}, the code needs {needed}")
@@ -85,4 +91,5 @@ def status(identity: Identity) -> Status:
         database=database,
         queues=queues,
         imports=imports,
+        navdata=feed,
     )

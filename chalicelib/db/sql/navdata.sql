@@ -101,3 +101,60 @@ WITH kept AS (
     RETURNING 1
 )
 SELECT (SELECT count(*) FROM gone) AS items, (SELECT count(*) FROM sequences) AS sequences;
+
+-- name: online_events_due
+-- Online sequences (no file imported yet) whose FSP or LSP system event is behind the feed: the FSP as soon
+-- as the sequence is seen (again if an earlier header arrives late); the LSP once the sequence has gone
+-- offline, that is once the feed holds a later header that is not of it (an offline header, another
+-- sequence's), and again if later headers of it arrive after that. The currently online sequence has no
+-- later header, so its probe of the time index finds nothing at once.
+SELECT o.pid, o.sequence, o.fsp, o.ts0, o.lsp, o.ts1,
+       o.fsp_event_ts0 IS DISTINCT FROM o.ts0 AS fsp_due,
+       o.lsp_event_ts1 IS DISTINCT FROM o.ts1
+           AND EXISTS (SELECT 1 FROM navdata m
+                       WHERE m.tstamp > o.ts1 AND NOT (m.online AND m.pid = o.pid AND m.sequence = o.sequence))
+           AS lsp_due,
+       f.lon AS fsp_lon, f.lat AS fsp_lat, l.lon AS lsp_lon, l.lat AS lsp_lat
+FROM navdata_sequence o
+LEFT JOIN LATERAL (
+    SELECT n.lon, n.lat FROM navdata n
+    WHERE n.online AND n.pid = o.pid AND n.sequence = o.sequence AND n.tstamp = o.ts0
+    ORDER BY n.lon, n.lat LIMIT 1
+) f ON true
+LEFT JOIN LATERAL (
+    SELECT n.lon, n.lat FROM navdata n
+    WHERE n.online AND n.pid = o.pid AND n.sequence = o.sequence AND n.tstamp = o.ts1
+    ORDER BY n.lon DESC, n.lat DESC LIMIT 1
+) l ON true
+WHERE (o.fsp_event_ts0 IS DISTINCT FROM o.ts0 OR o.lsp_event_ts1 IS DISTINCT FROM o.ts1)
+  AND NOT EXISTS (SELECT 1 FROM sequence s WHERE s.pid = o.pid AND s.sequence = o.sequence)
+ORDER BY o.pid, o.sequence;
+
+-- name: mark_online_events
+UPDATE navdata_sequence
+SET fsp_event_ts0 = coalesce(%(fsp_ts0)s::timestamptz, fsp_event_ts0),
+    lsp_event_ts1 = coalesce(%(lsp_ts1)s::timestamptz, lsp_event_ts1)
+WHERE pid = %(pid)s AND sequence = %(sequence)s;
+
+-- name: drop_shot_headers
+-- At the import of a raw file: the sequence's online headers at a point the file shot are not needed from
+-- the feed any more (the shot is the record). Headers of points the file does not hold stay until retention.
+WITH gone AS (
+    DELETE FROM navdata n
+    WHERE n.online AND n.pid = %(pid)s AND n.sequence = %(sequence)s
+      AND EXISTS (SELECT 1 FROM shot s
+                  WHERE s.pid = n.pid AND s.sequence = n.sequence AND s.kind = 'raw' AND s.point = n.point)
+    RETURNING 1
+)
+SELECT count(*) AS n FROM gone;
+
+-- name: feed_ages
+-- The newest header of the feed (the vessel's: one feed for every project) and each unarchived project's
+-- stale_seconds setting (null: the default).
+SELECT p.pid,
+       CASE WHEN jsonb_typeof(p.configuration -> 'navdata' -> 'stale_seconds') = 'number'
+            THEN (p.configuration -> 'navdata' ->> 'stale_seconds')::float8 END AS stale_seconds,
+       f.newest, extract(epoch FROM now() - f.newest)::float8 AS age_seconds
+FROM (SELECT max(tstamp) AS newest FROM navdata) f
+LEFT JOIN project p ON NOT p.archived
+ORDER BY p.pid;

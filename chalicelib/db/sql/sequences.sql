@@ -25,6 +25,18 @@ SELECT (SELECT count(*) FROM sequence WHERE pid = %(pid)s)
 -- name: get_sequence
 SELECT * FROM sequence WHERE pid = %(pid)s AND sequence = %(sequence)s;
 
+-- name: get_online_sequence
+-- A sequence seen online in the navigation feed with no file imported yet, as ``list_sequences`` lists it.
+SELECT (jsonb_populate_record(NULL::sequence, jsonb_build_object(
+           'pid', o.pid, 'sequence', o.sequence, 'line', o.line, 'attempt', o.attempt,
+           'line_name', o.line_name, 'ntbp', false, 'remarks', '', 'remarks_final', '',
+           'meta', '{}'::jsonb, 'meta_final', '{}'::jsonb, 'fsp', o.fsp, 'lsp', o.lsp, 'ts0', o.ts0,
+           'ts1', o.ts1, 'num_points_raw', o.num_points, 'updated_on', o.ts1))).*,
+       true AS online
+FROM navdata_sequence o
+WHERE o.pid = %(pid)s AND o.sequence = %(sequence)s
+  AND NOT EXISTS (SELECT 1 FROM sequence s WHERE s.pid = o.pid AND s.sequence = o.sequence);
+
 -- name: lock_sequence
 SELECT sequence, raw_upload_id, final_upload_id,
        (SELECT created_on FROM upload WHERE id = raw_upload_id) AS raw_created_on,

@@ -80,7 +80,10 @@ MATRIX: list[tuple[str, str, str, int, object]] = [
     ("DELETE", "/queue/outgoing/asaqc/{id}", "user", 404, None),
 ]
 
-CALLERS = ["none", "guest", "user", "master"]
+# The only routes an account of role "vessel" may use besides the public ones; every other route is 403 for it.
+VESSEL_ROUTES = {("POST", "/navdata")}
+
+CALLERS = ["none", "guest", "user", "master", "vessel"]
 RANK = {"public": 0, "guest": 1, "user": 2, "master": 3}
 
 
@@ -116,11 +119,13 @@ def _url(path: str, pid: str) -> str:
     return re.sub(r"\{p(\d+)\}", lambda m: f"k{m.group(1)}", url)
 
 
-def _expected(needed: str, ok: int, caller: str, scope: str, has_project: bool) -> int:
+def _expected(method: str, path: str, needed: str, ok: int, caller: str, scope: str, has_project: bool) -> int:
     if needed == "public":
         return ok
     if caller == "none":
         return 401
+    if caller == "vessel":
+        return ok if (method, path) in VESSEL_ROUTES else 403
     if RANK[caller] < RANK[needed]:
         return 401
     if scope == "other" and has_project:
@@ -155,12 +160,20 @@ def test_route_access(request, client, method, path, needed, ok, body, caller, s
     pid = "alpha" if scope == "own" else "beta"
     raw = json.dumps(body).encode() if body is not None else b""
     response = client.request(method, _url(path, pid), headers=headers, body=raw)
-    expected = _expected(needed, ok, caller, scope, "{project}" in path)
+    expected = _expected(method, path, needed, ok, caller, scope, "{project}" in path)
     assert response.status_code == expected, response.body
     if response.status_code >= 400:
         assert "message" in json.loads(response.body)
     if expected == 401 and needed != "public" and caller != "none":
         assert needed in json.loads(response.body)["message"]
+    if expected == 403 and caller == "vessel":
+        assert "vessel" in json.loads(response.body)["message"]
+
+
+def test_the_vessel_routes_are_the_apps():
+    from chalicelib.api import http
+
+    assert http.VESSEL_ROUTES == {(path, method) for method, path in VESSEL_ROUTES}
 
 
 def test_limited_account_sees_only_its_projects_in_the_list(client):
