@@ -79,12 +79,13 @@ def list_queue_items() -> Any:
 def queue_transfers() -> Any:
     """Queue line logs for ASAQC."""
     request = bp.current_request
-    created = requests.enqueue(_requests(http.json_body(request)), http.identity(request))
+    created = requests.enqueue(_requests(http.json_body(request)), http.identity(request), http.actor(request))
     return http.json_response(created, status=202)
 
 
 @route(bp, "/queue/outgoing/asaqc/{id}", methods=("DELETE",), role=USER)
 def cancel_queue_item(id: str) -> Any:
     """Cancel a queued transfer."""
-    requests.cancel(http.int_param(id, "id", minimum=1, maximum=INT64_MAX), http.identity(bp.current_request))
+    request = bp.current_request
+    requests.cancel(http.int_param(id, "id", minimum=1, maximum=INT64_MAX), http.identity(request), http.actor(request))
     return http.empty_response()

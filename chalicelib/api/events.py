@@ -152,9 +152,9 @@ def create_event(project: str) -> Any:
         rows = events_csv.parse(
             raw if isinstance(raw, bytes) else raw.encode(), csv_options(http.query_params(request))
         )
-        ids = events.create_events(project, rows, _author())
+        ids = events.create_events(project, rows, _author(), http.actor(request))
         return http.json_response({"created": len(ids), "ids": ids}, status=201)
-    created = events.create_event(project, http.parse_body(request, EventNew), _author())
+    created = events.create_event(project, http.parse_body(request, EventNew), _author(), http.actor(request))
     return http.json_response(created, status=201, headers={"Location": f"/project/{project}/event/{created.id}"})
 
 
@@ -168,7 +168,9 @@ def get_event_history(project: str, id: str) -> Any:
 def replace_event(project: str, id: str) -> Any:
     """Replace an event with a new instance."""
     new = http.parse_body(bp.current_request, EventNew)
-    return http.json_response(events.replace_event(project, _event_id(id), new, _author()), status=201)
+    return http.json_response(
+        events.replace_event(project, _event_id(id), new, _author(), http.actor(bp.current_request)), status=201
+    )
 
 
 @route(bp, "/project/{project}/event/{id}", methods=("PATCH",), response=Event)
@@ -180,13 +182,15 @@ def update_event(project: str, id: str) -> Any:
     body.pop("id", None)  # the spec lets clients repeat the id in the body
     checked = http.parse_body_data(body, EventNew)
     changes = checked.model_dump(include=set(body))
-    return http.json_response(events.update_event(project, _event_id(id), changes, _author()), status=201)
+    return http.json_response(
+        events.update_event(project, _event_id(id), changes, _author(), http.actor(bp.current_request)), status=201
+    )
 
 
 @route(bp, "/project/{project}/event/{id}", methods=("DELETE",))
 def delete_event(project: str, id: str) -> Any:
     """Delete an event."""
-    events.delete_event(project, _event_id(id), _author())
+    events.delete_event(project, _event_id(id), _author(), http.actor(bp.current_request))
     return http.empty_response()
 
 

@@ -21,6 +21,7 @@ from chalice import Blueprint, Response
 from pydantic import BaseModel, ValidationError
 
 from chalicelib import errors
+from chalicelib.models.audit import Actor
 from chalicelib.models.auth import Identity
 from chalicelib.models.limits import INT32_MAX, INT32_MIN, MAX_JSON_DEPTH
 from chalicelib.models.paging import DEFAULT_LIST_PAGE, MAX_LIST_PAGE, PageQuery
@@ -223,6 +224,19 @@ def identity(request: Any) -> Identity:
     if not isinstance(found, Identity):
         raise errors.UnauthorizedError()
     return found
+
+
+def source_address(request: Any) -> str | None:
+    """The address the request came from (API Gateway's ``sourceIp``; the local gateway sets it too)."""
+    found = (request.context or {}).get("identity", {}).get("sourceIp")
+    return str(found) if found is not None else None
+
+
+def actor(request: Any) -> Actor:
+    """Who makes this write, for the audit trail: the caller's name and role, its address and the route."""
+    caller = identity(request)
+    path = (request.context or {}).get("resourcePath", "")
+    return Actor(name=caller.name, role=caller.role, source=source_address(request), route=f"{request.method} {path}")
 
 
 _INTEGER = re.compile(r"-?[0-9]{1,20}")

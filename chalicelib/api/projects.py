@@ -30,7 +30,7 @@ def list_projects() -> Any:
 def create_project() -> Any:
     """Create a project."""
     new = http.parse_body(bp.current_request, ProjectCreate)
-    created = projects.create_project(new)
+    created = projects.create_project(new, http.actor(bp.current_request))
     return http.json_response(created, status=201, headers={"Location": f"/project/{created.pid}"})
 
 
@@ -49,7 +49,7 @@ def get_project_summary(project: str) -> Any:
 @route(bp, "/project/{project}", methods=("DELETE",), role=MASTER)
 def archive_project(project: str) -> Any:
     """Archive a project."""
-    projects.archive_project(project)
+    projects.archive_project(project, http.actor(bp.current_request))
     return http.empty_response()
 
 
@@ -62,7 +62,7 @@ def get_configuration(project: str) -> Any:
 @route(bp, "/project/{project}/configuration", methods=("PUT",), role=MASTER)
 def replace_configuration(project: str) -> Any:
     """Replace a project's configuration."""
-    actor = http.identity(bp.current_request).name
+    actor = http.actor(bp.current_request)
     projects.replace_configuration(project, http.json_body(bp.current_request), actor=actor)
     return http.empty_response()
 
@@ -92,7 +92,7 @@ def write_info(project: str, p1: str) -> Any:
     key = http.path_segments({"p1": p1})
     if not key:
         raise errors.BadRequestError("An info key is required")
-    actor = http.identity(bp.current_request).name
+    actor = http.actor(bp.current_request)
     if bp.current_request.method == "PUT":
         projects.put_info(project, key[0], http.json_body(bp.current_request), actor=actor)
     else:

@@ -36,14 +36,14 @@ def get_sequence_results(project: str, sequence: str) -> Any:
 @route(bp, "/project/{project}/qc/results", methods=("DELETE",))
 def delete_results(project: str) -> Any:
     """Delete every QC finding (they are found again by the next run)."""
-    qc.delete_results(project, None)
+    qc.delete_results(project, None, http.actor(bp.current_request))
     return http.empty_response()
 
 
 @route(bp, "/project/{project}/qc/results/sequence/{sequence}", methods=("DELETE",))
 def delete_sequence_results(project: str, sequence: str) -> Any:
     """Delete the QC findings of one sequence."""
-    qc.delete_results(project, http.int_param(sequence, "sequence"))
+    qc.delete_results(project, http.int_param(sequence, "sequence"), http.actor(bp.current_request))
     return http.empty_response()
 
 
@@ -62,7 +62,7 @@ def _event_ids() -> list[int]:
 def accept_qc_results(project: str) -> Any:
     """Accept QC findings, by event id."""
     author = http.identity(bp.current_request).name
-    qc.set_accepted(project, _event_ids(), True, author)
+    qc.set_accepted(project, _event_ids(), True, author, http.actor(bp.current_request))
     return http.empty_response()
 
 
@@ -70,5 +70,5 @@ def accept_qc_results(project: str) -> Any:
 def unaccept_qc_results(project: str) -> Any:
     """Withdraw the acceptance of QC findings, by event id."""
     author = http.identity(bp.current_request).name
-    qc.set_accepted(project, _event_ids(), False, author)
+    qc.set_accepted(project, _event_ids(), False, author, http.actor(bp.current_request))
     return http.empty_response()

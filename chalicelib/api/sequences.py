@@ -78,7 +78,9 @@ def get_sequence(project: str, sequence: str) -> Any:
 def update_sequence(project: str, sequence: str) -> Any:
     """Change a sequence's remarks or its NTBP flag."""
     number = http.int_param(sequence, "sequence")
-    sequences.update_sequence(project, number, http.parse_body(bp.current_request, SequenceUpdate))
+    sequences.update_sequence(
+        project, number, http.parse_body(bp.current_request, SequenceUpdate), http.actor(bp.current_request)
+    )
     return http.empty_response()
 
 
