@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
-from chalice import Blueprint
+from chalice import Blueprint, Response
 
 from chalicelib.api import http
 from chalicelib.api.http import route
@@ -48,7 +48,8 @@ def as_feature(body: dict[str, Any]) -> dict[str, Any]:
 JSON, GEOJSON = "application/json", "application/geo+json"
 SEIS = "application/vnd.seis+json"  # services/seis.MEDIA_TYPE, named here so the module stays light to import
 PDF = "application/pdf"  # services/linelog.MEDIA_TYPE: the line log ASAQC transfers send
-SEQUENCE_REPRESENTATIONS = (JSON, SEIS, PDF)
+HTML = "text/html"  # services/linelog.HTML_MEDIA_TYPE: a page to read in a browser
+SEQUENCE_REPRESENTATIONS = (JSON, SEIS, PDF, HTML)
 SHOTPOINT_REPRESENTATIONS = (JSON, GEOJSON)
 
 
@@ -61,7 +62,7 @@ def list_sequences(project: str) -> Any:
 
 @route(bp, "/project/{project}/sequence/{sequence}", media_types=SEQUENCE_REPRESENTATIONS, response=Sequence)
 def get_sequence(project: str, sequence: str) -> Any:
-    """One sequence: JSON, Seis+JSON or its PDF line log."""
+    """One sequence: JSON, Seis+JSON, its PDF line log or a page to read (HTML)."""
     from chalicelib.services import linelog, seis
 
     number = http.int_param(sequence, "sequence")
@@ -71,6 +72,9 @@ def get_sequence(project: str, sequence: str) -> Any:
         return http.json_response(seis.export(project, [number]), headers={"Content-Type": seis.MEDIA_TYPE})
     if representation == PDF:  # the PDF line log, as ASAQC transfers send it
         return http.binary_response(linelog.pdf(project, number), linelog.MEDIA_TYPE)
+    if representation == HTML:
+        page = linelog.html(project, number)
+        return Response(body=page, status_code=200, headers={"Content-Type": "text/html; charset=utf-8"})
     return http.json_response(sequences.get_sequence(project, number))
 
 
