@@ -17,6 +17,7 @@ from chalicelib.models.queue import (
     ORDERS,
     STATUSES,
     QueueItem,
+    QueueListParameters,
     QueueListQuery,
     QueueRequestASAQC,
 )
@@ -65,7 +66,7 @@ def _list_query(query: dict[str, str]) -> QueueListQuery:
     )
 
 
-@route(bp, "/queue/outgoing/asaqc", role=GUEST, response=list[QueueItem])
+@route(bp, "/queue/outgoing/asaqc", role=GUEST, response=list[QueueItem], query=QueueListParameters)
 def list_queue_items() -> Any:
     """The line logs queued for ASAQC and what became of them."""
     request = bp.current_request

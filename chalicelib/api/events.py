@@ -14,11 +14,14 @@ from chalicelib.api.http import route
 from chalicelib.models.events import (
     DEFAULT_PAGE,
     MAX_PAGE,
+    ChangesParameters,
     CsvOptions,
     Event,
     EventChanged,
+    EventCsvParameters,
     EventDeleted,
     EventInstance,
+    EventListParameters,
     EventListQuery,
     EventNew,
     Label,
@@ -109,7 +112,7 @@ def list_query(query: dict[str, str]) -> EventListQuery:
     )
 
 
-@route(bp, "/project/{project}/event", media_types=REPRESENTATIONS, response=list[Event])
+@route(bp, "/project/{project}/event", media_types=REPRESENTATIONS, response=list[Event], query=EventListParameters)
 def list_events(project: str) -> Any:
     """The event log, filtered and paged; also as Seis+JSON, GeoJSON or CSV."""
     request = bp.current_request
@@ -142,7 +145,15 @@ def list_events(project: str) -> Any:
     return http.json_response(bodies, headers=headers)
 
 
-@route(bp, "/project/{project}/event", methods=("POST",), content_types=[JSON, CSV], body=EventNew, response=Event)
+@route(
+    bp,
+    "/project/{project}/event",
+    methods=("POST",),
+    content_types=[JSON, CSV],
+    body=EventNew,
+    response=Event,
+    query=EventCsvParameters,
+)
 def create_event(project: str) -> Any:
     """Add an entry to the event log (JSON), or several from a CSV file."""
     request = bp.current_request
@@ -173,7 +184,7 @@ def replace_event(project: str, id: str) -> Any:
     )
 
 
-@route(bp, "/project/{project}/event/{id}", methods=("PATCH",), response=Event)
+@route(bp, "/project/{project}/event/{id}", methods=("PATCH",), body=EventNew, response=Event)
 def update_event(project: str, id: str) -> Any:
     """Change some fields of an event (a new instance)."""
     body = http.json_body(bp.current_request)
@@ -194,7 +205,7 @@ def delete_event(project: str, id: str) -> Any:
     return http.empty_response()
 
 
-@route(bp, "/project/{project}/changes/{since}", response=list[EventChanged | EventDeleted])
+@route(bp, "/project/{project}/changes/{since}", response=list[EventChanged | EventDeleted], query=ChangesParameters)
 def list_changes(project: str, since: str) -> Any:
     """Events changed or deleted since a time."""
     query = http.query_params(bp.current_request)

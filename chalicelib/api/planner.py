@@ -9,7 +9,7 @@ from chalice import Blueprint, Response
 from chalicelib import errors
 from chalicelib.api import http
 from chalicelib.api.http import route
-from chalicelib.models.planner import Forecast, InfillProposal, PlannedSequence, PlannedSequenceIn
+from chalicelib.models.planner import Forecast, InfillParameters, InfillProposal, PlannedSequence, PlannedSequenceIn
 
 if TYPE_CHECKING:
     from chalicelib.services.planner import plan
@@ -63,7 +63,14 @@ def delete_planned_sequence(project: str, sequence: str) -> Any:
     return http.empty_response()
 
 
-@route(bp, "/project/{project}/plan/infill", methods=("POST",), response=list[InfillProposal], status=(200, 201))
+@route(
+    bp,
+    "/project/{project}/plan/infill",
+    methods=("POST",),
+    response=list[InfillProposal],
+    query=InfillParameters,
+    status=(200, 201),
+)
 def propose_infill(project: str) -> Any:
     """Infill sequences for the points left unshot (added to the plan with ``add=true``)."""
     add = http.query_params(bp.current_request).get("add", "false").lower()

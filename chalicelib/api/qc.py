@@ -9,6 +9,7 @@ from chalice import Blueprint
 from chalicelib import errors
 from chalicelib.api import http
 from chalicelib.api.http import route
+from chalicelib.models.paging import PageQuery
 from chalicelib.models.qc import QcEventIds, QcResults
 
 if TYPE_CHECKING:
@@ -19,14 +20,14 @@ else:
 bp = Blueprint(__name__)
 
 
-@route(bp, "/project/{project}/qc/results", response=QcResults)
+@route(bp, "/project/{project}/qc/results", response=QcResults, query=PageQuery)
 def get_results(project: str) -> Any:
     """The QC findings of every sequence, by test."""
     found, total = qc.results(project, None, http.page_query(bp.current_request))
     return http.json_response(found, headers=http.total_header(total))
 
 
-@route(bp, "/project/{project}/qc/results/sequence/{sequence}", response=QcResults)
+@route(bp, "/project/{project}/qc/results/sequence/{sequence}", response=QcResults, query=PageQuery)
 def get_sequence_results(project: str, sequence: str) -> Any:
     """The QC findings of one sequence, by test."""
     found, total = qc.results(project, http.int_param(sequence, "sequence"), http.page_query(bp.current_request))

@@ -10,7 +10,7 @@ from chalice import Blueprint, Response
 from chalicelib.api import http
 from chalicelib.api.http import route
 from chalicelib.models.paging import PageQuery
-from chalicelib.models.sequences import Sequence, SequenceUpdate, Shotpoint
+from chalicelib.models.sequences import Sequence, SequenceUpdate, Shotpoint, ShotpointParameters
 
 if TYPE_CHECKING:
     from chalicelib.services import sequences
@@ -88,7 +88,13 @@ def update_sequence(project: str, sequence: str) -> Any:
     return http.empty_response()
 
 
-@route(bp, "/project/{project}/sequence/{sequence}/{shot}", media_types=SHOTPOINT_REPRESENTATIONS, response=Shotpoint)
+@route(
+    bp,
+    "/project/{project}/sequence/{sequence}/{shot}",
+    media_types=SHOTPOINT_REPRESENTATIONS,
+    response=Shotpoint,
+    query=ShotpointParameters,
+)
 def get_shotpoint(project: str, sequence: str, shot: str) -> Any:
     """One shotpoint of a sequence."""
     request = bp.current_request
