@@ -169,6 +169,13 @@ def test_qc_acceptance_and_deletion(client, aws):
     truth = survey().sequence(55, 5210, start=start, faults=[Fault("gap", 1030, count=2)])
     upload(aws, f"alpha/final/{truth.line_name}.p111", sim.write_p111(truth, kind="final"))
     run_qc()
+    # The imports are the ingest worker's writes: a row each, the system function as the actor.
+    imports = trail(route="ingest_uploaded_files")
+    assert [(r["actor"], r["role"], r["source"], r["ids"]["kind"]) for r in imports] == [
+        ("ingest_uploaded_files", None, None, "preplot"),
+        ("ingest_uploaded_files", None, None, "final"),
+    ]
+    assert imports[1]["ids"]["sequence"] == 55 and imports[1]["after"]["records"] > 0
     _, tree = call(client, "GET", "/project/alpha/qc/results", role="guest")
     gap = tree["missing_shots"]["sequences"]["55"]["findings"][0]
     assert call(client, "POST", "/project/alpha/qc/results/accept", [gap["id"]])[0] == 204

@@ -109,7 +109,8 @@ def test_status_needs_the_user_role(client, aws):
 def _item(conn, pid, status, created_minutes_ago, not_before_minutes=None, parent=None, updated_minutes_ago=None):
     """A queue item written as the sender leaves it (queue 1 is ASAQC)."""
     return conn.execute(
-        "INSERT INTO queue_item (queue_id, status, payload, pid, sequence, created_on, updated_on, not_before, parent_id) "
+        "INSERT INTO queue_item "
+        "(queue_id, status, payload, pid, sequence, created_on, updated_on, not_before, parent_id) "
         "VALUES (1, %s, '{}'::jsonb, %s, 7, now() - make_interval(mins => %s), now() - make_interval(mins => %s), "
         "coalesce(now() + make_interval(mins => %s), 'epoch'), %s) RETURNING item_id",
         (
