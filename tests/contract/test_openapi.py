@@ -201,6 +201,7 @@ SAMPLE = [
     ("/queue/outgoing/asaqc", "/queue/outgoing/asaqc", "guest"),
     ("/capabilities", "/capabilities", "guest"),
     ("/status", "/status", "user"),
+    ("/audit", "/audit", "master"),
 ]
 
 
