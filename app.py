@@ -8,6 +8,7 @@ from chalice import Chalice
 
 from chalicelib.api import (
     asaqc,
+    audit,
     auth,
     capabilities,
     events,
@@ -50,6 +51,7 @@ for blueprint in (
     qc.bp,
     receivers.bp,
     navdata.bp,
+    audit.bp,
 ):
     app.register_blueprint(blueprint)
 for blueprint in (ingest.bp, qc_handlers.bp, migrate.bp, authorizer.bp):

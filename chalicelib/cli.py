@@ -41,6 +41,13 @@ def _projects(value: str | None) -> list[str] | None:
     return [p.strip() for p in value.split(",") if p.strip()]
 
 
+def _os_user() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no name for this uid (a container)
+        return "unknown"
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m chalicelib.cli", description="Dougal administration")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -73,8 +80,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     from chalicelib import db
+    from chalicelib.models.audit import Actor
     from chalicelib.services import accounts
 
+    # The audit trail names the command and the operating-system user who ran it.
+    actor = Actor(name=f"cli:{_os_user()}", route=f"cli {args.command} {getattr(args, 'action', '')}".strip())
     try:
         if args.command == "migrate":
             from chalicelib.db.migrate import migrate
@@ -83,22 +93,22 @@ def main(argv: list[str] | None = None) -> int:
                 applied = migrate(db.connection())
             print("applied: " + (", ".join(applied) if applied else "nothing pending"))
         elif args.action == "add":
-            accounts.add_account(args.name, args.role, _password(args.password_stdin), _projects(args.projects))
+            accounts.add_account(args.name, args.role, _password(args.password_stdin), _projects(args.projects), actor)
             print(f"added {args.name} ({args.role})")
         elif args.action == "passwd":
-            accounts.set_password(args.name, args.role, _password(args.password_stdin))
+            accounts.set_password(args.name, args.role, _password(args.password_stdin), actor)
             print(f"password changed for {args.name} ({args.role})")
         elif args.action == "projects":
-            accounts.set_projects(args.name, args.role, _projects(args.projects))
+            accounts.set_projects(args.name, args.role, _projects(args.projects), actor)
             print(f"projects set for {args.name} ({args.role})")
         elif args.action == "role":
-            accounts.set_role(args.name, args.role, args.to)
+            accounts.set_role(args.name, args.role, args.to, actor)
             print(f"role of {args.name} changed from {args.role} to {args.to}")
         elif args.action == "revoke":
-            count = accounts.revoke_tokens(args.name, args.role)
+            count = accounts.revoke_tokens(args.name, args.role, actor)
             print(f"tokens revoked for {count} account(s) named {args.name}")
         elif args.action == "remove":
-            count = accounts.remove_account(args.name, args.role)
+            count = accounts.remove_account(args.name, args.role, actor)
             print(f"removed {count} account(s) named {args.name}")
         elif args.action == "list":
             for row in accounts.list_accounts():

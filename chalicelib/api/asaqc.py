@@ -14,12 +14,12 @@ from chalicelib.models.limits import INT64_MAX
 
 if TYPE_CHECKING:
     from chalicelib.models import queue as queue_models
-    from chalicelib.models.queue import QueueItem, QueueListQuery, QueueRequestASAQC
+    from chalicelib.models.queue import QueueItem, QueueListParameters, QueueListQuery, QueueRequestASAQC
     from chalicelib.services.queue import requests
 else:
     requests = http.lazy_service("chalicelib.services.queue.requests")
-    QueueItem, QueueListQuery, QueueRequestASAQC = http.lazy_models(
-        "chalicelib.models.queue", "QueueItem", "QueueListQuery", "QueueRequestASAQC"
+    QueueItem, QueueListParameters, QueueListQuery, QueueRequestASAQC = http.lazy_models(
+        "chalicelib.models.queue", "QueueItem", "QueueListParameters", "QueueListQuery", "QueueRequestASAQC"
     )
     queue_models = http.lazy_service("chalicelib.models.queue")
 
@@ -64,7 +64,7 @@ def _list_query(query: dict[str, str]) -> QueueListQuery:
     )
 
 
-@route(bp, "/queue/outgoing/asaqc", role=GUEST, response=list[QueueItem])
+@route(bp, "/queue/outgoing/asaqc", role=GUEST, response=list[QueueItem], query=QueueListParameters)
 def list_queue_items() -> Any:
     """The line logs queued for ASAQC and what became of them."""
     request = bp.current_request
@@ -78,12 +78,13 @@ def list_queue_items() -> Any:
 def queue_transfers() -> Any:
     """Queue line logs for ASAQC."""
     request = bp.current_request
-    created = requests.enqueue(_requests(http.json_body(request)), http.identity(request))
+    created = requests.enqueue(_requests(http.json_body(request)), http.identity(request), http.actor(request))
     return http.json_response(created, status=202)
 
 
 @route(bp, "/queue/outgoing/asaqc/{id}", methods=("DELETE",), role=USER)
 def cancel_queue_item(id: str) -> Any:
     """Cancel a queued transfer."""
-    requests.cancel(http.int_param(id, "id", minimum=1, maximum=INT64_MAX), http.identity(bp.current_request))
+    request = bp.current_request
+    requests.cancel(http.int_param(id, "id", minimum=1, maximum=INT64_MAX), http.identity(request), http.actor(request))
     return http.empty_response()

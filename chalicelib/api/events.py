@@ -16,11 +16,14 @@ from chalicelib.models.limits import INT64_MAX
 if TYPE_CHECKING:
     from chalicelib.models import events as events_models
     from chalicelib.models.events import (
+        ChangesParameters,
         CsvOptions,
         Event,
         EventChanged,
+        EventCsvParameters,
         EventDeleted,
         EventInstance,
+        EventListParameters,
         EventListQuery,
         EventNew,
         Label,
@@ -30,13 +33,28 @@ else:
     events = http.lazy_service("chalicelib.services.events")
     events_csv = http.lazy_service("chalicelib.services.events_csv")
     seis = http.lazy_service("chalicelib.services.seis")
-    CsvOptions, Event, EventChanged, EventDeleted, EventInstance, EventListQuery, EventNew, Label = http.lazy_models(
+    (
+        ChangesParameters,
+        CsvOptions,
+        Event,
+        EventChanged,
+        EventCsvParameters,
+        EventDeleted,
+        EventInstance,
+        EventListParameters,
+        EventListQuery,
+        EventNew,
+        Label,
+    ) = http.lazy_models(
         "chalicelib.models.events",
+        "ChangesParameters",
         "CsvOptions",
         "Event",
         "EventChanged",
+        "EventCsvParameters",
         "EventDeleted",
         "EventInstance",
+        "EventListParameters",
         "EventListQuery",
         "EventNew",
         "Label",
@@ -122,7 +140,7 @@ def list_query(query: dict[str, str]) -> EventListQuery:
     )
 
 
-@route(bp, "/project/{project}/event", media_types=REPRESENTATIONS, response=list[Event])
+@route(bp, "/project/{project}/event", media_types=REPRESENTATIONS, response=list[Event], query=EventListParameters)
 def list_events(project: str) -> Any:
     """The event log, filtered and paged; also as Seis+JSON, GeoJSON or CSV."""
     request = bp.current_request
@@ -155,7 +173,15 @@ def list_events(project: str) -> Any:
     return http.json_response(bodies, headers=headers)
 
 
-@route(bp, "/project/{project}/event", methods=("POST",), content_types=[JSON, CSV], body=EventNew, response=Event)
+@route(
+    bp,
+    "/project/{project}/event",
+    methods=("POST",),
+    content_types=[JSON, CSV],
+    body=EventNew,
+    response=Event,
+    query=EventCsvParameters,
+)
 def create_event(project: str) -> Any:
     """Add an entry to the event log (JSON), or several from a CSV file."""
     request = bp.current_request
@@ -165,9 +191,9 @@ def create_event(project: str) -> Any:
         rows = events_csv.parse(
             raw if isinstance(raw, bytes) else raw.encode(), csv_options(http.query_params(request))
         )
-        ids = events.create_events(project, rows, _author())
+        ids = events.create_events(project, rows, _author(), http.actor(request))
         return http.json_response({"created": len(ids), "ids": ids}, status=201)
-    created = events.create_event(project, http.parse_body(request, EventNew), _author())
+    created = events.create_event(project, http.parse_body(request, EventNew), _author(), http.actor(request))
     return http.json_response(created, status=201, headers={"Location": f"/project/{project}/event/{created.id}"})
 
 
@@ -181,10 +207,12 @@ def get_event_history(project: str, id: str) -> Any:
 def replace_event(project: str, id: str) -> Any:
     """Replace an event with a new instance."""
     new = http.parse_body(bp.current_request, EventNew)
-    return http.json_response(events.replace_event(project, _event_id(id), new, _author()), status=201)
+    return http.json_response(
+        events.replace_event(project, _event_id(id), new, _author(), http.actor(bp.current_request)), status=201
+    )
 
 
-@route(bp, "/project/{project}/event/{id}", methods=("PATCH",), response=Event)
+@route(bp, "/project/{project}/event/{id}", methods=("PATCH",), body=EventNew, response=Event)
 def update_event(project: str, id: str) -> Any:
     """Change some fields of an event (a new instance)."""
     body = http.json_body(bp.current_request)
@@ -193,17 +221,19 @@ def update_event(project: str, id: str) -> Any:
     body.pop("id", None)  # the spec lets clients repeat the id in the body
     checked = http.parse_body_data(body, EventNew)
     changes = checked.model_dump(include=set(body))
-    return http.json_response(events.update_event(project, _event_id(id), changes, _author()), status=201)
+    return http.json_response(
+        events.update_event(project, _event_id(id), changes, _author(), http.actor(bp.current_request)), status=201
+    )
 
 
 @route(bp, "/project/{project}/event/{id}", methods=("DELETE",))
 def delete_event(project: str, id: str) -> Any:
     """Delete an event."""
-    events.delete_event(project, _event_id(id), _author())
+    events.delete_event(project, _event_id(id), _author(), http.actor(bp.current_request))
     return http.empty_response()
 
 
-@route(bp, "/project/{project}/changes/{since}", response=list[EventChanged | EventDeleted])
+@route(bp, "/project/{project}/changes/{since}", response=list[EventChanged | EventDeleted], query=ChangesParameters)
 def list_changes(project: str, since: str) -> Any:
     """Events changed or deleted since a time."""
     query = http.query_params(bp.current_request)

@@ -21,6 +21,7 @@ from chalice import Blueprint, Response
 from pydantic import BaseModel, ValidationError
 
 from chalicelib import errors
+from chalicelib.models.audit import Actor
 from chalicelib.models.auth import Identity
 from chalicelib.models.limits import INT32_MAX, INT32_MIN, MAX_JSON_DEPTH
 from chalicelib.models.paging import DEFAULT_LIST_PAGE, MAX_LIST_PAGE, PageQuery
@@ -232,6 +233,19 @@ def identity(request: Any) -> Identity:
     return found
 
 
+def source_address(request: Any) -> str | None:
+    """The address the request came from (API Gateway's ``sourceIp``; the local gateway sets it too)."""
+    found = (request.context or {}).get("identity", {}).get("sourceIp")
+    return str(found) if found is not None else None
+
+
+def actor(request: Any) -> Actor:
+    """Who makes this write, for the audit trail: the caller's name and role, its address and the route."""
+    caller = identity(request)
+    path = (request.context or {}).get("resourcePath", "")
+    return Actor(name=caller.name, role=caller.role, source=source_address(request), route=f"{request.method} {path}")
+
+
 _INTEGER = re.compile(r"-?[0-9]{1,20}")
 
 
@@ -278,30 +292,47 @@ def total_header(total: int) -> dict[str, str]:
 def negotiate(request: Any, supported: Sequence[str]) -> str:
     """The representation to answer with, from ``Accept``; 406 when none of ``supported`` fits.
 
-    The first supported type is the default (no header, ``*/*``).
+    Each offer takes the quality of the most specific range that matches it (``text/html`` over
+    ``text/*`` over ``*/*``; ``q=0`` refuses it); the best quality wins, then the more specific range,
+    then the client's order, then ours. The first supported type is the default (no header, ``*/*``).
     """
     header = (request.headers or {}).get("accept")
     if not header:
         return supported[0]
-    offers: list[tuple[float, int, str]] = []
-    for index, part in enumerate(header.split(",")):
+    ranges: list[tuple[str, float]] = []
+    for part in header.split(","):
         media, *params = [p.strip() for p in part.split(";")]
         quality = 1.0
         for param in params:
             if param.startswith("q="):
                 try:
-                    quality = float(param[2:])
+                    quality = min(max(float(param[2:]), 0.0), 1.0)
                 except ValueError:
                     quality = 0.0
-        offers.append((quality, -index, media.lower()))
-    for quality, _, media in sorted(offers, reverse=True):
-        if quality <= 0:
-            continue
-        if media in supported:
-            return media
-        if media in ("*/*", "application/*"):
-            return supported[0]
-    raise errors.NotAcceptableError(f"Cannot answer with {header}; available: {', '.join(supported)}")
+        if media:
+            ranges.append((media.lower(), quality))
+
+    def score(server_index: int, offer: str) -> tuple[float, int, int, int]:
+        best: tuple[int, int, float] | None = None  # (specificity, client index, quality)
+        for client_index, (media, quality) in enumerate(ranges):
+            if media == offer:
+                specificity = 2
+            elif media.endswith("/*") and media != "*/*" and offer.startswith(media[:-1]):
+                specificity = 1
+            elif media == "*/*":
+                specificity = 0
+            else:
+                continue
+            if best is None or specificity > best[0]:
+                best = (specificity, client_index, quality)
+        if best is None:
+            return (0.0, 0, 0, 0)
+        return (best[2], best[0], -best[1], -server_index)
+
+    quality, *_, chosen = max((*score(i, offer), offer) for i, offer in enumerate(supported))
+    if quality <= 0:
+        raise errors.NotAcceptableError(f"Cannot answer with {header}; available: {', '.join(supported)}")
+    return chosen
 
 
 def lazy_service(name: str) -> Any:

@@ -39,4 +39,4 @@ for _path in http.nested_paths("/project/{project}/meta/{type}/{kind}"):
 def put_meta(project: str) -> Any:
     """Store metadata on a sequence, point or line."""
     update = http.parse_body(bp.current_request, MetaUpdate)
-    return http.json_response(metadata.put_meta(project, update), status=201)
+    return http.json_response(metadata.put_meta(project, update, http.actor(bp.current_request)), status=201)

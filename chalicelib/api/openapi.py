@@ -188,6 +188,13 @@ def _openapi30(node: Any) -> Any:
             else:
                 out[combiner] = rest
             out["nullable"] = True
+    if out.get("nullable"):
+        # OpenAPI 3.0 checks a default and an enum against the schema without its `nullable`: a null default
+        # says no more than `nullable` does, and a nullable enum lists null among its values.
+        if "default" in out and out["default"] is None:
+            del out["default"]
+        if isinstance(out.get("enum"), list) and None not in out["enum"]:
+            out["enum"] = [*out["enum"], None]
     return out
 
 
@@ -218,7 +225,9 @@ def _parameters(path: str, query: dict[str, Any] | None, components: dict[str, A
         while "$ref" in query:
             query = components[query["$ref"].rsplit("/", 1)[1]]
         for name, schema in query.get("properties", {}).items():
-            # Every query parameter has a default on the wire, whatever the model requires once parsed.
+            # Every query parameter has a default on the wire, whatever the model requires once parsed. A query
+            # string holds no null: an absent parameter is the model's None, so neither is said.
+            schema = {k: v for k, v in schema.items() if k != "nullable" and not (k == "default" and v is None)}
             parameters.append({"name": name, "in": "query", "required": False, "schema": schema})
     return parameters
 

@@ -11,12 +11,17 @@ from chalicelib.api import http
 from chalicelib.api.http import route
 
 if TYPE_CHECKING:
-    from chalicelib.models.planner import Forecast, InfillProposal, PlannedSequence, PlannedSequenceIn
+    from chalicelib.models.planner import Forecast, InfillParameters, InfillProposal, PlannedSequence, PlannedSequenceIn
     from chalicelib.services.planner import plan
 else:
     plan = http.lazy_service("chalicelib.services.planner.plan")
-    Forecast, InfillProposal, PlannedSequence, PlannedSequenceIn = http.lazy_models(
-        "chalicelib.models.planner", "Forecast", "InfillProposal", "PlannedSequence", "PlannedSequenceIn"
+    Forecast, InfillParameters, InfillProposal, PlannedSequence, PlannedSequenceIn = http.lazy_models(
+        "chalicelib.models.planner",
+        "Forecast",
+        "InfillParameters",
+        "InfillProposal",
+        "PlannedSequence",
+        "PlannedSequenceIn",
     )
 
 bp = Blueprint(__name__)
@@ -35,14 +40,18 @@ def list_plan(project: str) -> Any:
 @route(bp, "/project/{project}/plan", methods=("POST",), body=PlannedSequenceIn, response=PlannedSequence)
 def create_planned_sequence(project: str) -> Any:
     """Plan a sequence."""
-    created = plan.create(project, http.parse_body(bp.current_request, PlannedSequenceIn))
+    created = plan.create(
+        project, http.parse_body(bp.current_request, PlannedSequenceIn), http.actor(bp.current_request)
+    )
     return http.json_response(created, status=201, headers=_location(project, created.sequence))
 
 
 @route(bp, "/project/{project}/plan", methods=("PUT",), body=PlannedSequenceIn, response=PlannedSequence)
 def replace_planned_sequence(project: str) -> Any:
     """Replace a planned sequence."""
-    changed = plan.replace(project, http.parse_body(bp.current_request, PlannedSequenceIn))
+    changed = plan.replace(
+        project, http.parse_body(bp.current_request, PlannedSequenceIn), http.actor(bp.current_request)
+    )
     return http.json_response(changed, status=201, headers=_location(project, changed.sequence))
 
 
@@ -50,24 +59,35 @@ def replace_planned_sequence(project: str) -> Any:
 def update_planned_sequence(project: str, sequence: str) -> Any:
     """Change a planned sequence."""
     number = http.int_param(sequence, "sequence")
-    changed = plan.update(project, number, http.parse_body(bp.current_request, PlannedSequenceIn))
+    body = http.parse_body(bp.current_request, PlannedSequenceIn)
+    changed = plan.update(project, number, body, http.actor(bp.current_request))
     return http.json_response(changed, status=201, headers=_location(project, changed.sequence))
 
 
 @route(bp, "/project/{project}/plan/{sequence}", methods=("DELETE",))
 def delete_planned_sequence(project: str, sequence: str) -> Any:
     """Remove a planned sequence."""
-    plan.delete(project, http.int_param(sequence, "sequence"))
+    plan.delete(project, http.int_param(sequence, "sequence"), http.actor(bp.current_request))
     return http.empty_response()
 
 
-@route(bp, "/project/{project}/plan/infill", methods=("POST",), response=list[InfillProposal], status=(200, 201))
+@route(
+    bp,
+    "/project/{project}/plan/infill",
+    methods=("POST",),
+    response=list[InfillProposal],
+    query=InfillParameters,
+    status=(200, 201),
+)
 def propose_infill(project: str) -> Any:
     """Infill sequences for the points left unshot (added to the plan with ``add=true``)."""
     add = http.query_params(bp.current_request).get("add", "false").lower()
     if add not in ("true", "false"):
         raise errors.BadRequestError(f"add must be true or false, not {add[:40]!r}")
-    return http.json_response(plan.propose_infill(project, add == "true"), status=201 if add == "true" else 200)
+    return http.json_response(
+        plan.propose_infill(project, add == "true", http.actor(bp.current_request)),
+        status=201 if add == "true" else 200,
+    )
 
 
 @route(bp, "/project/{project}/forecast", response=Forecast)

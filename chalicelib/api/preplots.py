@@ -31,5 +31,7 @@ def list_lines(project: str) -> Any:
 def update_line(project: str, line: str) -> Any:
     """Change a preplot line's remarks or flags."""
     number = http.int_param(line, "line")
-    preplots.update_line(project, number, http.parse_body(bp.current_request, LineUpdate))
+    preplots.update_line(
+        project, number, http.parse_body(bp.current_request, LineUpdate), http.actor(bp.current_request)
+    )
     return http.empty_response()

@@ -33,7 +33,7 @@ def list_projects() -> Any:
 def create_project() -> Any:
     """Create a project."""
     new = http.parse_body(bp.current_request, ProjectCreate)
-    created = projects.create_project(new)
+    created = projects.create_project(new, http.actor(bp.current_request))
     return http.json_response(created, status=201, headers={"Location": f"/project/{created.pid}"})
 
 
@@ -52,7 +52,7 @@ def get_project_summary(project: str) -> Any:
 @route(bp, "/project/{project}", methods=("DELETE",), role=MASTER)
 def archive_project(project: str) -> Any:
     """Archive a project."""
-    projects.archive_project(project)
+    projects.archive_project(project, http.actor(bp.current_request))
     return http.empty_response()
 
 
@@ -62,10 +62,10 @@ def get_configuration(project: str) -> Any:
     return http.json_response(projects.get_configuration(project, []))
 
 
-@route(bp, "/project/{project}/configuration", methods=("PUT",), role=MASTER)
+@route(bp, "/project/{project}/configuration", methods=("PUT",), role=MASTER, body=dict[str, Any])
 def replace_configuration(project: str) -> Any:
     """Replace a project's configuration."""
-    actor = http.identity(bp.current_request).name
+    actor = http.actor(bp.current_request)
     projects.replace_configuration(project, http.json_body(bp.current_request), actor=actor)
     return http.empty_response()
 
@@ -89,15 +89,23 @@ for _path in http.nested_paths("/project/{project}/info"):
     route(bp, _path)(get_info)
 
 
-@route(bp, "/project/{project}/info/{p1}", methods=("PUT", "DELETE"))
-def write_info(project: str, p1: str) -> Any:
-    """Store (PUT) or remove (DELETE) one key of a project's free information."""
+def _info_key(p1: str) -> str:
     key = http.path_segments({"p1": p1})
     if not key:
         raise errors.BadRequestError("An info key is required")
-    actor = http.identity(bp.current_request).name
-    if bp.current_request.method == "PUT":
-        projects.put_info(project, key[0], http.json_body(bp.current_request), actor=actor)
-    else:
-        projects.delete_info(project, key[0], actor=actor)
+    return key[0]
+
+
+@route(bp, "/project/{project}/info/{p1}", methods=("PUT",), body=Any)
+def put_info(project: str, p1: str) -> Any:
+    """Store one key of a project's free information (any JSON value)."""
+    key = _info_key(p1)
+    projects.put_info(project, key, http.json_body(bp.current_request), actor=http.actor(bp.current_request))
+    return http.empty_response()
+
+
+@route(bp, "/project/{project}/info/{p1}", methods=("DELETE",))
+def delete_info(project: str, p1: str) -> Any:
+    """Remove one key of a project's free information."""
+    projects.delete_info(project, _info_key(p1), actor=http.actor(bp.current_request))
     return http.empty_response()

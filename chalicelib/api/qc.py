@@ -9,6 +9,7 @@ from chalice import Blueprint
 from chalicelib import errors
 from chalicelib.api import http
 from chalicelib.api.http import route
+from chalicelib.models.paging import PageQuery
 
 if TYPE_CHECKING:
     from chalicelib.models.qc import QcEventIds, QcResults
@@ -20,14 +21,14 @@ else:
 bp = Blueprint(__name__)
 
 
-@route(bp, "/project/{project}/qc/results", response=QcResults)
+@route(bp, "/project/{project}/qc/results", response=QcResults, query=PageQuery)
 def get_results(project: str) -> Any:
     """The QC findings of every sequence, by test."""
     found, total = qc.results(project, None, http.page_query(bp.current_request))
     return http.json_response(found, headers=http.total_header(total))
 
 
-@route(bp, "/project/{project}/qc/results/sequence/{sequence}", response=QcResults)
+@route(bp, "/project/{project}/qc/results/sequence/{sequence}", response=QcResults, query=PageQuery)
 def get_sequence_results(project: str, sequence: str) -> Any:
     """The QC findings of one sequence, by test."""
     found, total = qc.results(project, http.int_param(sequence, "sequence"), http.page_query(bp.current_request))
@@ -37,14 +38,14 @@ def get_sequence_results(project: str, sequence: str) -> Any:
 @route(bp, "/project/{project}/qc/results", methods=("DELETE",))
 def delete_results(project: str) -> Any:
     """Delete every QC finding (they are found again by the next run)."""
-    qc.delete_results(project, None)
+    qc.delete_results(project, None, http.actor(bp.current_request))
     return http.empty_response()
 
 
 @route(bp, "/project/{project}/qc/results/sequence/{sequence}", methods=("DELETE",))
 def delete_sequence_results(project: str, sequence: str) -> Any:
     """Delete the QC findings of one sequence."""
-    qc.delete_results(project, http.int_param(sequence, "sequence"))
+    qc.delete_results(project, http.int_param(sequence, "sequence"), http.actor(bp.current_request))
     return http.empty_response()
 
 
@@ -63,7 +64,7 @@ def _event_ids() -> list[int]:
 def accept_qc_results(project: str) -> Any:
     """Accept QC findings, by event id."""
     author = http.identity(bp.current_request).name
-    qc.set_accepted(project, _event_ids(), True, author)
+    qc.set_accepted(project, _event_ids(), True, author, http.actor(bp.current_request))
     return http.empty_response()
 
 
@@ -71,5 +72,5 @@ def accept_qc_results(project: str) -> Any:
 def unaccept_qc_results(project: str) -> Any:
     """Withdraw the acceptance of QC findings, by event id."""
     author = http.identity(bp.current_request).name
-    qc.set_accepted(project, _event_ids(), False, author)
+    qc.set_accepted(project, _event_ids(), False, author, http.actor(bp.current_request))
     return http.empty_response()

@@ -5,19 +5,19 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
-from chalice import Blueprint
+from chalice import Blueprint, Response
 
 from chalicelib.api import http
 from chalicelib.api.http import route
 from chalicelib.models.paging import PageQuery
 
 if TYPE_CHECKING:
-    from chalicelib.models.sequences import Sequence, SequenceUpdate, Shotpoint
+    from chalicelib.models.sequences import Sequence, SequenceUpdate, Shotpoint, ShotpointParameters
     from chalicelib.services import sequences
 else:
     sequences = http.lazy_service("chalicelib.services.sequences")
-    Sequence, SequenceUpdate, Shotpoint = http.lazy_models(
-        "chalicelib.models.sequences", "Sequence", "SequenceUpdate", "Shotpoint"
+    Sequence, SequenceUpdate, Shotpoint, ShotpointParameters = http.lazy_models(
+        "chalicelib.models.sequences", "Sequence", "SequenceUpdate", "Shotpoint", "ShotpointParameters"
     )
 
 bp = Blueprint(__name__)
@@ -51,7 +51,8 @@ def as_feature(body: dict[str, Any]) -> dict[str, Any]:
 JSON, GEOJSON = "application/json", "application/geo+json"
 SEIS = "application/vnd.seis+json"  # services/seis.MEDIA_TYPE, named here so the module stays light to import
 PDF = "application/pdf"  # services/linelog.MEDIA_TYPE: the line log ASAQC transfers send
-SEQUENCE_REPRESENTATIONS = (JSON, SEIS, PDF)
+HTML = "text/html"  # services/linelog.HTML_MEDIA_TYPE: a page to read in a browser
+SEQUENCE_REPRESENTATIONS = (JSON, SEIS, PDF, HTML)
 SHOTPOINT_REPRESENTATIONS = (JSON, GEOJSON)
 
 
@@ -64,7 +65,7 @@ def list_sequences(project: str) -> Any:
 
 @route(bp, "/project/{project}/sequence/{sequence}", media_types=SEQUENCE_REPRESENTATIONS, response=Sequence)
 def get_sequence(project: str, sequence: str) -> Any:
-    """One sequence: JSON, Seis+JSON or its PDF line log.
+    """One sequence: JSON, Seis+JSON, its PDF line log or a page to read (HTML).
 
     A sequence seen only in the navigation feed so far answers in JSON, status ``online``."""
     from chalicelib.services import linelog, seis
@@ -76,6 +77,9 @@ def get_sequence(project: str, sequence: str) -> Any:
         return http.json_response(seis.export(project, [number]), headers={"Content-Type": seis.MEDIA_TYPE})
     if representation == PDF:  # the PDF line log, as ASAQC transfers send it
         return http.binary_response(linelog.pdf(project, number), linelog.MEDIA_TYPE)
+    if representation == HTML:
+        page = linelog.html(project, number)
+        return Response(body=page, status_code=200, headers={"Content-Type": "text/html; charset=utf-8"})
     return http.json_response(sequences.get_sequence(project, number))
 
 
@@ -83,11 +87,19 @@ def get_sequence(project: str, sequence: str) -> Any:
 def update_sequence(project: str, sequence: str) -> Any:
     """Change a sequence's remarks or its NTBP flag."""
     number = http.int_param(sequence, "sequence")
-    sequences.update_sequence(project, number, http.parse_body(bp.current_request, SequenceUpdate))
+    sequences.update_sequence(
+        project, number, http.parse_body(bp.current_request, SequenceUpdate), http.actor(bp.current_request)
+    )
     return http.empty_response()
 
 
-@route(bp, "/project/{project}/sequence/{sequence}/{shot}", media_types=SHOTPOINT_REPRESENTATIONS, response=Shotpoint)
+@route(
+    bp,
+    "/project/{project}/sequence/{sequence}/{shot}",
+    media_types=SHOTPOINT_REPRESENTATIONS,
+    response=Shotpoint,
+    query=ShotpointParameters,
+)
 def get_shotpoint(project: str, sequence: str, shot: str) -> Any:
     """One shotpoint of a sequence."""
     request = bp.current_request

@@ -163,3 +163,30 @@ class EventInstance(Model):
             **Event.from_row(row).model_dump(exclude={"has_edits"}),
             validity=["[", iso(span.lower), iso(span.upper), ")"],
         )
+
+
+class EventCsvParameters(Model):
+    """The CSV options of the query string as sent (``POST …/event`` with a CSV body, the CSV list)."""
+
+    delimiter: str | None = Field(default=None, description="One character; `\\t` or `tab` for a tab (default `,`)")
+    fields: str | None = Field(default=None, description="Comma-separated event fields, in the order of the columns")
+    header: bool = True
+    raw: bool = Field(default=False, description="Cells as they are, without the escape against formula injection")
+
+
+class EventListParameters(EventCsvParameters):
+    """The query string of ``GET …/event`` as sent (parsed into ``EventListQuery``)."""
+
+    sequence: str | None = Field(default=None, description="Sequence numbers separated by `;`, `,` or blanks")
+    date0: date | None = None
+    date1: date | None = None
+    label: str | None = None
+    limit: int = Field(default=DEFAULT_PAGE, ge=1, le=MAX_PAGE)
+    offset: int = Field(default=0, ge=0)
+
+
+class ChangesParameters(Model):
+    """The query string of ``GET …/changes/{since}``: ``unique`` (present: only each event's latest change)."""
+
+    unique: bool | None = None
+    limit: int = Field(default=DEFAULT_PAGE, ge=1, le=MAX_PAGE)

@@ -78,6 +78,12 @@ class InfillProposal(PlannedSequence):
     reason: Literal["virgin", "missing", "qc"]
 
 
+class InfillParameters(Model):
+    """The query string of ``POST …/plan/infill``: ``add=true`` stores the proposals in the plan."""
+
+    add: bool = False
+
+
 class CompletionRange(Model):
     p10: str
     p50: str

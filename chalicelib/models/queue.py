@@ -79,6 +79,16 @@ class QueueListQuery(Model):
     offset: int = 0
 
 
+class QueueListParameters(Model):
+    """The query string of ``GET /queue/outgoing/asaqc`` as sent (parsed into ``QueueListQuery``)."""
+
+    status: Status | None = None
+    order: Order = "updated_on"
+    dir: str = Field(default="-", description="`-` for descending (the default), anything else ascending")
+    limit: int = Field(default=MAX_LIST_LIMIT, ge=1, le=MAX_LIST_LIMIT)
+    offset: int = Field(default=0, ge=0)
+
+
 class RetryPolicy(Model):
     """``configuration.asaqc.retry`` of the item's project: the delay before attempt n+1 is
     ``base · factor^(n-1)`` seconds; an item of attempt ``max_attempts`` that fails is not retried."""

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 from chalicelib.models import Model
 from chalicelib.models.events import point_geometry
@@ -42,6 +42,13 @@ def _seconds(ts0: Any, ts1: Any) -> float | None:
 
 def _iso(value: Any) -> str | None:
     return value.isoformat() if value is not None else None
+
+
+class ShotpointParameters(Model):
+    """The query string of ``GET …/sequence/{sequence}/{shot}``."""
+
+    kind: Literal["raw", "final"] | None = Field(default=None, description="Which shots (default raw)")
+    project: str | None = Field(default=None, description="Attributes to answer with, separated by blanks or `,;:`")
 
 
 class Sequence(Model):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from chalicelib import API_VERSION, __version__
 from chalicelib.models import limits
+from chalicelib.models.audit import MAX_AUDIT_PAGE
 from chalicelib.models.capabilities import Capabilities, FileFormat, QcTest
 from chalicelib.models.events import MAX_CSV_ROWS
 from chalicelib.models.events import MAX_PAGE as MAX_EVENT_PAGE
@@ -55,6 +56,7 @@ def capabilities(media_types: dict[str, list[str]]) -> Capabilities:
         limits={
             "list_page_max": MAX_LIST_PAGE,
             "event_page_max": MAX_EVENT_PAGE,
+            "audit_page_max": MAX_AUDIT_PAGE,
             "csv_import_rows_max": MAX_CSV_ROWS,
             "meta_bytes_max": limits.MAX_META_BYTES,
             "info_bytes_max": limits.MAX_INFO_BYTES,

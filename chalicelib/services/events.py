@@ -25,6 +25,7 @@ from typing import Any
 from chalicelib import db, errors
 from chalicelib.db import Connection, Row
 from chalicelib.db import events as db_events
+from chalicelib.models.audit import Actor
 from chalicelib.models.events import (
     DEFAULT_PAGE,
     EVENT_FIELDS,
@@ -39,6 +40,7 @@ from chalicelib.models.events import (
     Label,
     point_geometry,
 )
+from chalicelib.services import audit
 from chalicelib.services import labels as label_rules
 from chalicelib.services.lookup import get_project
 
@@ -188,13 +190,21 @@ def _write(writer: EventWriter, old: Row | None, fields: dict[str, Any], known: 
     return Event.from_row(_current_row(writer.conn, writer.pid, event_id))
 
 
-def create_event(pid: str, new: EventNew, author: str) -> Event:
+def _before(conn: Connection, pid: str, event_id: int) -> Event | None:
+    """The event as it is now (its current instance), for the audit trail; None when deleted or new."""
+    row = db_events.current_instance(conn, pid, event_id)
+    return Event.from_row(row) if row is not None else None
+
+
+def create_event(pid: str, new: EventNew, author: str, actor: Actor | None = None) -> Event:
     with db.transaction() as conn:
         known = label_rules.catalogue(_configuration(pid))
-        return _write(EventWriter(conn, pid, author), None, _user_fields(new, known), known)
+        created = _write(EventWriter(conn, pid, author), None, _user_fields(new, known), known)
+        audit.record(conn, actor, "create_event", pid, {"project": pid, "event": created.id}, None, created)
+        return created
 
 
-def create_events(pid: str, rows: list[tuple[int, EventNew]], author: str) -> list[int]:
+def create_events(pid: str, rows: list[tuple[int, EventNew]], author: str, actor: Actor | None = None) -> list[int]:
     """A line log imported in bulk: every row or none (the first bad row is named by its number).
 
     Every row is checked and given its shot's time and position first; the project's event clock (which
@@ -217,18 +227,22 @@ def create_events(pid: str, rows: list[tuple[int, EventNew]], author: str) -> li
         ids = writer.create_many(checked)
         for fields, event_id in zip(checked, ids, strict=True):
             _apply_single_labels(writer, fields, event_id, known)
+        audit.record(conn, actor, "create_events", pid, {"project": pid, "events": ids}, None, {"created": len(ids)})
         return ids
 
 
-def replace_event(pid: str, event_id: int, new: EventNew, author: str) -> Event:
+def replace_event(pid: str, event_id: int, new: EventNew, author: str, actor: Actor | None = None) -> Event:
     """PUT: every attribute replaced; on a deleted event this undeletes it."""
     with db.transaction() as conn:
         known = label_rules.catalogue(_configuration(pid))
         latest = _editable(db_events.latest_instance(conn, pid, event_id), event_id)
-        return _write(EventWriter(conn, pid, author), latest, _user_fields(new, known, latest["labels"]), known)
+        before = _before(conn, pid, event_id)
+        after = _write(EventWriter(conn, pid, author), latest, _user_fields(new, known, latest["labels"]), known)
+        audit.record(conn, actor, "replace_event", pid, {"project": pid, "event": event_id}, before, after)
+        return after
 
 
-def update_event(pid: str, event_id: int, changes: dict[str, Any], author: str) -> Event:
+def update_event(pid: str, event_id: int, changes: dict[str, Any], author: str, actor: Actor | None = None) -> Event:
     """PATCH: only the attributes given change."""
     with db.transaction() as conn:
         known = label_rules.catalogue(_configuration(pid))
@@ -237,10 +251,13 @@ def update_event(pid: str, event_id: int, changes: dict[str, Any], author: str) 
         fields = _user_fields(merged, known, current["labels"])
         if "meta" not in changes:
             fields["meta"] = current["meta"]
-        return _write(EventWriter(conn, pid, author), current, fields, known)
+        before = _before(conn, pid, event_id)
+        after = _write(EventWriter(conn, pid, author), current, fields, known)
+        audit.record(conn, actor, "update_event", pid, {"project": pid, "event": event_id}, before, after)
+        return after
 
 
-def delete_event(pid: str, event_id: int, author: str) -> None:
+def delete_event(pid: str, event_id: int, author: str, actor: Actor | None = None) -> None:
     with db.transaction() as conn:
         get_project(pid)
         current = db_events.current_instance(conn, pid, event_id)
@@ -250,7 +267,9 @@ def delete_event(pid: str, event_id: int, author: str) -> None:
             return  # already deleted: nothing to do
         if _readonly(current):
             raise errors.ForbiddenError(f"Event {event_id} is read-only")
+        before = _before(conn, pid, event_id)
         EventWriter(conn, pid, author).delete(current)
+        audit.record(conn, actor, "delete_event", pid, {"project": pid, "event": event_id}, before, None)
 
 
 # ---------------------------------------------------------------- reads

@@ -53,6 +53,7 @@ from chalicelib.db import receivers as db_receivers
 from chalicelib.db import sequences as db_sequences
 from chalicelib.models.limits import INT32_MAX, INT32_MIN
 from chalicelib.observability import Phases, current_phases, logger, measuring
+from chalicelib.services import audit
 from chalicelib.settings import get_settings
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -765,5 +766,9 @@ def _ingest_object(bucket: str, key: str, etag: str, size: int | None, created_o
                 records=outcome.records,
                 sequence=outcome.sequence,
             )
+            if outcome.status == "imported":
+                ids = {"project": pid, "upload": upload["id"], "key": key, "kind": kind, "sequence": outcome.sequence}
+                after = {"format": fmt, "sha256": sha256, "records": outcome.records, "message": outcome.message}
+                audit.record(conn, None, "ingest_uploaded_files", pid, ids, None, after)
             log.info("file handled", extra={"key": key, "status": outcome.status, "records": outcome.records})
             return outcome

@@ -22,6 +22,7 @@ from chalicelib.services import seis
 from chalicelib.services.lookup import get_project
 
 MEDIA_TYPE = "application/pdf"
+HTML_MEDIA_TYPE = "text/html"
 TRACK_POINTS = 400
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 # Characters the PDF's standard fonts (Latin-1) lack, written the nearest way they have.
@@ -80,6 +81,79 @@ def _time(value: Any) -> str:
 
 def _number(value: Any, digits: int = 1) -> str:
     return "-" if value is None else f"{float(value):,.{digits}f}"
+
+
+def html(pid: str, sequence: int) -> str:
+    """The sequence as a page to read: its figures, its event log and its QC findings (404 as ``build``)."""
+    project = get_project(pid)
+    rows, events = db_seis.sequences_with_events(pid, [sequence])
+    if not rows:
+        raise errors.NotFoundError(f"Sequence {sequence} not found in project {pid}")
+    return render_html(project, rows[0], events)
+
+
+_PAGE_STYLE = (
+    "body{font-family:sans-serif;margin:1.5em;color:#222}table{border-collapse:collapse;margin:.5em 0 1.5em}"
+    "th,td{border:1px solid #bbb;padding:.2em .6em;text-align:left;vertical-align:top}th{background:#eee}"
+    "td.n{text-align:right}"
+)
+
+
+def render_html(project: dict[str, Any], row: dict[str, Any], events: list[dict[str, Any]]) -> str:
+    """A self-contained HTML page (inline style, no script, every value escaped); pure like ``render_pdf``."""
+    from html import escape
+
+    def text(value: Any) -> str:
+        return escape("" if value is None else str(value), quote=True)
+
+    summary = Sequence.from_row(row)
+    line_name = row["line_name"] or f"{project['pid']}-{row['sequence']}"
+    figures = [
+        ("Sequence", summary.sequence),
+        ("Line", f"{summary.line} (attempt {summary.attempt})"),
+        ("Status", summary.status),
+        ("First shot (FSP)", f"{summary.fsp if summary.fsp is not None else '-'} at {_time(summary.ts0)}"),
+        ("Last shot (LSP)", f"{summary.lsp if summary.lsp is not None else '-'} at {_time(summary.ts1)}"),
+        ("Duration", _duration(summary.ts0, summary.ts1)),
+        ("Shot points", summary.num_points if summary.num_points is not None else "-"),
+        ("Preplot points shot", summary.num_preplots if summary.num_preplots is not None else "-"),
+        ("Missing shots", summary.missing_shots if summary.missing_shots is not None else "-"),
+        ("Length (m)", _number(summary.length)),
+        ("Azimuth (deg, grid)", _number(summary.azimuth, 2)),
+        ("Remarks", row["remarks"] or ""),
+    ]
+    findings = [e for e in events if "QC" in (e["labels"] or [])]
+    log = [e for e in events if "QC" not in (e["labels"] or [])]
+    out = [
+        "<!DOCTYPE html>",
+        '<html lang="en"><head><meta charset="utf-8">',
+        f"<title>Sequence {text(summary.sequence)}: {text(line_name)}</title>",
+        f"<style>{_PAGE_STYLE}</style></head><body>",
+        f"<h1>Sequence {text(summary.sequence)}: {text(line_name)}</h1>",
+        f"<p>Project {text(project['pid'])}: {text(project['name'])}</p>",
+        "<h2>Figures</h2><table>",
+        *(f"<tr><th>{text(name)}</th><td>{text(value)}</td></tr>" for name, value in figures),
+        "</table>",
+        f"<h2>Event log ({len(log)})</h2>",
+        "<table><tr><th>Time (UTC)</th><th>SP</th><th>Labels</th><th>Remarks</th></tr>",
+        *(
+            f'<tr><td>{text(_time(e["tstamp"]))}</td><td class="n">{text(e["point"])}</td>'
+            f"<td>{text(', '.join(e['labels'] or []))}</td><td>{text(e['remarks'])}</td></tr>"
+            for e in log
+        ),
+        "</table>",
+        f"<h2>QC findings ({len(findings)})</h2>",
+        "<table><tr><th>SP</th><th>Test</th><th>Severity</th><th>Finding</th><th>Accepted</th></tr>",
+    ]
+    for finding in sorted(findings, key=lambda f: (f["point"] or 0, f["id"])):
+        qc = (finding["meta"] or {}).get("qc") or {}
+        out.append(
+            f'<tr><td class="n">{text(finding["point"])}</td><td>{text(qc.get("test"))}</td>'
+            f"<td>{text(qc.get('severity'))}</td><td>{text(qc.get('message') or finding['remarks'])}</td>"
+            f"<td>{'yes' if qc.get('accepted') else 'no'}</td></tr>"
+        )
+    out += ["</table>", "</body></html>", ""]
+    return "\n".join(out)
 
 
 def render_pdf(

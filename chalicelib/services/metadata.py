@@ -19,8 +19,10 @@ from typing import Any
 
 from chalicelib import db, errors
 from chalicelib.db import metadata as db_metadata
+from chalicelib.models.audit import Actor
 from chalicelib.models.limits import MAX_META_BYTES, json_bytes
 from chalicelib.models.metadata import MetaUpdate
+from chalicelib.services import audit
 from chalicelib.services.jsonpaths import MISSING, put, walk
 from chalicelib.services.lookup import get_project
 
@@ -94,10 +96,16 @@ def _new_meta(current: dict[str, Any], update: MetaUpdate) -> dict[str, Any]:
     return new
 
 
-def put_meta(pid: str, update: MetaUpdate) -> dict[str, Any]:
+def put_meta(pid: str, update: MetaUpdate, actor: Actor | None = None) -> dict[str, Any]:
     """Change one element's meta as the body says (see the module docstring); returns the element's new meta."""
     get_project(pid)
     with db.transaction() as conn:
+
+        def done(before: Any, new: dict[str, Any]) -> dict[str, Any]:
+            ids = {"project": pid, **update.model_dump(include={"type", "sequence", "line", "point", "path"})}
+            audit.record(conn, actor, "put_meta", pid, ids, before, new)
+            return new
+
         if update.sequence is not None:
             if update.type == "preplot":
                 raise errors.BadRequestError("type: a sequence's metadata is raw or final, not preplot")
@@ -112,13 +120,14 @@ def put_meta(pid: str, update: MetaUpdate) -> dict[str, Any]:
                     )
                 new = _new_meta(current, update)
                 db_metadata.set_shot_meta(conn, pid, update.sequence, update.type, update.point, new)
-                return new
+                return done(current, new)
             final = update.type == "final"
             if final and not sequence["has_final"]:
                 raise errors.NotFoundError(f"Sequence {update.sequence} has no final data")
-            new = _new_meta(dict(sequence["meta_final" if final else "meta"]), update)
+            current = dict(sequence["meta_final" if final else "meta"])
+            new = _new_meta(current, update)
             db_metadata.set_sequence_meta(conn, pid, update.sequence, final, new)
-            return new
+            return done(current, new)
         if update.line is not None:
             if update.point is not None:
                 current = db_metadata.lock_point_meta(conn, pid, update.line, update.point)
@@ -126,11 +135,11 @@ def put_meta(pid: str, update: MetaUpdate) -> dict[str, Any]:
                     raise errors.NotFoundError(f"Preplot point {update.point} of line {update.line} not found")
                 new = _new_meta(current, update)
                 db_metadata.set_point_meta(conn, pid, update.line, update.point, new)
-                return new
+                return done(current, new)
             current = db_metadata.lock_line_meta(conn, pid, update.line)
             if current is None:
                 raise errors.NotFoundError(f"Preplot line {update.line} not found in project {pid}")
             new = _new_meta(current, update)
             db_metadata.set_line_meta(conn, pid, update.line, new)
-            return new
+            return done(current, new)
     raise errors.BadRequestError("sequence or line: one of them names the element to update")

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from chalicelib import db as database
 from chalicelib import errors
 from chalicelib.db import projects as db
+from chalicelib.models.audit import Actor
 from chalicelib.models.auth import Identity
 from chalicelib.models.limits import MAX_CONFIGURATION_BYTES, MAX_INFO_BYTES, json_bytes
 from chalicelib.models.projects import Duration, ProjectCreate, ProjectListItem, ProjectSummary
+from chalicelib.services import audit
 from chalicelib.services.jsonpaths import MISSING, walk
 from chalicelib.services.lookup import get_project
 from chalicelib.services.qc import queue as qc_queue
@@ -21,13 +24,15 @@ def list_projects(identity: Identity) -> list[ProjectListItem]:
     return [ProjectListItem(schema_=row.pop("schema"), **row) for row in db.list_projects(pids)]
 
 
-def create_project(new: ProjectCreate) -> ProjectListItem:
+def create_project(new: ProjectCreate, actor: Actor | None = None) -> ProjectListItem:
     check_configuration(new.configuration)
     unit = grid_unit(new.configuration)
     if db.get_project(new.pid) is not None:
         raise errors.ConflictError(f"Project {new.pid} already exists")
     try:
-        row = db.create_project(new.pid, new.name, new.groups, new.configuration, new.meta, unit)
+        with database.transaction() as conn:
+            row = db.create_project(new.pid, new.name, new.groups, new.configuration, new.meta, unit)
+            audit.record(conn, actor, "create_project", new.pid, {"project": new.pid}, None, new)
     except errors.ConflictError as exc:  # created concurrently
         raise errors.ConflictError(f"Project {new.pid} already exists") from exc
     return ProjectListItem(schema_=row.pop("schema"), **row)
@@ -72,7 +77,7 @@ def grid_unit(configuration: dict[str, Any]) -> tuple[str, float]:
         raise errors.BadRequestError(f"configuration.grid.epsg: {exc}") from exc
 
 
-def replace_configuration(pid: str, configuration: Any, actor: str | None = None) -> None:
+def replace_configuration(pid: str, configuration: Any, actor: Actor | None = None) -> None:
     """Replace the whole configuration; a change of its ``qc`` part regenerates the project's QC.
 
     The previous configuration is kept (``configuration_history``, with ``actor`` and the time).
@@ -80,15 +85,23 @@ def replace_configuration(pid: str, configuration: Any, actor: str | None = None
     configuration = check_configuration(configuration)
     unit = grid_unit(configuration)
     before = get_project(pid)
-    if not db.replace_configuration(pid, configuration, unit, actor):
-        raise errors.NotFoundError(f"Project {pid} not found")
+    with database.transaction() as conn:
+        if not db.replace_configuration(pid, configuration, unit, actor.name if actor else None):
+            raise errors.NotFoundError(f"Project {pid} not found")
+        audit.record(
+            conn, actor, "replace_configuration", pid, {"project": pid}, before["configuration"], configuration
+        )
     if (before["configuration"] or {}).get("qc") != configuration.get("qc") and not before["archived"]:
         qc_queue.enqueue(pid, None, "configuration changed")
 
 
-def archive_project(pid: str) -> None:
-    if not db.archive_project(pid):
-        raise errors.NotFoundError(f"Project {pid} not found")
+def archive_project(pid: str, actor: Actor | None = None) -> None:
+    with database.transaction() as conn:
+        before = db.get_project(pid, conn)
+        if not db.archive_project(pid):
+            raise errors.NotFoundError(f"Project {pid} not found")
+        was = bool(before and before["archived"])
+        audit.record(conn, actor, "archive_project", pid, {"project": pid}, {"archived": was}, {"archived": True})
 
 
 def get_configuration(pid: str, segments: list[str]) -> Any:
@@ -110,20 +123,27 @@ def get_info(pid: str, segments: list[str]) -> tuple[bool, Any]:
     return (found is not MISSING), (None if found is MISSING else found)
 
 
-def put_info(pid: str, key: str, value: Any, actor: str | None = None) -> None:
+def put_info(pid: str, key: str, value: Any, actor: Actor | None = None) -> None:
     """Write an info key; its previous value is kept (``info_history``)."""
     if json_bytes(value) > MAX_INFO_BYTES:
         raise errors.BadRequestError(f"An info value holds at most {MAX_INFO_BYTES} bytes of JSON")
     if len(key) > MAX_INFO_KEY_CHARS:
         raise errors.BadRequestError(f"An info key has at most {MAX_INFO_KEY_CHARS} characters")
     get_project(pid)
-    db.put_info(pid, key, value, actor)
+    with database.transaction() as conn:
+        _, before = db.get_info(pid, key)
+        db.put_info(pid, key, value, actor.name if actor else None)
+        audit.record(conn, actor, "put_info", pid, {"project": pid, "key": key}, before, value)
 
 
-def delete_info(pid: str, key: str, actor: str | None = None) -> None:
+def delete_info(pid: str, key: str, actor: Actor | None = None) -> None:
     """Remove an info key; its last value is kept (``info_history``)."""
     get_project(pid)
-    db.delete_info(pid, key, actor)
+    with database.transaction() as conn:
+        existed, before = db.get_info(pid, key)
+        db.delete_info(pid, key, actor.name if actor else None)
+        if existed:
+            audit.record(conn, actor, "delete_info", pid, {"project": pid, "key": key}, before, None)
 
 
 def project_summary(pid: str) -> ProjectSummary:

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from chalicelib import errors
+from chalicelib.db import audit as db_audit
 from chalicelib.db import preplots as db_preplots
 from chalicelib.db import sequences as db
 from chalicelib.db import transaction
+from chalicelib.models.audit import Actor
 from chalicelib.models.paging import PageQuery
 from chalicelib.models.sequences import Sequence, SequenceUpdate, Shotpoint
+from chalicelib.services import audit
 from chalicelib.services.lookup import get_project, get_sequence_row
 
 
@@ -30,18 +33,21 @@ def get_sequence(pid: str, sequence: int, *, online: bool = True) -> Sequence:
     return Sequence.from_row(row)
 
 
-def update_sequence(pid: str, sequence: int, changes: SequenceUpdate) -> None:
+def update_sequence(pid: str, sequence: int, changes: SequenceUpdate, actor: Actor | None = None) -> None:
     """PATCH a sequence. An NTBP change changes which points count as acquired, so the figures of the
     lines it shot are refreshed in the same transaction."""
     get_project(pid)
     given = changes.model_dump(exclude_unset=True)
     with transaction() as conn:
+        before = db_audit.sequence_state(conn, pid, sequence)
         if not db.update_sequence(conn, pid, sequence, given):
             raise errors.NotFoundError(f"Sequence {sequence} not found in project {pid}")
         if given.get("ntbp") is not None:
             lines = db.shot_lines(conn, pid, sequence)
             if lines:
                 db_preplots.refresh_line_stats(conn, pid, lines)
+        after = db_audit.sequence_state(conn, pid, sequence)
+        audit.record(conn, actor, "update_sequence", pid, {"project": pid, "sequence": sequence}, before, after)
 
 
 def get_shotpoint(pid: str, sequence: int, point: int, kind: str | None) -> Shotpoint:

@@ -5,7 +5,14 @@ PostgreSQL and PostGIS versions), every queue's backlog, the messages in flight 
 dead-letter queue (a file, a QC run or a transfer that failed every try), the last import of each
 project the caller may see and the navigation feed's age as each of them judges it (never a problem).
 ``healthy`` is false with the reasons in ``problems``: an unreachable database or queue, a database behind
-the code's migrations, a dead letter waiting.
+the code's migrations, a dead letter waiting, an ASAQC transfer that failed in the last 24 hours with no
+retry after it.
+
+The age of a queue's oldest message: SQS keeps it only as a CloudWatch metric, and the one way to read a
+message's ``SentTimestamp`` is to receive it, which counts towards the receives after which SQS moves it to the
+dead-letter queue (five): a status page that peeked would send waiting work there. So the age is given where the
+database holds the queue's work (the ASAQC outgoing queue: its oldest item that is due), and is null for the
+queues whose messages live only in SQS (ingest, QC, navdata).
 
 Unlike ``/health`` (public, cheap, for load balancers) this asks everything on every call.
 """
@@ -18,7 +25,8 @@ from chalicelib import API_VERSION, __version__, aws, errors
 from chalicelib.db import status as db_status
 from chalicelib.models.auth import Identity
 from chalicelib.models.navdata import NavFeedStatus
-from chalicelib.models.status import DatabaseStatus, ImportStatus, QueueStatus, Status
+from chalicelib.models.queue import QUEUE_IDS
+from chalicelib.models.status import DatabaseStatus, ImportStatus, QueueStatus, Status, TransferStatus
 from chalicelib.observability import logger
 from chalicelib.settings import get_settings
 
@@ -60,6 +68,9 @@ def status(identity: Identity) -> Status:
     problems: list[str] = []
     imports: list[ImportStatus] = []
     feed: list[NavFeedStatus] = []
+    transfers: TransferStatus | None = None
+    backlog: dict[str, Any] | None = None
+    projects = list(identity.projects) if identity.projects is not None else None
     try:
         row = db_status.database_status()
         database = DatabaseStatus(reachable=True, **row)
@@ -74,10 +85,18 @@ def status(identity: Identity) -> Status:
         needed = max(version for version, _, _ in available())
         if database.migration is None or database.migration < needed:
             problems.append(f"the database is at migration {database.migration}, the code needs {needed}")
+        backlog = db_status.queue_backlog(QUEUE_IDS["asaqc"], projects)
+        transfers = TransferStatus(**db_status.failed_transfers(QUEUE_IDS["asaqc"], projects))
+        if transfers.unrecovered_24h:
+            problems.append(f"{transfers.unrecovered_24h} ASAQC transfer(s) failed in the last 24 h with no retry")
     except errors.DougalError:
         database = DatabaseStatus(reachable=False)
         problems.append("database unreachable")
     queues = {kind: queue_status(name) for kind, name in get_settings().queues.items()}
+    if backlog is not None and "asaqc" in queues:
+        # The outgoing queue's work is its table (the SQS messages only wake the sender): its oldest due item.
+        queues["asaqc"].oldest_age_seconds = backlog["oldest_age_seconds"]
+        queues["asaqc"].oldest_age_from = "database"
     for kind, queue in queues.items():
         if not queue.reachable:
             problems.append(f"the {kind} queue cannot be read")
@@ -92,4 +111,5 @@ def status(identity: Identity) -> Status:
         queues=queues,
         imports=imports,
         navdata=feed,
+        transfers=transfers,
     )

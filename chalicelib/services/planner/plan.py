@@ -17,8 +17,10 @@ from typing import Any
 from chalicelib import errors
 from chalicelib.db import Connection, Row, cursor, transaction
 from chalicelib.db import planner as db
+from chalicelib.models.audit import Actor
 from chalicelib.models.configuration import DEFAULT_NAME_TEMPLATE, check_name_template
 from chalicelib.models.planner import CompletionRange, Forecast, InfillProposal, PlannedSequence, PlannedSequenceIn
+from chalicelib.services import audit
 from chalicelib.services.lookup import get_project
 from chalicelib.services.planner import eta, geometry, infill
 from chalicelib.services.planner import forecast as outlook
@@ -228,11 +230,19 @@ def _times(body: PlannedSequenceIn) -> tuple[datetime | None, datetime | None]:
     return body.ts0, body.ts1
 
 
+AUDITED = ("sequence", "line", "fsp", "lsp", "ts0", "ts1", "name", "remarks", "meta")
+
+
+def _audited(row: Row | None) -> dict[str, Any] | None:
+    """What the audit trail keeps of a planned sequence: what a planner sets (not the figures derived)."""
+    return None if row is None else {k: row.get(k) for k in AUDITED}
+
+
 def _item(conn: Connection, pid: str, configuration: dict[str, Any], sequence: int) -> PlannedSequence:
     return next(p for p in _read_plan(conn, pid, configuration) if p.sequence == sequence)
 
 
-def create(pid: str, body: PlannedSequenceIn) -> PlannedSequence:
+def create(pid: str, body: PlannedSequenceIn, actor: Actor | None = None) -> PlannedSequence:
     """Add a planned sequence (``sequence`` defaults to one more than the highest acquired or planned)."""
     _required(body, "line", "fsp", "lsp")
     assert body.line is not None and body.fsp is not None and body.lsp is not None
@@ -258,6 +268,7 @@ def create(pid: str, body: PlannedSequenceIn) -> PlannedSequence:
             **figures,
         }
         db.insert_planned(conn, pid, row)
+        audit.record(conn, actor, "create_planned", pid, {"project": pid, "sequence": sequence}, None, _audited(row))
         return _item(conn, pid, configuration, sequence)
 
 
@@ -268,7 +279,7 @@ def _existing(conn: Connection, pid: str, sequence: int) -> Row:
     return dict(row)
 
 
-def replace(pid: str, body: PlannedSequenceIn) -> PlannedSequence:
+def replace(pid: str, body: PlannedSequenceIn, actor: Actor | None = None) -> PlannedSequence:
     """PUT: the planned sequence named by ``sequence`` takes the body's properties; ``line`` is ignored."""
     _required(body, "sequence", "fsp", "lsp")
     assert body.sequence is not None and body.fsp is not None and body.lsp is not None
@@ -289,10 +300,12 @@ def replace(pid: str, body: PlannedSequenceIn) -> PlannedSequence:
             **figures,
         }
         db.update_planned(conn, pid, body.sequence, row)
+        ids = {"project": pid, "sequence": body.sequence}
+        audit.record(conn, actor, "replace_planned", pid, ids, _audited(current), _audited(row))
         return _item(conn, pid, configuration, body.sequence)
 
 
-def update(pid: str, sequence: int, body: PlannedSequenceIn) -> PlannedSequence:
+def update(pid: str, sequence: int, body: PlannedSequenceIn, actor: Actor | None = None) -> PlannedSequence:
     """PATCH: only the given properties change; ``sequence`` renumbers (409 when taken)."""
     given = body.model_fields_set
     ts0, ts1 = _times(body)
@@ -329,14 +342,20 @@ def update(pid: str, sequence: int, body: PlannedSequenceIn) -> PlannedSequence:
                 raise errors.ConflictError(f"sequence: {body.sequence} is already planned or acquired")
             row["sequence"] = body.sequence
         db.update_planned(conn, pid, sequence, row)
+        ids = {"project": pid, "sequence": sequence}
+        audit.record(conn, actor, "update_planned", pid, ids, _audited(current), _audited(row))
         return _item(conn, pid, configuration, row["sequence"])
 
 
-def delete(pid: str, sequence: int) -> None:
-    """Remove a planned sequence; nothing to remove is no error."""
+def delete(pid: str, sequence: int, actor: Actor | None = None) -> None:
+    """Remove a planned sequence; nothing to remove is no error (and nothing for the audit trail)."""
     with transaction() as conn:
         _lock(conn, pid)
+        before = db.get_planned(conn, pid, sequence)
         db.delete_planned(conn, pid, sequence)
+        if before is not None:
+            ids = {"project": pid, "sequence": sequence}
+            audit.record(conn, actor, "delete_planned", pid, ids, _audited(before), None)
 
 
 def sequence_acquired(conn: Connection, pid: str, sequence: int) -> None:
@@ -347,7 +366,7 @@ def sequence_acquired(conn: Connection, pid: str, sequence: int) -> None:
 # ---------------------------------------------------------------- infill
 
 
-def propose_infill(pid: str, add: bool) -> list[InfillProposal]:
+def propose_infill(pid: str, add: bool, actor: Actor | None = None) -> list[InfillProposal]:
     """Planned sequences covering what is still to acquire, in shooting order; stored when ``add``."""
     get_project(pid)
     with transaction() as conn:
@@ -403,6 +422,9 @@ def propose_infill(pid: str, add: bool) -> list[InfillProposal]:
         if add:
             for row in proposals:
                 db.insert_planned(conn, pid, {k: v for k, v in row.items() if k != "reason"})
+            if proposals:
+                ids = {"project": pid, "sequences": [row["sequence"] for row in proposals]}
+                audit.record(conn, actor, "propose_infill", pid, ids, None, [_audited(row) for row in proposals])
         context = db.plan_context(conn, pid)
         everything = _assemble([*planned_rows, *proposals], context, configuration, now())
         return [p for p in everything if isinstance(p, InfillProposal)]

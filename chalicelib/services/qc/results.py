@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from chalicelib import db, errors
 from chalicelib.db import qc as db_qc
+from chalicelib.models.audit import Actor
 from chalicelib.models.events import EVENT_FIELDS
 from chalicelib.models.paging import PageQuery
 from chalicelib.models.qc import QcFinding, QcResults, QcSequenceResult, QcTestResult
+from chalicelib.services import audit
 from chalicelib.services.events import EventWriter
 from chalicelib.services.lookup import get_project, get_sequence_row
 from chalicelib.services.qc.catalogue import tests_for
@@ -49,7 +51,7 @@ def results(pid: str, sequence: int | None, page: PageQuery | None = None) -> tu
     return QcResults(tree), total
 
 
-def set_accepted(pid: str, ids: list[int], accepted: bool, author: str) -> int:
+def set_accepted(pid: str, ids: list[int], accepted: bool, author: str, actor: Actor | None = None) -> int:
     """Accept or unaccept findings by event id; any unknown or non-QC id → 400 and nothing changes.
 
     Acceptance is stored per (sequence, test, point), so it survives regeneration; the finding's event
@@ -64,8 +66,10 @@ def set_accepted(pid: str, ids: list[int], accepted: bool, author: str) -> int:
         writer = EventWriter(conn, pid, author)
         writer.at  # noqa: B018 - the clock first: acceptances of one project are serialised
         changed = 0
+        before: dict[str, bool] = {}
         for row in by_id.values():
             qc = row["meta"]["qc"]
+            before[str(row["id"])] = bool(qc.get("accepted"))
             db_qc.set_acceptance(conn, pid, row["sequence"], qc["test"], row["point"], author, accepted)
             if bool(qc.get("accepted")) == accepted:
                 continue
@@ -74,19 +78,26 @@ def set_accepted(pid: str, ids: list[int], accepted: bool, author: str) -> int:
             writer.replace(row, fields)
             changed += 1
         store_summary(conn, pid)
+        what = "accept_qc_results" if accepted else "unaccept_qc_results"
+        after = dict.fromkeys(before, accepted)
+        audit.record(conn, actor, what, pid, {"project": pid, "events": sorted(by_id)}, before, after)
         return changed
 
 
-def delete_results(pid: str, sequence: int | None) -> None:
+def delete_results(pid: str, sequence: int | None, actor: Actor | None = None) -> None:
     """Remove the findings (closed, never erased) and ask for regeneration (not for archived projects)."""
     project = get_project(pid)
     with db.transaction() as conn:
         if sequence is not None:
             get_sequence_row(pid, sequence)
         writer = EventWriter(conn, pid, "qc")
+        removed = []
         for row in db_qc.lock_current_findings(conn, pid, sequence):
             writer.delete(row)
+            removed.append(row["id"])
         db_qc.forget_runs(conn, pid, sequence)
         store_summary(conn, pid)
+        ids = {"project": pid, "sequence": sequence}
+        audit.record(conn, actor, "delete_qc_results", pid, ids, {"findings": sorted(removed)}, {"findings": []})
     if not project["archived"]:
         enqueue(pid, [sequence] if sequence is not None else None, "results deleted")

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from chalicelib import db, errors
 from chalicelib.db import queue as db_queue
+from chalicelib.models.audit import Actor
 from chalicelib.models.auth import Identity
 from chalicelib.models.queue import QUEUE_IDS, QueueItem, QueueListQuery, QueueRequestASAQC
+from chalicelib.services import audit
 from chalicelib.services.queue import wakeup
 
 QUEUE = QUEUE_IDS["asaqc"]
 
 
-def enqueue(requests: list[QueueRequestASAQC], caller: Identity) -> list[QueueItem]:
+def enqueue(requests: list[QueueRequestASAQC], caller: Identity, actor: Actor | None = None) -> list[QueueItem]:
     """Add every request or none: a project that does not exist (or that the caller may not see) is a
     400 naming the item. The sequence need not exist yet (the contract promises an attempt, no more);
     a sender that finds none fails the item without retrying. One wake-up message per item, after the commit.
@@ -23,6 +25,9 @@ def enqueue(requests: list[QueueRequestASAQC], caller: Identity) -> list[QueueIt
             raise errors.BadRequestError(f"items[{index}].project: project {request.project} not found")
     with db.transaction() as conn:
         rows = db_queue.insert_items(conn, QUEUE, [(r.project, r.sequence, r.mimetype) for r in requests])
+        for row in rows:
+            ids = {"project": row["pid"], "sequence": row["sequence"], "item": row["item_id"]}
+            audit.record(conn, actor, "queue_transfer", row["pid"], ids, None, QueueItem.from_row(row))
     wakeup.wake([r["item_id"] for r in rows])
     return [QueueItem.from_row(r) for r in rows]
 
@@ -41,7 +46,7 @@ def list_items(query: QueueListQuery, caller: Identity) -> tuple[list[QueueItem]
     return [QueueItem.from_row(r) for r in rows], total
 
 
-def cancel(item_id: int, caller: Identity) -> list[int]:
+def cancel(item_id: int, caller: Identity, actor: Actor | None = None) -> list[int]:
     """Cancel a transfer; the ids of the items cancelled.
 
     ``queued``: it is cancelled. ``failed``: its queued retry (the retries of an item form a chain,
@@ -58,12 +63,18 @@ def cancel(item_id: int, caller: Identity) -> list[int]:
         if item["status"] == "cancelled":
             return []
         if item["status"] == "queued":
-            return db_queue.cancel_items(conn, [item_id])
-        chain = db_queue.descendants(conn, item_id)
-        if any(c["status"] == "sent" for c in chain):
-            raise errors.NotFoundError(f"Queue item {item_id} was sent by a retry; it cannot be cancelled")
-        queued = [c["item_id"] for c in chain if c["status"] == "queued"]
-        if not queued:
-            return []
-        db_queue.lock_items(conn, queued)
-        return db_queue.cancel_items(conn, queued)
+            queued = [item_id]
+        else:
+            chain = db_queue.descendants(conn, item_id)
+            if any(c["status"] == "sent" for c in chain):
+                raise errors.NotFoundError(f"Queue item {item_id} was sent by a retry; it cannot be cancelled")
+            queued = [c["item_id"] for c in chain if c["status"] == "queued"]
+            if not queued:
+                return []
+            db_queue.lock_items(conn, queued)
+        cancelled = db_queue.cancel_items(conn, queued)
+        ids = {"project": item["pid"], "sequence": item["sequence"], "item": item_id, "cancelled": cancelled}
+        before = dict.fromkeys(map(str, cancelled), "queued")
+        after = dict.fromkeys(map(str, cancelled), "cancelled")
+        audit.record(conn, actor, "cancel_transfer", item["pid"], ids, before, after)
+        return cancelled

@@ -23,6 +23,15 @@ def test_capabilities_are_public_and_match_the_code(client):
     assert seis.MEDIA_TYPE in body["media_types"]["GET /project/{project}/sequence/{sequence}"]
     assert body["limits"]["meta_bytes_max"] == limits.MAX_META_BYTES
     assert body["limits"]["json_depth_max"] == limits.MAX_JSON_DEPTH
+    from chalicelib.models.audit import MAX_AUDIT_PAGE
+
+    assert body["limits"]["audit_page_max"] == MAX_AUDIT_PAGE
+    from chalicelib.api import sequences as sequences_api
+
+    assert body["media_types"]["GET /project/{project}/sequence/{sequence}"] == list(
+        sequences_api.SEQUENCE_REPRESENTATIONS
+    )
+    assert "text/html" in sequences_api.SEQUENCE_REPRESENTATIONS
 
 
 def test_every_route_that_negotiates_declares_its_media_types():

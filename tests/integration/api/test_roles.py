@@ -25,6 +25,7 @@ MATRIX: list[tuple[str, str, str, int, object]] = [
     ("GET", "/openapi.json", "public", 200, None),
     ("GET", "/docs", "public", 200, None),
     ("GET", "/status", "user", 200, None),
+    ("GET", "/audit", "master", 200, None),
     ("POST", "/login", "public", 401, {"user": "nobody", "password": "wrong-password"}),
     ("GET", "/logout", "public", 204, None),
     ("POST", "/logout", "public", 204, None),

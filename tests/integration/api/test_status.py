@@ -104,3 +104,78 @@ def test_a_database_behind_the_code_is_a_problem(client, aws):
 def test_status_needs_the_user_role(client, aws):
     assert client.get("/status", headers=as_role("guest")).status_code == 401
     assert client.get("/status").status_code == 401
+
+
+def _item(conn, pid, status, created_minutes_ago, not_before_minutes=None, parent=None, updated_minutes_ago=None):
+    """A queue item written as the sender leaves it (queue 1 is ASAQC)."""
+    return conn.execute(
+        "INSERT INTO queue_item "
+        "(queue_id, status, payload, pid, sequence, created_on, updated_on, not_before, parent_id) "
+        "VALUES (1, %s, '{}'::jsonb, %s, 7, now() - make_interval(mins => %s), now() - make_interval(mins => %s), "
+        "coalesce(now() + make_interval(mins => %s), 'epoch'), %s) RETURNING item_id",
+        (
+            status,
+            pid,
+            created_minutes_ago,
+            updated_minutes_ago if updated_minutes_ago is not None else created_minutes_ago,
+            not_before_minutes,
+            parent,
+        ),
+    ).fetchone()["item_id"]
+
+
+def test_transfer_backlog_age_and_failed_transfers(client, aws):
+    from chalicelib import db
+
+    purge(aws)
+    make_project("alpha")
+    make_project("beta")
+    conn = db.connection()
+    _item(conn, "alpha", "queued", 10)  # waiting for 10 minutes: the oldest due
+    _item(conn, "alpha", "queued", 3)
+    _item(conn, "alpha", "queued", 60, not_before_minutes=5)  # a retry not yet due: not waiting
+    _item(conn, "beta", "queued", 30)  # beta's, older still
+    recovered = _item(conn, "alpha", "failed", 50)
+    _item(conn, "alpha", "sent", 40, parent=recovered)
+    _item(conn, "alpha", "failed", 20)  # the last try: nothing after it
+    _item(conn, "alpha", "failed", 3000)  # two days ago: out of the window
+    _item(conn, "beta", "failed", 5)
+    # And a backlog in SQS: the ingest queue's age cannot be read without receiving, so it is not given.
+    sqs = aws.sqs()
+    sqs.send_message(QueueUrl=aws.queue_url("dougal-dev-ingest"), MessageBody="a file")
+
+    body = get_status(client, projects=["alpha"])
+    asaqc = body["queues"]["asaqc"]
+    assert asaqc["oldest_age_from"] == "database"
+    assert 10 * 60 - 5 <= asaqc["oldest_age_seconds"] <= 10 * 60 + 60
+    assert body["transfers"] == {"failed_24h": 2, "unrecovered_24h": 1}
+    assert body["healthy"] is False
+    assert body["problems"] == ["1 ASAQC transfer(s) failed in the last 24 h with no retry"]
+    ingest = body["queues"]["ingest"]
+    assert (ingest["messages"], ingest["oldest_age_seconds"], ingest["oldest_age_from"]) == (1, None, None)
+    # Nothing was received to find out: the message is still waiting, never counted towards the DLQ.
+    attributes = sqs.get_queue_attributes(
+        QueueUrl=aws.queue_url("dougal-dev-ingest"), AttributeNames=["ApproximateNumberOfMessagesNotVisible"]
+    )
+    assert attributes["Attributes"]["ApproximateNumberOfMessagesNotVisible"] == "0"
+
+    everyone = get_status(client)
+    assert 30 * 60 - 5 <= everyone["queues"]["asaqc"]["oldest_age_seconds"] <= 30 * 60 + 60
+    assert everyone["transfers"] == {"failed_24h": 3, "unrecovered_24h": 2}
+    assert everyone["problems"] == ["2 ASAQC transfer(s) failed in the last 24 h with no retry"]
+
+
+def test_dead_letters_and_failed_transfers_are_both_reasons(client, aws):
+    from chalicelib import db
+
+    purge(aws)
+    make_project("alpha")
+    _item(db.connection(), "alpha", "failed", 1)
+    aws.sqs().send_message(QueueUrl=aws.queue_url("dougal-dev-asaqc-dlq"), MessageBody="a wake-up that failed")
+    body = get_status(client)
+    assert body["healthy"] is False
+    assert sorted(body["problems"]) == [
+        "1 ASAQC transfer(s) failed in the last 24 h with no retry",
+        "1 message(s) in the dead-letter queue of the asaqc queue",
+    ]
+    assert body["queues"]["asaqc"]["oldest_age_seconds"] is None  # nothing due waits
