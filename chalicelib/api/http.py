@@ -21,8 +21,7 @@ from chalice import Blueprint, Response
 from pydantic import BaseModel, ValidationError
 
 from chalicelib import errors
-from chalicelib.models.audit import Actor
-from chalicelib.models.auth import Identity
+from chalicelib.models.auth import Actor, Identity
 from chalicelib.models.limits import INT32_MAX, INT32_MIN, MAX_JSON_DEPTH
 from chalicelib.models.paging import DEFAULT_LIST_PAGE, MAX_LIST_PAGE, PageQuery
 from chalicelib.observability import logger

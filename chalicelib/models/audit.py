@@ -2,35 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from pydantic import Field
 
 from chalicelib.models import Model
+from chalicelib.models.auth import Actor as Actor  # who writes: with the identity, which every request reads
 
 DEFAULT_AUDIT_PAGE = 100
 MAX_AUDIT_PAGE = 1000
-
-
-@dataclass(frozen=True, slots=True)
-class Actor:
-    """Who makes a write, passed by the API layer (or a worker) to the service that records it.
-
-    A person: the account's ``name`` and ``role``, the request's ``source`` address and its ``route``
-    (``"PUT /project/{project}/configuration"``). A system function (an import, the QC worker, the
-    command line): its name, no role, no source; ``route`` is the function.
-    """
-
-    name: str
-    role: str | None = None
-    source: str | None = None
-    route: str | None = None
-
-    @classmethod
-    def system(cls, function: str) -> Actor:
-        return cls(name=function, route=function)
 
 
 class AuditQuery(Model):

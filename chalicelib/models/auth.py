@@ -47,3 +47,22 @@ class Identity:
 
     def may_see(self, pid: str) -> bool:
         return self.projects is None or pid in self.projects
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """Who makes a write, passed by the API layer (or a worker) to the service that records it.
+
+    A person: the account's ``name`` and ``role``, the request's ``source`` address and its ``route``
+    (``"PUT /project/{project}/configuration"``). A system function (an import, the QC worker, the
+    command line): its name, no role, no source; ``route`` is the function.
+    """
+
+    name: str
+    role: str | None = None
+    source: str | None = None
+    route: str | None = None
+
+    @classmethod
+    def system(cls, function: str) -> Actor:
+        return cls(name=function, route=function)
