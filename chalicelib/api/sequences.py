@@ -52,7 +52,7 @@ JSON, GEOJSON = "application/json", "application/geo+json"
 SEIS = "application/vnd.seis+json"  # services/seis.MEDIA_TYPE, named here so the module stays light to import
 PDF = "application/pdf"  # services/linelog.MEDIA_TYPE: the line log ASAQC transfers send
 HTML = "text/html"  # services/linelog.HTML_MEDIA_TYPE: a page to read in a browser
-SEQUENCE_REPRESENTATIONS = (JSON, SEIS, PDF, HTML)
+SEQUENCE_REPRESENTATIONS = (JSON, GEOJSON, SEIS, PDF, HTML)
 SHOTPOINT_REPRESENTATIONS = (JSON, GEOJSON)
 
 
@@ -65,7 +65,8 @@ def list_sequences(project: str) -> Any:
 
 @route(bp, "/project/{project}/sequence/{sequence}", media_types=SEQUENCE_REPRESENTATIONS, response=Sequence)
 def get_sequence(project: str, sequence: str) -> Any:
-    """One sequence: JSON, Seis+JSON, its PDF line log or a page to read (HTML).
+    """One sequence: JSON, GeoJSON (a Feature with its shot line), Seis+JSON, its PDF line log or a page to
+    read (HTML).
 
     A sequence seen only in the navigation feed so far answers in JSON, status ``online``."""
     from chalicelib.services import linelog, seis
@@ -75,6 +76,9 @@ def get_sequence(project: str, sequence: str) -> Any:
     if representation == SEIS:
         sequences.get_sequence(project, number, online=False)  # 404 for an unknown project or sequence
         return http.json_response(seis.export(project, [number]), headers={"Content-Type": seis.MEDIA_TYPE})
+    if representation == GEOJSON:
+        feature = sequences.sequence_feature(project, number)
+        return http.json_response(feature, headers={"Content-Type": GEOJSON})
     if representation == PDF:  # the PDF line log, as ASAQC transfers send it
         return http.binary_response(linelog.pdf(project, number), linelog.MEDIA_TYPE)
     if representation == HTML:

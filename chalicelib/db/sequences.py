@@ -78,6 +78,13 @@ def update_sequence(conn: Connection, pid: str, sequence: int, changes: dict[str
     return conn.execute(Q.update_sequence, params).fetchone() is not None
 
 
+def sequence_track(pid: str, sequence: int) -> dict[str, Any] | None:
+    """The GeoJSON geometry of a sequence's shot line (see the query), or None."""
+    with cursor() as conn:
+        row = conn.execute(Q.sequence_track, {"pid": pid, "sequence": sequence}).fetchone()
+    return row["geometry"] if row else None
+
+
 def shot_lines(conn: Connection, pid: str, sequence: int) -> list[int]:
     """The preplot lines the sequence's final shots lie on."""
     return [r["line"] for r in conn.execute(Q.shot_lines, {"pid": pid, "sequence": sequence})]

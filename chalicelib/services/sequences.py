@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from chalicelib import errors
 from chalicelib.db import audit as db_audit
 from chalicelib.db import preplots as db_preplots
@@ -31,6 +33,15 @@ def get_sequence(pid: str, sequence: int, *, online: bool = True) -> Sequence:
     if row is None:
         raise errors.NotFoundError(f"Sequence {sequence} not found in project {pid}")
     return Sequence.from_row(row)
+
+
+def sequence_feature(pid: str, sequence: int) -> dict[str, Any]:
+    """The sequence as a GeoJSON Feature: its shot line (final shots once processed, else raw; one position
+    per shot point) with the figures of ``get_sequence`` as properties. A sequence seen only in the
+    navigation feed has no shots yet: its geometry is null."""
+    found = get_sequence(pid, sequence)
+    geometry = db.sequence_track(pid, sequence) if found.status != "online" else None
+    return {"type": "Feature", "geometry": geometry, "properties": found.model_dump(mode="json")}
 
 
 def update_sequence(pid: str, sequence: int, changes: SequenceUpdate, actor: Actor | None = None) -> None:

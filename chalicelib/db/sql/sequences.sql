@@ -176,3 +176,21 @@ WHERE pid = %(pid)s;
 
 -- name: copy_shots
 COPY shot (pid, sequence, kind, line, point, objref, tstamp, easting, northing, lon, lat, upload_id) FROM STDIN;
+
+-- name: sequence_track
+-- A sequence's shot line: its final shots once processed, else its raw ones; one position per shot point
+-- (the mean of its sources, so flip-flop shooting draws no zig-zag), in the order they were shot. A single
+-- shot point is a Point; a sequence without positioned shots has no geometry (NULL).
+WITH sp AS (
+    SELECT s.point, min(s.tstamp) AS tstamp, avg(s.lon) AS lon, avg(s.lat) AS lat
+    FROM shot s
+    WHERE s.pid = %(pid)s AND s.sequence = %(sequence)s AND s.lon IS NOT NULL AND s.lat IS NOT NULL
+      AND s.kind = (SELECT CASE WHEN q.final_upload_id IS NOT NULL THEN 'final' ELSE 'raw' END
+                    FROM sequence q WHERE q.pid = %(pid)s AND q.sequence = %(sequence)s)
+    GROUP BY s.point
+)
+SELECT ST_AsGeoJSON(CASE WHEN count(*) > 1
+                         THEN ST_MakeLine(ST_SetSRID(ST_MakePoint(lon, lat), 4326) ORDER BY tstamp, point)
+                         WHEN count(*) = 1 THEN ST_SetSRID(ST_MakePoint(min(lon), min(lat)), 4326) END,
+                    9)::jsonb AS geometry
+FROM sp;

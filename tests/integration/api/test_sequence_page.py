@@ -84,7 +84,9 @@ def test_406_lists_every_offer(sequence55):
     response = get(sequence55, "text/csv, image/*")
     assert response.status_code == 406
     message = json.loads(response.body)["message"]
-    assert message.endswith("available: application/json, application/vnd.seis+json, application/pdf, text/html")
+    assert message.endswith(
+        "available: application/json, application/geo+json, application/vnd.seis+json, application/pdf, text/html"
+    )
 
 
 def test_an_unknown_sequence_is_404_as_a_page_too(sequence55):
