@@ -110,6 +110,8 @@ class Grants:
     inspects: tuple[str, ...] = ()
     """Queues it only looks up (``/health``)."""
     reads_uploads: bool = False
+    reads_metrics: bool = False
+    """CloudWatch metrics (``/status``: the age of each queue's oldest message)."""
 
 
 DATABASE = "DatabaseSecretArn"
@@ -118,7 +120,10 @@ DATABASE = "DatabaseSecretArn"
 #: receives and deletes from its own queue only.
 FUNCTION_GRANTS: dict[str, Grants] = {
     "api_handler": Grants(
-        secrets=("JwtSecretArn", DATABASE), sends=("qc", "asaqc"), inspects=("ingest", "qc", "asaqc", "navdata")
+        secrets=("JwtSecretArn", DATABASE),
+        sends=("qc", "asaqc"),
+        inspects=("ingest", "qc", "asaqc", "navdata"),
+        reads_metrics=True,
     ),
     "migrate": Grants(secrets=("DatabaseMasterSecretArn", "DatabaseAppCredentialsArn")),
     # The authorizer checks tokens: the signing key, and the database for the accounts' token versions.
@@ -415,6 +420,11 @@ def _function_role(function_name: str, grants: Grants, imported: Any) -> dict[st
                 "Action": list(INSPECT_ACTIONS),
                 "Resource": [imported(QUEUE_ARN_EXPORTS[q]) for q in inspected],
             }
+        )
+    if grants.reads_metrics:
+        # GetMetricData names no resource (CloudWatch has no resource-level permission for it): read-only.
+        statements.append(
+            {"Sid": "ReadQueueMetrics", "Effect": "Allow", "Action": "cloudwatch:GetMetricData", "Resource": "*"}
         )
     if grants.reads_uploads:
         statements.append(

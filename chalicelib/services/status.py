@@ -11,8 +11,9 @@ retry after it.
 The age of a queue's oldest message: SQS keeps it only as a CloudWatch metric, and the one way to read a
 message's ``SentTimestamp`` is to receive it, which counts towards the receives after which SQS moves it to the
 dead-letter queue (five): a status page that peeked would send waiting work there. So the age is given where the
-database holds the queue's work (the ASAQC outgoing queue: its oldest item that is due), and is null for the
-queues whose messages live only in SQS (ingest, QC, navdata).
+database holds the queue's work (the ASAQC outgoing queue: its oldest item that is due), and read from
+CloudWatch for the queues whose messages live only in SQS (ingest, QC, navdata): null where CloudWatch has no
+recent figure (a local stack, a queue idle for a while).
 
 Unlike ``/health`` (public, cheap, for load balancers) this asks everything on every call.
 """
@@ -62,6 +63,53 @@ def queue_status(name: str) -> QueueStatus:
     return QueueStatus(name=name, reachable=True, messages=messages, in_flight=in_flight, dead_letters=dead_letters)
 
 
+AGE_METRIC = "ApproximateAgeOfOldestMessage"
+AGE_WINDOW_SECONDS = 600
+
+
+def oldest_ages(names: list[str]) -> dict[str, float]:
+    """The age in seconds of each queue's oldest message as SQS reports it to CloudWatch (``AWS/SQS``
+    ``ApproximateAgeOfOldestMessage``, the latest one-minute maximum of the last ten minutes); a queue
+    CloudWatch has nothing for (no recent data, a local stack) is left out. One call for every queue."""
+    from datetime import UTC, datetime, timedelta
+
+    if not names:
+        return {}
+    queries = [
+        {
+            "Id": f"q{i}",
+            "MetricStat": {
+                "Metric": {
+                    "Namespace": "AWS/SQS",
+                    "MetricName": AGE_METRIC,
+                    "Dimensions": [{"Name": "QueueName", "Value": name}],
+                },
+                "Period": 60,
+                "Stat": "Maximum",
+            },
+            "ReturnData": True,
+        }
+        for i, name in enumerate(names)
+    ]
+    now = datetime.now(UTC)
+    try:
+        answer = aws.client("cloudwatch").get_metric_data(
+            MetricDataQueries=queries,
+            StartTime=now - timedelta(seconds=AGE_WINDOW_SECONDS),
+            EndTime=now + timedelta(seconds=60),
+            ScanBy="TimestampDescending",
+        )
+    except Exception:  # noqa: BLE001 - an age that cannot be read is unknown, never an error of the page
+        logger().warning("queue ages unreadable from CloudWatch")
+        return {}
+    ages = {}
+    for result in answer.get("MetricDataResults", []):
+        pairs = sorted(zip(result.get("Timestamps", []), result.get("Values", []), strict=False), reverse=True)
+        if pairs:
+            ages[names[int(result["Id"][1:])]] = float(pairs[0][1])
+    return ages
+
+
 def status(identity: Identity) -> Status:
     from chalicelib.db.migrate import available
 
@@ -97,6 +145,12 @@ def status(identity: Identity) -> Status:
         # The outgoing queue's work is its table (the SQS messages only wake the sender): its oldest due item.
         queues["asaqc"].oldest_age_seconds = backlog["oldest_age_seconds"]
         queues["asaqc"].oldest_age_from = "database"
+    from_sqs = {kind: name for kind, name in get_settings().queues.items() if queues[kind].oldest_age_from is None}
+    ages = oldest_ages(list(from_sqs.values()))
+    for kind, name in from_sqs.items():
+        if name in ages:
+            queues[kind].oldest_age_seconds = ages[name]
+            queues[kind].oldest_age_from = "cloudwatch"
     for kind, queue in queues.items():
         if not queue.reachable:
             problems.append(f"the {kind} queue cannot be read")

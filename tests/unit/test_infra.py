@@ -490,6 +490,15 @@ def test_the_api_may_not_write_uploads_nor_read_the_master_or_asaqc_secrets(ever
     assert "sqs:ReceiveMessage" not in granted and "sqs:DeleteMessage" not in granted
 
 
+def test_only_the_api_reads_queue_metrics_and_nothing_else_of_cloudwatch(every: dict[str, Any]) -> None:
+    readers = {lid for lid in functions(every) if "cloudwatch:GetMetricData" in _granted(every, lid)}
+    assert readers == {"APIHandler"}  # /status: the age of each queue's oldest message
+    for logical_id in functions(every):
+        assert not [
+            a for a in _granted(every, logical_id) if a.startswith("cloudwatch:") and a != "cloudwatch:GetMetricData"
+        ]
+
+
 def test_only_the_asaqc_sender_reads_the_asaqc_secret_and_only_migrate_the_master(every: dict[str, Any]) -> None:
     readers: dict[str, set[str]] = {}
     for logical_id in functions(every):

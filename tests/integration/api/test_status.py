@@ -179,3 +179,58 @@ def test_dead_letters_and_failed_transfers_are_both_reasons(client, aws):
         "1 message(s) in the dead-letter queue of the asaqc queue",
     ]
     assert body["queues"]["asaqc"]["oldest_age_seconds"] is None  # nothing due waits
+
+
+def test_the_oldest_message_age_of_an_sqs_queue_comes_from_cloudwatch(client, aws):
+    """SQS reports each queue's ApproximateAgeOfOldestMessage to CloudWatch; /status reads the latest
+    figure there (never by receiving a message). A queue without a recent figure stays null."""
+    from datetime import UTC, datetime, timedelta
+
+    cloudwatch = aws.client("cloudwatch")
+    now = datetime.now(UTC)
+    for minutes_ago, age in ((3, 60.0), (1, 420.0)):  # the latest one counts, not the largest
+        cloudwatch.put_metric_data(
+            Namespace="AWS/SQS",
+            MetricData=[
+                {
+                    "MetricName": "ApproximateAgeOfOldestMessage",
+                    "Dimensions": [{"Name": "QueueName", "Value": "dougal-dev-ingest"}],
+                    "Timestamp": now - timedelta(minutes=minutes_ago),
+                    "Value": age,
+                    "Unit": "Seconds",
+                }
+            ],
+        )
+    cloudwatch.put_metric_data(  # a figure of long ago says nothing of now
+        Namespace="AWS/SQS",
+        MetricData=[
+            {
+                "MetricName": "ApproximateAgeOfOldestMessage",
+                "Dimensions": [{"Name": "QueueName", "Value": "dougal-dev-qc"}],
+                "Timestamp": now - timedelta(hours=2),
+                "Value": 999.0,
+            }
+        ],
+    )
+    queues = get_status(client)["queues"]
+    assert (queues["ingest"]["oldest_age_seconds"], queues["ingest"]["oldest_age_from"]) == (420.0, "cloudwatch")
+    assert (queues["qc"]["oldest_age_seconds"], queues["qc"]["oldest_age_from"]) == (None, None)
+    assert queues["navdata"]["oldest_age_seconds"] is None
+
+
+def test_cloudwatch_out_of_reach_leaves_the_ages_unknown(client, aws, monkeypatch):
+    from chalicelib.services import status
+
+    class Unreachable:
+        def get_metric_data(self, **kwargs):
+            raise ConnectionError("no route to monitoring")
+
+    class Clients:
+        def __call__(self, service):
+            return Unreachable()
+
+        def cache_clear(self):
+            pass
+
+    monkeypatch.setattr(status.aws, "client", Clients())
+    assert status.oldest_ages(["dougal-dev-ingest"]) == {}
