@@ -12,6 +12,7 @@ from chalicelib.api import (
     capabilities,
     events,
     files,
+    gis,
     health,
     metadata,
     navdata,
@@ -50,6 +51,7 @@ for blueprint in (
     qc.bp,
     receivers.bp,
     navdata.bp,
+    gis.bp,
 ):
     app.register_blueprint(blueprint)
 for blueprint in (ingest.bp, qc_handlers.bp, migrate.bp, authorizer.bp):
