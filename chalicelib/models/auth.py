@@ -42,3 +42,13 @@ class Identity:
 
     def may_see(self, pid: str) -> bool:
         return self.projects is None or pid in self.projects
+
+
+class Session(Model):
+    """``GET /session``: who the caller is, for a client to show only the controls its role may use
+    (the server checks every request all the same)."""
+
+    name: str
+    role: Role
+    projects: list[str] | None
+    implicit: bool

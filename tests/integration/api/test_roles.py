@@ -28,6 +28,7 @@ MATRIX: list[tuple[str, str, str, int, object]] = [
     ("POST", "/login", "public", 401, {"user": "nobody", "password": "wrong-password"}),
     ("GET", "/logout", "public", 204, None),
     ("POST", "/logout", "public", 204, None),
+    ("GET", "/session", "guest", 200, None),
     ("GET", "/project", "guest", 200, None),
     ("POST", "/project", "master", 201, {"pid": "gamma", "name": "New survey"}),
     ("GET", "/project/{project}", "guest", 200, None),
