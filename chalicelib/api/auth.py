@@ -42,5 +42,7 @@ def session() -> Any:
     """Who the caller is: name, role and the projects it may see (null: all)."""
     identity = http.identity(bp.current_request)
     projects = list(identity.projects) if identity.projects is not None else None
-    body = Session(name=identity.name, role=identity.role, projects=projects, implicit=identity.implicit)
+    body = Session.model_validate(
+        {"name": identity.name, "role": identity.role, "projects": projects, "implicit": identity.implicit}
+    )
     return http.json_response(body, headers=NO_STORE)

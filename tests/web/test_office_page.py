@@ -59,7 +59,9 @@ def truncate_all() -> None:
             "AND tablename NOT IN ('schema_migration', 'spatial_ref_sys')"
         )
     ]
-    conn.execute(sql.SQL("TRUNCATE {} RESTART IDENTITY CASCADE").format(sql.SQL(", ").join(map(sql.Identifier, tables))))
+    conn.execute(
+        sql.SQL("TRUNCATE {} RESTART IDENTITY CASCADE").format(sql.SQL(", ").join(map(sql.Identifier, tables)))
+    )
 
 
 @pytest.fixture(scope="module")
@@ -170,7 +172,7 @@ def unlabelled_controls(page: Any) -> list[str]:
         """() => [...document.querySelectorAll('button, input, select, textarea, a[href], [role=button]')]
               .filter(e => e.offsetParent !== null || e.getClientRects().length)
               .filter(e => !(e.getAttribute('aria-label') || '').trim()
-                        && !(e.getAttribute('aria-labelledby') && document.getElementById(e.getAttribute('aria-labelledby')))
+                        && !document.getElementById(e.getAttribute('aria-labelledby') || '-')
                         && !(e.labels && [...e.labels].some(l => l.textContent.trim()))
                         && !(e.textContent || '').trim()
                         && !(e.getAttribute('title') || '').trim())
@@ -259,7 +261,9 @@ def test_2_the_project_page_loads_fast_and_draws_every_line(stack, office):
 
 def test_3_the_sequences_table_sorts_and_filters(office):
     def numbers() -> list[int]:
-        return [int(n) for n in office.locator("#sequences tbody tr").evaluate_all("rs => rs.map(r => r.dataset.sequence)")]
+        return [
+            int(n) for n in office.locator("#sequences tbody tr").evaluate_all("rs => rs.map(r => r.dataset.sequence)")
+        ]
 
     ascending = numbers()
     assert ascending == sorted(ascending)
@@ -279,7 +283,13 @@ def test_4_a_sequence_page_with_figures_log_findings_and_downloads(stack, office
     office.wait_for_selector(".sequence-view[data-loaded='true']")
     number = int(office.locator(".sequence-view").get_attribute("data-sequence"))
     sequence = api(office, f"/project/{PID}/sequence/{number}").json()
-    figures = dict(zip(office.locator(".figures dt").all_inner_texts(), office.locator(".figures dd").all_inner_texts(), strict=True))
+    figures = dict(
+        zip(
+            office.locator(".figures dt").all_inner_texts(),
+            office.locator(".figures dd").all_inner_texts(),
+            strict=True,
+        )
+    )
     assert figures["Shots"] == f"{sequence['num_points']:,}" and figures["Line"] == str(sequence["line"])
     log = api(office, f"/project/{PID}/event?sequence={number}").json()
     shown = office.locator("#log tbody tr").evaluate_all("rs => rs.map(r => r.dataset.id)")
@@ -333,11 +343,22 @@ def test_5_an_added_event_appears_in_the_log_and_in_changes_and_others_arrive_li
     rows.first.focus()
     visited = []
     for _ in range(6):
-        visited.append(office.evaluate("document.activeElement.closest('tr') && document.activeElement.closest('tr').dataset.id"
-                                       " + ':' + document.activeElement.tagName"))
+        visited.append(
+            office.evaluate(
+                "document.activeElement.closest('tr') && document.activeElement.closest('tr').dataset.id"
+                " + ':' + document.activeElement.tagName"
+            )
+        )
         office.keyboard.press("Tab")
     ids = rows.evaluate_all("rs => rs.map(r => r.dataset.id)")
-    assert visited == [f"{ids[0]}:TR", f"{ids[0]}:BUTTON", f"{ids[1]}:TR", f"{ids[1]}:BUTTON", f"{ids[2]}:TR", f"{ids[2]}:BUTTON"]
+    assert visited == [
+        f"{ids[0]}:TR",
+        f"{ids[0]}:BUTTON",
+        f"{ids[1]}:TR",
+        f"{ids[1]}:BUTTON",
+        f"{ids[2]}:TR",
+        f"{ids[2]}:BUTTON",
+    ]
 
 
 def test_6_a_qc_finding_is_accepted_from_the_map(stack, office):
@@ -350,7 +371,9 @@ def test_6_a_qc_finding_is_accepted_from_the_map(stack, office):
     detail.get_by_role("button", name="Accept").click()
     detail.get_by_role("button", name="Unaccept").wait_for()
     tree = api(office, f"/project/{PID}/qc/results").json()
-    accepted = {f["id"]: f["accepted"] for node in tree.values() for r in node["sequences"].values() for f in r["findings"]}
+    accepted = {
+        f["id"]: f["accepted"] for node in tree.values() for r in node["sequences"].values() for f in r["findings"]
+    }
     assert accepted[finding_id] is True
     expect(office.locator("#map path.qc-marker.open")).to_have_count(open_before - 1)
     assert office.locator(f"#qc-list tr[data-id='{finding_id}'] .state").inner_text() == "accepted"

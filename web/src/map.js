@@ -37,7 +37,7 @@ export class CoverageMap {
   setLines(collection) {
     this.lines.clearLayers();
     const layer = L.geoJSON(collection, {
-      style: (f) => ({ className: `preplot-line state-${f.properties.state}`, weight: 2 }),
+      style: (f) => ({ className: `preplot-line state-${f.properties.state}`, weight: 5 }),
       onEachFeature: (f, l) => l.bindTooltip(`Line ${f.properties.line}: ${f.properties.state}`, { sticky: true }),
       pointToLayer: (f, latlng) => L.circleMarker(latlng, { radius: 2 }),
     });
@@ -53,7 +53,7 @@ export class CoverageMap {
   setTracks(collection) {
     this.tracks.clearLayers();
     L.geoJSON(collection, {
-      style: (f) => ({ className: `track status-${f.properties.status}`, weight: 3 }),
+      style: (f) => ({ className: `track status-${f.properties.status}`, weight: 2 }),
       onEachFeature: (f, l) => l.bindTooltip(`Sequence ${f.properties.sequence} (${f.properties.kind})`, { sticky: true }),
     }).addTo(this.tracks);
   }

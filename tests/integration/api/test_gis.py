@@ -6,6 +6,7 @@ the shotpoint the API serves, independently of the views' SQL.
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 from datetime import UTC, datetime
@@ -83,7 +84,7 @@ def test_each_acquired_sequence_is_a_track_along_its_shots(client, shot_project)
     end = TO_WGS84.transform(*shot_project.position(5212, 1059))
     # The track is the mean of two sources a few metres either side of the line, plus the simulated noise.
     assert metres(coordinates[0], start) < 30 and metres(coordinates[-1], end) < 30
-    length = sum(metres(a, tuple(b)) for a, b in zip(coordinates, coordinates[1:], strict=False))
+    length = sum(metres(a, tuple(b)) for a, b in itertools.pairwise(coordinates))
     assert length == pytest.approx(59 * shot_project.point_interval, rel=0.05)
 
 
@@ -133,5 +134,9 @@ def test_unknown_project_bad_page_and_unwanted_media_type(client, shot_project):
     status, _, body = get(client, "/project/alpha/gis/event?limit=0")
     assert status == 400 and "limit" in body["message"]
     assert get(client, "/project/alpha/gis/line", accept="text/csv")[0] == 406
-    assert all(math.isfinite(c) for f in get(client, "/project/alpha/gis/line")[2]["features"]
-               for pt in f["geometry"]["coordinates"] for c in pt)
+    assert all(
+        math.isfinite(c)
+        for f in get(client, "/project/alpha/gis/line")[2]["features"]
+        for pt in f["geometry"]["coordinates"]
+        for c in pt
+    )
