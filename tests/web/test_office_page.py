@@ -396,3 +396,24 @@ def test_7_a_guest_sees_no_edit_controls(stack, browser):
         assert page.blocked == []  # type: ignore[attr-defined]
     finally:
         page.context.close()
+
+
+def test_8_the_vessel_fix_and_the_online_banner_follow_the_nav_feed(stack, office):
+    office.goto(f"{stack}/?poll={POLL_MS}#/project/{PID}")
+    office.wait_for_selector(".project-view[data-loaded='true']")
+    assert office.locator("#map path.vessel").count() == 0
+    assert office.locator("#banner").is_hidden()
+    fix = {
+        "tstamp": "2021-10-09T05:40:00Z",
+        "lat": 59.19,
+        "lon": 2.52,
+        "lineName": "NS21-1052160005S00000",  # the demo's line pattern: line 5216, sequence 5
+        "point": 1150,
+    }
+    posted = office.context.request.post(
+        f"{stack}/navdata", data=json.dumps([fix]), headers={"Content-Type": "application/json"}
+    )
+    assert posted.status == 201, posted.text()
+    expect(office.locator("#banner")).to_have_text("online: sequence 5, point 1150", timeout=10_000)
+    expect(office.locator("#map path.vessel")).to_have_count(1)
+    office.screenshot(path=SHOTS / "08-online.png")
