@@ -338,11 +338,27 @@ def test_5_an_added_event_appears_in_the_log_and_in_changes_and_others_arrive_li
     office.locator("#log tbody tr", has_text="Crew change by helicopter").wait_for(state="detached", timeout=10_000)
     office.screenshot(path=SHOTS / "05-log.png")
 
-    # Keyboard: Tab walks the log, a row then its Delete button then the next row.
+    # Edit, history, delete and undelete of the event added above.
+    row.get_by_role("button", name=f"Edit event {event_id}").click()
+    office.get_by_label(f"Remarks of event {event_id}").fill("Fishing vessel cleared the line")
+    office.get_by_role("button", name=f"Save event {event_id}").click()
+    expect(office.locator(f"#log tr[data-id='{event_id}'] .remarks")).to_have_text("Fishing vessel cleared the line")
+    office.get_by_role("button", name=f"History of event {event_id}").click()
+    history = office.locator(".event-history table tbody tr")
+    expect(history).to_have_count(2)
+    assert history.nth(0).locator("td").nth(3).inner_text() == "Fishing vessel on the line"
+    office.get_by_role("button", name=f"Delete event {event_id}").click()
+    expect(office.locator(f"#log tr[data-id='{event_id}']")).to_have_count(0)
+    office.get_by_role("button", name=f"Undelete event {event_id}").click()
+    expect(office.locator(f"#log tr[data-id='{event_id}'] .remarks")).to_have_text("Fishing vessel cleared the line")
+    current = api(office, f"/project/{PID}/event?sequence=2").json()
+    assert [e["remarks"] for e in current if e["id"] == event_id] == ["Fishing vessel cleared the line"]
+
+    # Keyboard: Tab walks the log, a row then its buttons (Edit, History, Delete) then the next row.
     rows = office.locator("#log tbody tr")
     rows.first.focus()
     visited = []
-    for _ in range(6):
+    for _ in range(8):
         visited.append(
             office.evaluate(
                 "document.activeElement.closest('tr') && document.activeElement.closest('tr').dataset.id"
@@ -354,10 +370,12 @@ def test_5_an_added_event_appears_in_the_log_and_in_changes_and_others_arrive_li
     assert visited == [
         f"{ids[0]}:TR",
         f"{ids[0]}:BUTTON",
+        f"{ids[0]}:BUTTON",
+        f"{ids[0]}:BUTTON",
         f"{ids[1]}:TR",
         f"{ids[1]}:BUTTON",
-        f"{ids[2]}:TR",
-        f"{ids[2]}:BUTTON",
+        f"{ids[1]}:BUTTON",
+        f"{ids[1]}:BUTTON",
     ]
 
 
@@ -388,7 +406,9 @@ def test_7_a_guest_sees_no_edit_controls(stack, browser):
         page.wait_for_selector(".project-view[data-loaded='true']")
         assert page.locator("#log tbody tr").count() > 0
         assert page.locator("form.add-event").count() == 0
-        assert page.locator("#log button, #qc-list button").count() == 0
+        assert page.locator("#qc-list button").count() == 0
+        # Reading the history is all a guest can do in the log.
+        assert set(page.locator("#log button").all_inner_texts()) == {"History"}
         page.locator("#map path.qc-marker").first.click(force=True)
         page.locator("#finding h3").wait_for()
         assert page.locator("#finding button").count() == 0

@@ -147,11 +147,13 @@ class LineLog {
     this.rows = new Map();
     this.body = el("tbody");
     this.count = el("span", { class: "count", "aria-live": "polite" });
+    this.notice = el("p", { class: "notice", role: "status" });
+    this.history = el("div", { class: "event-history", "aria-live": "polite" });
     this.filters = { sequence: sequence === null ? "" : String(sequence), label: "", date0: "", date1: "" };
     this.table = el(
       "table",
       { class: "log", id: "log", "aria-label": "Line log" },
-      el("thead", {}, el("tr", {}, ["Time", "Sequence", "Point", "Remarks", "Labels", canEdit() ? "Actions" : null].filter(Boolean).map((t) => el("th", { scope: "col" }, t)))),
+      el("thead", {}, el("tr", {}, ["Time", "Sequence", "Point", "Remarks", "Labels", "Actions"].map((t) => el("th", { scope: "col" }, t)))),
       this.body,
     );
   }
@@ -194,9 +196,13 @@ class LineLog {
       el("td", {}, e.point ?? ""),
       el("td", { class: "remarks" }, e.remarks),
       el("td", {}, e.labels.map((l) => el("span", { class: "label" }, l))),
-      canEdit()
-        ? el("td", {}, el("button", { type: "button", class: "delete", "aria-label": `Delete event ${e.id}`, onclick: () => this.delete(e.id) }, "Delete"))
-        : null,
+      el(
+        "td",
+        { class: "actions" },
+        canEdit() ? el("button", { type: "button", class: "edit", "aria-label": `Edit event ${e.id}`, onclick: () => this.edit(e, row) }, "Edit") : null,
+        el("button", { type: "button", class: "history", "aria-label": `History of event ${e.id}`, onclick: () => this.showHistory(e.id) }, "History"),
+        canEdit() ? el("button", { type: "button", class: "delete", "aria-label": `Delete event ${e.id}`, onclick: () => this.delete(e.id) }, "Delete") : null,
+      ),
     );
     if (old) old.replaceWith(row);
     else this.body.append(row);
@@ -214,6 +220,58 @@ class LineLog {
   async delete(id) {
     await del(projectPath(this.pid, `/event/${id}`));
     this.remove(id);
+    clear(
+      this.notice,
+      `Event ${id} deleted. `,
+      el("button", { type: "button", "aria-label": `Undelete event ${id}`, onclick: () => this.undelete(id) }, "Undelete"),
+    );
+  }
+
+  async undelete(id) {
+    // Putting the last instance back undeletes the event (a new instance; the history keeps all).
+    const instances = await get(projectPath(this.pid, `/event/${id}`));
+    const last = instances[instances.length - 1];
+    const body = { remarks: last.remarks, labels: last.labels };
+    if (last.tstamp) body.tstamp = last.tstamp;
+    if (last.sequence !== null) body.sequence = last.sequence;
+    if (last.point !== null) body.point = last.point;
+    const restored = await request(projectPath(this.pid, `/event/${id}`), { method: "PUT", body });
+    this.upsert(restored);
+    clear(this.notice, `Event ${id} restored.`);
+  }
+
+  edit(e, row) {
+    const cell = row.querySelector(".remarks");
+    const input = el("input", { value: e.remarks, "aria-label": `Remarks of event ${e.id}`, size: 30 });
+    const save = async () => {
+      try {
+        this.upsert(await request(projectPath(this.pid, `/event/${e.id}`), { method: "PATCH", body: { remarks: input.value } }));
+      } catch (error) {
+        clear(this.notice, error.message);
+      }
+    };
+    clear(
+      cell,
+      input,
+      el("button", { type: "button", "aria-label": `Save event ${e.id}`, onclick: save }, "Save"),
+      el("button", { type: "button", "aria-label": `Cancel editing event ${e.id}`, onclick: () => this.upsert(e, false) }, "Cancel"),
+    );
+    input.focus();
+  }
+
+  async showHistory(id) {
+    const instances = await get(projectPath(this.pid, `/event/${id}`));
+    clear(
+      this.history,
+      el("h3", {}, `History of event ${id}`),
+      el(
+        "table",
+        { class: "history", "aria-label": `History of event ${id}` },
+        el("thead", {}, el("tr", {}, ["From", "To", "Time", "Remarks", "Labels"].map((t) => el("th", { scope: "col" }, t)))),
+        el("tbody", {}, instances.map((i) => el("tr", {}, el("td", {}, fmtTime(i.validity[0])), el("td", {}, fmtTime(i.validity[1])), el("td", {}, fmtTime(i.tstamp)), el("td", {}, i.remarks), el("td", {}, i.labels.join(", "))))),
+      ),
+      el("button", { type: "button", onclick: () => clear(this.history) }, "Close history"),
+    );
   }
 
   updateCount() {
@@ -287,7 +345,9 @@ class LineLog {
       el("h2", { id: "log-title" }, "Line log ", this.count),
       this.filterForm(),
       this.addForm(),
+      this.notice,
       el("div", { class: "scroll" }, this.table),
+      this.history,
     );
   }
 }
