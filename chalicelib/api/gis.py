@@ -11,12 +11,12 @@ from chalicelib.api.http import route
 from chalicelib.models.paging import PageQuery
 
 if TYPE_CHECKING:
-    from chalicelib.models.gis import EventCollection, LineCollection, TrackCollection
+    from chalicelib.models.gis import EventCollection, LineCollection, SequenceProfile, TrackCollection
     from chalicelib.services import gis
 else:
     gis = http.lazy_service("chalicelib.services.gis")
-    EventCollection, LineCollection, TrackCollection = http.lazy_models(
-        "chalicelib.models.gis", "EventCollection", "LineCollection", "TrackCollection"
+    EventCollection, LineCollection, SequenceProfile, TrackCollection = http.lazy_models(
+        "chalicelib.models.gis", "EventCollection", "LineCollection", "SequenceProfile", "TrackCollection"
     )
 
 bp = Blueprint(__name__)
@@ -46,3 +46,9 @@ def event_positions(project: str) -> Any:
     representation = http.negotiate(request, GIS_REPRESENTATIONS)
     found, total = gis.events(project, http.page_query(request))
     return http.json_response(found, headers={"Content-Type": representation, **http.total_header(total)})
+
+
+@route(bp, "/project/{project}/gis/sequence/{sequence}/profile", response=SequenceProfile)
+def sequence_profile(project: str, sequence: str) -> Any:
+    """Shot interval and distance from the preplot along one sequence, for a chart."""
+    return http.json_response(gis.profile(project, http.int_param(sequence, "sequence")))

@@ -21,3 +21,8 @@ def sequence_tracks(pid: str, tolerance: float) -> list[Row]:
 def event_positions(pid: str, limit: int, offset: int) -> tuple[list[Row], int]:
     with cursor() as conn:
         return page(conn, Q.event_positions, Q.count_event_positions, {"pid": pid, "limit": limit, "offset": offset})
+
+
+def sequence_profile(pid: str, sequence: int) -> list[Row]:
+    with cursor() as conn:
+        return conn.execute(Q.sequence_profile, {"pid": pid, "sequence": sequence}).fetchall()

@@ -78,3 +78,19 @@ class EventFeature(Model):
 class EventCollection(Model):
     type: Literal["FeatureCollection"] = "FeatureCollection"
     features: list[EventFeature]
+
+
+class ProfilePoint(Model):
+    """One shotpoint of a sequence: seconds since the one before (null for the first), distance from its
+    preplot point in the grid's units (null without a preplot point)."""
+
+    point: int
+    tstamp: str
+    interval: float | None
+    error: float | None
+
+
+class SequenceProfile(Model):
+    sequence: int
+    kind: Literal["raw", "final"]
+    points: list[ProfilePoint]

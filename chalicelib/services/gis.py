@@ -13,13 +13,15 @@ from chalicelib.models.gis import (
     LineFeature,
     LineProperties,
     LineState,
+    ProfilePoint,
+    SequenceProfile,
     TrackCollection,
     TrackFeature,
     TrackProperties,
 )
 from chalicelib.models.paging import PageQuery
 from chalicelib.models.sequences import sequence_status
-from chalicelib.services.lookup import get_project
+from chalicelib.services.lookup import get_project, get_sequence_row
 
 # Degrees: about a metre at survey latitudes, well below a pixel at any zoom that shows a whole line,
 # and a straight line keeps only its ends.
@@ -97,3 +99,14 @@ def _event_properties(row: dict[str, Any]) -> EventProperties:
         qc=QC_LABEL in labels,
         accepted=row["accepted"],
     )
+
+
+def profile(pid: str, sequence: int) -> SequenceProfile:
+    """Shot interval and distance from the preplot along a sequence, shotpoint by shotpoint."""
+    row = get_sequence_row(pid, sequence)
+    points = [
+        ProfilePoint(point=r["point"], tstamp=r["tstamp"].isoformat(), interval=r["interval"], error=r["error"])
+        for r in db.sequence_profile(pid, sequence)
+    ]
+    final = row["final_upload_id"] is not None
+    return SequenceProfile(sequence=sequence, kind="final" if final else "raw", points=points)

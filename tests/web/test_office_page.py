@@ -294,8 +294,14 @@ def test_4_a_sequence_page_with_figures_log_findings_and_downloads(stack, office
     log = api(office, f"/project/{PID}/event?sequence={number}").json()
     shown = office.locator("#log tbody tr").evaluate_all("rs => rs.map(r => r.dataset.id)")
     assert shown == [str(e["id"]) for e in log], shown
+    profile = api(office, f"/project/{PID}/gis/sequence/{number}/profile").json()["points"]
+    for chart, key in (("#chart-interval", "interval"), ("#chart-error", "error")):
+        drawn = office.locator(f"{chart} polyline").get_attribute("points").split()
+        assert len(drawn) == len([p for p in profile if p[key] is not None]) > 0
+    longest = max((p for p in profile if p["interval"] is not None), key=lambda p: p["interval"])
+    assert f"at point {longest['point']}" in office.locator("#chart-interval svg").get_attribute("aria-label")
     assert unlabelled_controls(office) == []
-    office.screenshot(path=SHOTS / "04-sequence.png")
+    office.screenshot(path=SHOTS / "04-sequence.png", full_page=True)
     saved: dict[str, bytes] = {}
     for name in ("Seis+JSON", "GeoJSON", "CSV", "PDF"):
         with office.expect_download() as info:

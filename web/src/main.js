@@ -3,6 +3,7 @@
 import "./style.css";
 import { ApiError, get, post, del, projectPath, request, whenUnauthorised } from "./api.js";
 import { clear, download, el, fmtDuration, fmtNumber, fmtTime } from "./dom.js";
+import { lineChart } from "./chart.js";
 import { CoverageMap, LINE_STATES } from "./map.js";
 
 const POLL_MS = Number(new URLSearchParams(location.search).get("poll")) || 2000;
@@ -647,9 +648,10 @@ async function projectView(pid) {
 // ------------------------------------------------------------------ sequence view
 
 async function sequenceView(pid, number) {
-  const [s, qcTree] = await Promise.all([
+  const [s, qcTree, profile] = await Promise.all([
     get(projectPath(pid, `/sequence/${number}`)),
     get(projectPath(pid, `/qc/results/sequence/${number}`)),
+    get(projectPath(pid, `/gis/sequence/${number}/profile`)),
   ]);
   const figures = [
     ["Line", s.line],
@@ -692,6 +694,9 @@ async function sequenceView(pid, number) {
     el("h1", {}, `Sequence ${number}`),
     el("section", { class: "panel", "aria-labelledby": "fig-title" }, el("h2", { id: "fig-title" }, "Figures"),
       el("dl", { class: "figures" }, figures.flatMap(([k, v]) => [el("dt", {}, k), el("dd", {}, v ?? "—")]))),
+    el("section", { class: "panel charts", "aria-labelledby": "chart-title" }, el("h2", { id: "chart-title" }, `Along the line (${profile.kind} shots)`),
+      lineChart(profile.points, "interval", { title: "Shot interval", unit: "s", id: "chart-interval" }),
+      lineChart(profile.points, "error", { title: "Distance from the preplot point", unit: "m", id: "chart-error" })),
     el("section", { class: "panel downloads", "aria-labelledby": "dl-title" }, el("h2", { id: "dl-title" }, "Downloads"),
       save("Seis+JSON", "application/vnd.seis+json", base, `sequence-${number}.seis.json`),
       save("GeoJSON", "application/geo+json", projectPath(pid, "/gis/sequence"), `sequence-${number}.geojson`, (fc) => ({

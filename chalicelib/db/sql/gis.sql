@@ -57,3 +57,25 @@ WHERE e.pid = %(pid)s AND upper_inf(e.validity) AND e.sequence IS NOT NULL AND e
   AND EXISTS (SELECT 1 FROM shot s
               WHERE s.pid = e.pid AND s.sequence = e.sequence AND s.point = e.point
                 AND s.lon IS NOT NULL AND s.lat IS NOT NULL);
+
+-- name: sequence_profile
+-- One row per shotpoint of a sequence (final shots once processed, else raw; the mean of its sources):
+-- when it was shot, the seconds since the shotpoint before, and its distance from its preplot point
+-- (grid units), for the sequence page's chart.
+WITH q AS (
+    SELECT CASE WHEN final_upload_id IS NOT NULL THEN 'final' ELSE 'raw' END AS kind
+    FROM sequence WHERE pid = %(pid)s AND sequence = %(sequence)s
+), sp AS (
+    SELECT s.line, s.point, min(s.tstamp) AS tstamp, avg(s.easting) AS easting, avg(s.northing) AS northing
+    FROM shot s JOIN q ON q.kind = s.kind
+    WHERE s.pid = %(pid)s AND s.sequence = %(sequence)s
+    GROUP BY s.line, s.point
+)
+SELECT sp.point, sp.tstamp,
+       extract(epoch FROM sp.tstamp - lag(sp.tstamp) OVER (ORDER BY sp.tstamp, sp.point))::double precision
+           AS interval,
+       CASE WHEN p.point IS NULL OR sp.easting IS NULL THEN NULL
+            ELSE sqrt((sp.easting - p.easting) ^ 2 + (sp.northing - p.northing) ^ 2) END AS error
+FROM sp
+LEFT JOIN preplot_point p ON p.pid = %(pid)s AND p.line = sp.line AND p.point = sp.point
+ORDER BY sp.tstamp, sp.point;

@@ -140,3 +140,25 @@ def test_unknown_project_bad_page_and_unwanted_media_type(client, shot_project):
         for pt in f["geometry"]["coordinates"]
         for c in pt
     )
+
+
+def test_a_sequence_profile_shows_a_late_shot_and_a_moved_one(client, aws):
+    make_project("alpha", configuration=CONFIGURATION)
+    truth = survey()
+    upload(aws, "alpha/preplot/p.sps", sim.write_sps_preplot(truth))
+    faults = [sim.Fault("shift", 1010, inline_m=20.0), sim.Fault("slow", 1060, seconds=8.0)]
+    shot = truth.sequence(55, 5210, start=START, faults=faults)
+    upload(aws, f"alpha/raw/{shot.line_name}.p111", sim.write_p111(shot, kind="raw"))
+    status, _, body = get(client, "/project/alpha/gis/sequence/55/profile")
+    assert status == 200, body
+    assert body["kind"] == "raw"
+    points = {p["point"]: p for p in body["points"]}
+    assert sorted(points) == list(range(1000, 1120))
+    assert body["points"][0]["interval"] is None
+    assert points[1060]["interval"] == pytest.approx(18.0, abs=0.2)
+    assert points[1061]["interval"] == pytest.approx(10.0, abs=0.2)
+    assert points[1010]["error"] == pytest.approx(20.0, abs=1.5)
+    others = sorted(p["error"] for n, p in points.items() if n != 1010)
+    assert others[len(others) // 2] < 2.0
+    assert get(client, "/project/alpha/gis/sequence/99/profile")[0] == 404
+    assert get(client, "/project/alpha/gis/sequence/x/profile")[0] == 400

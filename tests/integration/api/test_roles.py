@@ -60,6 +60,7 @@ MATRIX: list[tuple[str, str, str, int, object]] = [
     ("GET", "/project/{project}/gis/line", "guest", 200, None),
     ("GET", "/project/{project}/gis/sequence", "guest", 200, None),
     ("GET", "/project/{project}/gis/event", "guest", 200, None),
+    ("GET", "/project/{project}/gis/sequence/{sequence}/profile", "guest", 404, None),
     ("GET", "/project/{project}/event", "guest", 200, None),
     ("POST", "/project/{project}/event", "user", 201, {"tstamp": "2021-10-08T10:00:00Z", "remarks": "Weather"}),
     ("GET", "/project/{project}/event/{id}", "guest", 404, None),
