@@ -360,6 +360,23 @@ def test_5_an_added_event_appears_in_the_log_and_in_changes_and_others_arrive_li
     current = api(office, f"/project/{PID}/event?sequence=2").json()
     assert [e["remarks"] for e in current if e["id"] == event_id] == ["Fishing vessel cleared the line"]
 
+    # CSV import: a file with a bad row imports nothing and names the row; a good one adds its rows.
+    bad = b"tstamp,sequence,point,remarks,labels\n2021-10-08T21:00:00Z,,,Streamer check,\nnot a time,,,Broken row,\n"
+    office.get_by_label("CSV file").set_input_files(files=[{"name": "bad.csv", "mimeType": "text/csv", "buffer": bad}])
+    office.get_by_role("button", name="Import CSV").click()
+    expect(office.locator(".import-result")).to_contain_text("row 2")
+    assert office.locator("#log tbody tr", has_text="Streamer check").count() == 0
+    good = (
+        b"tstamp,sequence,point,remarks,labels\n"
+        b"2021-10-08T21:00:00Z,,,Streamer check,\n2021-10-08T21:05:00Z,,,Gun test,\n"
+    )
+    office.get_by_label("CSV file").set_input_files(
+        files=[{"name": "good.csv", "mimeType": "text/csv", "buffer": good}]
+    )
+    office.get_by_role("button", name="Import CSV").click()
+    expect(office.locator(".import-result")).to_have_text("Imported 2 events.")
+    office.locator("#log tbody tr", has_text="Gun test").wait_for()
+
     # Keyboard: Tab walks the log, a row then its buttons (Edit, History, Delete) then the next row.
     rows = office.locator("#log tbody tr")
     rows.first.focus()

@@ -12,10 +12,13 @@ export function whenUnauthorised(handler) {
   onUnauthorised = handler;
 }
 
-export async function request(path, { method = "GET", body, accept = "application/json", raw = false } = {}) {
+export async function request(path, { method = "GET", body, accept = "application/json", raw = false, contentType } = {}) {
   const headers = { Accept: accept };
   let payload;
-  if (body !== undefined) {
+  if (contentType) {
+    headers["Content-Type"] = contentType;
+    payload = body;
+  } else if (body !== undefined) {
     headers["Content-Type"] = "application/json";
     payload = JSON.stringify(body);
   }

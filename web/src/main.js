@@ -339,6 +339,34 @@ class LineLog {
     return form;
   }
 
+  importForm() {
+    if (!canEdit()) return null;
+    const message = el("p", { class: "import-result", role: "alert" });
+    const form = el(
+      "form",
+      { class: "import-events", "aria-label": "Import events from CSV" },
+      el("label", { for: "e-csv" }, "CSV file (tstamp, sequence, point, remarks, labels)"),
+      el("input", { id: "e-csv", name: "file", type: "file", accept: ".csv,text/csv", required: true }),
+      el("button", { type: "submit" }, "Import CSV"),
+      message,
+    );
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      const file = form.file.files[0];
+      if (!file) return;
+      message.className = "import-result";
+      try {
+        const result = await request(projectPath(this.pid, "/event"), { method: "POST", body: await file.text(), contentType: "text/csv" });
+        message.textContent = `Imported ${result.created} events.`;
+        await this.load();
+      } catch (error) {
+        message.className = "import-result error";
+        message.textContent = `Nothing imported: ${error.message}`;
+      }
+    });
+    return form;
+  }
+
   section() {
     return el(
       "section",
@@ -346,6 +374,7 @@ class LineLog {
       el("h2", { id: "log-title" }, "Line log ", this.count),
       this.filterForm(),
       this.addForm(),
+      this.importForm(),
       this.notice,
       el("div", { class: "scroll" }, this.table),
       this.history,
