@@ -10,9 +10,12 @@ LineState = Literal["virgin", "partial", "acquired", "ntba"]
 
 
 class LineProperties(Model):
-    """A preplot line: its state and its point counts (``prime``/``other``: acquired once / more than once)."""
+    """A preplot line: its first and last points, its state and its point counts (``prime``/``other``:
+    acquired once / more than once)."""
 
     line: int
+    fsp: int | None
+    lsp: int | None
     state: LineState
     num_points: int
     virgin: int

@@ -47,6 +47,8 @@ def lines(pid: str) -> LineCollection:
     for row in db.line_features(pid, SIMPLIFY_DEGREES):
         properties = LineProperties(
             line=row["line"],
+            fsp=row["fsp"],
+            lsp=row["lsp"],
             state=line_state(row["ntba"], row["num_points"], row["prime"], row["other"], row["tba"]),
             num_points=row["num_points"],
             virgin=row["na"],

@@ -460,3 +460,25 @@ def test_8_the_vessel_fix_and_the_online_banner_follow_the_nav_feed(stack, offic
     expect(office.locator("#banner")).to_have_text("online: sequence 5, point 1150", timeout=10_000)
     expect(office.locator("#map path.vessel")).to_have_count(1)
     office.screenshot(path=SHOTS / "08-online.png")
+
+
+def test_9_planned_sequences_are_drawn_dashed_on_their_lines(stack, office):
+    planned = office.context.request.post(
+        f"{stack}/project/{PID}/plan",
+        data=json.dumps({"line": 5214, "fsp": 1000, "lsp": 1149}),
+        headers={"Content-Type": "application/json"},
+    )
+    assert planned.status == 201, planned.text()
+    office.goto(f"{stack}/?poll={POLL_MS}#/project/{PID}")
+    office.wait_for_selector(".project-view[data-loaded='true']")
+    plan = api(office, f"/project/{PID}/plan").json()
+    assert office.locator("#map path.planned").count() == len(plan) == 1
+    assert office.locator("#map path.planned").get_attribute("stroke-dasharray") == "8 6"
+    # Half the line (points 1000-1149 of 1000-1299): the dashed path is about half as long as the line's.
+    planned_length = office.locator("#map path.planned").evaluate("p => p.getTotalLength()")
+    line_length = office.evaluate(
+        "() => Math.max(...[...document.querySelectorAll('#map path.preplot-line')].map(p => p.getTotalLength()))"
+    )
+    assert planned_length / line_length == pytest.approx(149 / 299, rel=0.05)
+    for item in office.evaluate(CONTRAST, ".legend"):
+        assert item["text"] >= 4.5 and item["swatch"] >= 4.5, item

@@ -577,7 +577,7 @@ function sequencesSection(pid, sequences, qcStatus) {
 // ------------------------------------------------------------------ project view
 
 async function projectView(pid) {
-  const [project, summary, lines, tracks, eventPlaces, qcTree, sequences] = await Promise.all([
+  const [project, summary, lines, tracks, eventPlaces, qcTree, sequences, plan] = await Promise.all([
     get(projectPath(pid)),
     get(projectPath(pid, "/summary")),
     get(projectPath(pid, "/gis/line")),
@@ -585,6 +585,7 @@ async function projectView(pid) {
     get(projectPath(pid, "/gis/event")),
     get(projectPath(pid, "/qc/results")),
     get(projectPath(pid, "/sequence")),
+    get(projectPath(pid, "/plan")).catch(() => []),
   ]);
   const log = new LineLog(pid);
   const mapBox = el("div", { id: "map", class: "map", role: "region", "aria-label": "Coverage map" });
@@ -624,6 +625,7 @@ async function projectView(pid) {
     { class: "legend", "aria-label": "Map legend" },
     LINE_STATES.map(([key, name]) => el("li", { class: `legend-item legend-${key}` }, el("span", { class: "swatch", "aria-hidden": "true" }), name)),
     el("li", { class: "legend-item legend-track" }, el("span", { class: "swatch", "aria-hidden": "true" }), "Sequence track"),
+    el("li", { class: "legend-item legend-planned" }, el("span", { class: "swatch", "aria-hidden": "true" }), "Planned sequence"),
     el("li", { class: "legend-item legend-qc" }, el("span", { class: "swatch", "aria-hidden": "true" }), "QC finding (open)"),
     el("li", { class: "legend-item legend-vessel" }, el("span", { class: "swatch", "aria-hidden": "true" }), "Vessel"),
   );
@@ -662,6 +664,7 @@ async function projectView(pid) {
   map.map.invalidateSize();
   map.setLines(lines);
   map.setTracks(tracks);
+  map.setPlanned(plan, lines);
   clear(qcBox, qcTable(pid, findings, refreshQc));
   map.setEvents(eventPlaces, new Map(findings.map((f) => [f.id, f])));
   await log.load();

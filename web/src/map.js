@@ -15,6 +15,20 @@ function graticuleStep(span) {
   return steps.find((s) => span / s >= 4) || 0.001;
 }
 
+function alongPath(path, fraction) {
+  const f = Math.min(1, Math.max(0, fraction));
+  const lengths = path.slice(1).map((p, i) => path[i].distanceTo(p));
+  let left = f * lengths.reduce((a, b) => a + b, 0);
+  for (let i = 0; i < lengths.length; i++) {
+    if (left <= lengths[i] || i === lengths.length - 1) {
+      const t = lengths[i] ? Math.min(1, left / lengths[i]) : 0;
+      return L.latLng(path[i].lat + t * (path[i + 1].lat - path[i].lat), path[i].lng + t * (path[i + 1].lng - path[i].lng));
+    }
+    left -= lengths[i];
+  }
+  return path[0];
+}
+
 export class CoverageMap {
   constructor(element, { onFinding } = {}) {
     this.map = L.map(element, {
@@ -27,6 +41,7 @@ export class CoverageMap {
     this.graticule = L.layerGroup().addTo(this.map);
     this.lines = L.layerGroup().addTo(this.map);
     this.tracks = L.layerGroup().addTo(this.map);
+    this.planned = L.layerGroup().addTo(this.map);
     this.events = L.layerGroup().addTo(this.map);
     this.vessel = L.layerGroup().addTo(this.map);
     this.bounds = null;
@@ -56,6 +71,23 @@ export class CoverageMap {
       style: (f) => ({ className: `track status-${f.properties.status}`, weight: 2 }),
       onEachFeature: (f, l) => l.bindTooltip(`Sequence ${f.properties.sequence} (${f.properties.kind})`, { sticky: true }),
     }).addTo(this.tracks);
+  }
+
+  // Planned sequences, dashed, placed on their preplot line by point number (points are evenly spaced
+  // along a line, so a point sits at its fraction of the line's length).
+  setPlanned(plan, lineCollection) {
+    this.planned.clearLayers();
+    const byLine = new Map(lineCollection.features.map((f) => [f.properties.line, f]));
+    for (const p of plan) {
+      const line = byLine.get(p.line);
+      if (!line || line.geometry.type !== "LineString" || line.properties.fsp === line.properties.lsp) continue;
+      const { fsp, lsp } = line.properties;
+      const path = line.geometry.coordinates.map(([lon, lat]) => L.latLng(lat, lon));
+      const at = (point) => alongPath(path, (point - fsp) / (lsp - fsp));
+      L.polyline([at(p.fsp), at(p.lsp)], { className: "planned", weight: 3, dashArray: "8 6" })
+        .bindTooltip(`Planned sequence ${p.sequence}: line ${p.line}, ${p.fsp}–${p.lsp}`)
+        .addTo(this.planned);
+    }
   }
 
   setEvents(collection, findings) {

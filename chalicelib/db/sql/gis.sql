@@ -1,6 +1,6 @@
 -- name: line_features
 -- Each preplot line as one geometry (its points in point order, simplified for drawing) and its figures.
-SELECT l.line, l.ntba, l.num_points, l.na, l.tba, l.prime, l.other, l.ntba_points,
+SELECT l.line, l.fsp, l.lsp, l.ntba, l.num_points, l.na, l.tba, l.prime, l.other, l.ntba_points,
        ST_AsGeoJSON(CASE WHEN count(p.point) > 1
                          THEN ST_SimplifyPreserveTopology(ST_MakeLine(p.geom ORDER BY p.point), %(tolerance)s)
                          ELSE ST_GeometryN(ST_Collect(p.geom), 1) END, 7)::jsonb AS geometry

@@ -62,6 +62,7 @@ def test_every_preplot_line_is_one_feature_with_its_state_and_its_ends(client, s
     assert states == {5210: "acquired", 5212: "partial", 5214: "virgin", 5216: "ntba"}
     partial = next(f["properties"] for f in body["features"] if f["properties"]["line"] == 5212)
     assert partial["num_points"] == 120 and partial["prime"] == 60 and partial["remaining"] == 60
+    assert (partial["fsp"], partial["lsp"]) == (shot_project.first_point, shot_project.last_point)
     for feature in body["features"]:
         line = feature["properties"]["line"]
         coordinates = feature["geometry"]["coordinates"]
