@@ -482,3 +482,29 @@ def test_9_planned_sequences_are_drawn_dashed_on_their_lines(stack, office):
     assert planned_length / line_length == pytest.approx(149 / 299, rel=0.05)
     for item in office.evaluate(CONTRAST, ".legend"):
         assert item["text"] >= 4.5 and item["swatch"] >= 4.5, item
+
+
+def test_10_a_sequence_shot_while_the_page_is_open_appears_without_a_reload(stack, office):
+    from datetime import UTC, datetime
+
+    from chalicelib import aws
+    from chalicelib.settings import get_settings
+    from dougal_sim import simulator as sim
+    from tests.integration.ingest_support import deliver_all
+
+    office.goto(f"{stack}/?poll={POLL_MS}#/project/{PID}")
+    office.wait_for_selector(".project-view[data-loaded='true']")
+    before = len(api(office, f"/project/{PID}/sequence").json())
+    assert office.locator("#map path.track").count() == before
+    office.evaluate("window.notReloaded = true")
+    survey = sim.Survey(num_lines=8, points_per_line=300, first_point=1000, seed=7)  # the demo's preplot
+    shot = survey.sequence(6, 5218, start=datetime(2021, 10, 9, 8, 0, tzinfo=UTC))
+    body = sim.write_p111(shot, kind="raw").encode()
+    aws.s3().put_object(Bucket=get_settings().upload_bucket, Key=f"{PID}/raw/{shot.line_name}.p111", Body=body)
+    deliver_all()
+    expect(office.locator("#map path.track")).to_have_count(before + 1, timeout=10_000)
+    expect(office.locator("#sequences tbody tr")).to_have_count(before + 1)
+    expect(office.locator("#map path.state-acquired")).not_to_have_count(0)
+    assert office.evaluate("window.notReloaded") is True
+    summary = api(office, f"/project/{PID}/summary").json()
+    assert f"{summary['prime']:,}" in office.locator(".progress-box .progress").get_attribute("aria-label")

@@ -629,6 +629,23 @@ async function projectView(pid) {
     el("li", { class: "legend-item legend-qc" }, el("span", { class: "swatch", "aria-hidden": "true" }), "QC finding (open)"),
     el("li", { class: "legend-item legend-vessel" }, el("span", { class: "swatch", "aria-hidden": "true" }), "Vessel"),
   );
+  const progressBox = el("div", { class: "progress-box" }, progressBar(summary));
+  const sequencesBox = el("div", { class: "sequences-box" }, sequencesSection(pid, sequences, qcStatusBySequence(qcTree)));
+  // A sequence shot or processed shows in the log as system events (FSP, LSP, …): then the figures,
+  // the tracks, the lines' states and the sequences table are read again.
+  const refreshProduction = async () => {
+    const [s2, l2, t2, q2, tree2] = await Promise.all([
+      get(projectPath(pid, "/summary")),
+      get(projectPath(pid, "/gis/line")),
+      get(projectPath(pid, "/gis/sequence")),
+      get(projectPath(pid, "/sequence")),
+      get(projectPath(pid, "/qc/results")),
+    ]);
+    clear(progressBox, progressBar(s2));
+    map.setLines(l2);
+    map.setTracks(t2);
+    clear(sequencesBox, sequencesSection(pid, q2, qcStatusBySequence(tree2)));
+  };
   const live = new Live(
     pid,
     async (changes) => {
@@ -637,6 +654,7 @@ async function projectView(pid) {
         else log.upsert(c);
       }
       await refreshQc();
+      if (changes.some((c) => !c.is_deleted && c.meta && c.meta.system)) await refreshProduction();
     },
     (fix) => {
       map.setVessel(fix);
@@ -648,7 +666,7 @@ async function projectView(pid) {
     "div",
     { class: "project-view", dataset: { pid } },
     el("h1", {}, project.name || pid),
-    progressBar(summary),
+    progressBox,
     live.status,
     el(
       "section",
@@ -657,7 +675,7 @@ async function projectView(pid) {
       el("div", { class: "map-row" }, mapBox, el("div", { class: "side" }, legend, el("button", { type: "button", onclick: () => map.fit() }, "Fit to survey"), detail)),
     ),
     el("section", { class: "panel", "aria-labelledby": "qc-title" }, el("h2", { id: "qc-title" }, "QC findings"), qcBox),
-    sequencesSection(pid, sequences, qcStatusBySequence(qcTree)),
+    sequencesBox,
     log.section(),
   );
   clear(app, root);
