@@ -256,7 +256,7 @@ def test_2_the_project_page_loads_fast_and_draws_every_line(stack, office):
     assert unlabelled_controls(office) == []
     for item in office.evaluate(CONTRAST, ".legend"):
         assert item["text"] >= 4.5 and item["swatch"] >= 4.5, item
-    office.screenshot(path=SHOTS / "project.png")
+    office.screenshot(path=SHOTS / "03-project.png")
 
 
 def test_3_the_sequences_table_sorts_and_filters(office):
