@@ -5,7 +5,7 @@ SELECT l.line, l.fsp, l.lsp, l.ntba, l.num_points, l.na, l.tba, l.prime, l.other
                          THEN ST_SimplifyPreserveTopology(ST_MakeLine(p.geom ORDER BY p.point), %(tolerance)s)
                          ELSE ST_GeometryN(ST_Collect(p.geom), 1) END, 7)::jsonb AS geometry
 FROM preplot_line l
-JOIN preplot_point p ON p.pid = l.pid AND p.line = l.line
+JOIN preplot_point p ON p.pid = l.pid AND p.line = l.line AND NOT p.alternative
 WHERE l.pid = %(pid)s
 GROUP BY l.pid, l.line
 ORDER BY l.line;
@@ -77,5 +77,5 @@ SELECT sp.point, sp.tstamp,
        CASE WHEN p.point IS NULL OR sp.easting IS NULL THEN NULL
             ELSE sqrt((sp.easting - p.easting) ^ 2 + (sp.northing - p.northing) ^ 2) END AS error
 FROM sp
-LEFT JOIN preplot_point p ON p.pid = %(pid)s AND p.line = sp.line AND p.point = sp.point
+LEFT JOIN preplot_point p ON p.pid = %(pid)s AND p.line = sp.line AND p.point = sp.point AND NOT p.alternative
 ORDER BY sp.tstamp, sp.point;
