@@ -228,6 +228,10 @@ def test_1_login_then_the_project_list_with_progress(stack, office):
     for name in ("prime", "other", "remaining", "ntba"):
         assert f"{summary[name]:,}" in label, (name, label)
     assert summary["prime"] > 0
+    forecast = api(office, f"/project/{PID}/forecast").json()
+    assert forecast["completion"], "the demo survey has a forecast"
+    shown = office.locator(f".project-item[data-pid='{PID}'] .forecast").inner_text()
+    assert shown.startswith("Forecast completion: " + forecast["completion"]["p50"][:16].replace("T", " "))
     assert office.locator("#who").inner_text() == "user (user)"
     office.screenshot(path=SHOTS / "02-projects.png")
 
