@@ -7,9 +7,9 @@ PY := $(VENV)/bin/python
 REQS_HASH := $(shell cat requirements.txt requirements-dev.txt | sha256sum | cut -c1-12)
 STAMP := $(VENV)/.installed-$(REQS_HASH)
 
-.PHONY: setup system venv run test bench lint fmt user clean-data deploy-check
+.PHONY: setup system venv web run test bench lint fmt user clean-data deploy-check
 
-setup: system venv
+setup: system venv web
 
 system:
 	@bash scripts/install-system.sh
@@ -20,6 +20,17 @@ $(STAMP): requirements.txt requirements-dev.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	@rm -f $(VENV)/.installed-* && touch $@
+
+# The office page (web/): npm ci when the lock file changed, a build when a source is newer than it.
+WEB_SOURCES := $(wildcard web/index.html web/vite.config.js web/scripts/*.mjs web/src/*)
+
+web: web/dist/index.html
+
+web/node_modules/.package-lock.json: web/package-lock.json | system
+	cd web && npm ci --no-audit --no-fund --prefer-offline
+
+web/dist/index.html: web/node_modules/.package-lock.json web/package.json $(WEB_SOURCES)
+	cd web && npm run --silent build
 
 run: setup
 	$(PY) -m scripts.dev_stack

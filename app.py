@@ -13,6 +13,7 @@ from chalicelib.api import (
     capabilities,
     events,
     files,
+    gis,
     health,
     metadata,
     navdata,
@@ -52,6 +53,7 @@ for blueprint in (
     receivers.bp,
     navdata.bp,
     audit.bp,
+    gis.bp,
 ):
     app.register_blueprint(blueprint)
 for blueprint in (ingest.bp, qc_handlers.bp, migrate.bp, authorizer.bp):

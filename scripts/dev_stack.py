@@ -194,13 +194,16 @@ def serve(port: int, aws_port: int, local: Path, stop: threading.Event) -> int:
 
         import app as app_module
         from scripts.dispatcher import Dispatcher
-        from scripts.local_api import LocalAPI
+        from scripts.local_api import WEB_DIST, LocalAPI
 
         dispatcher = Dispatcher(app_module.app)
         dispatcher.start()
-        server = LocalAPI(app_module.app, "127.0.0.1", port)
+        static = WEB_DIST if (WEB_DIST / "index.html").is_file() else None
+        server = LocalAPI(app_module.app, "127.0.0.1", port, static=static)
         server.start()
         say(f"API on http://127.0.0.1:{port} ({server.threads} threads) — Ctrl-C stops everything")
+        if static is not None:
+            say(f"the office page on http://127.0.0.1:{port}/")
         stop.wait()
         say("stopping")
     finally:

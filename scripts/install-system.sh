@@ -1,12 +1,23 @@
 #!/usr/bin/env bash
-# System packages Dougal needs on a fresh Debian 12 machine: PostgreSQL 15 with PostGIS 3.
+# System packages Dougal needs on a fresh Debian 12 machine: PostgreSQL 15 with PostGIS 3, and for the office
+# page's build and browser tests Node.js + npm and Chromium (the browser Playwright drives: /usr/bin/chromium).
 set -euo pipefail
-if [ -f /usr/share/postgresql/15/extension/postgis.control ] && [ -x /usr/lib/postgresql/15/bin/initdb ]; then
+missing=()
+if ! [ -f /usr/share/postgresql/15/extension/postgis.control ] || ! [ -x /usr/lib/postgresql/15/bin/initdb ]; then
+  missing+=(postgresql-15 postgresql-15-postgis-3)
+fi
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+  missing+=(nodejs npm)
+fi
+if ! [ -x /usr/bin/chromium ]; then
+  missing+=(chromium chromium-driver)
+fi
+if [ ${#missing[@]} -eq 0 ]; then
   exit 0
 fi
-echo "[dougal] installing PostgreSQL 15 + PostGIS 3 (Debian packages)"
+echo "[dougal] installing Debian packages: ${missing[*]}"
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq
-$SUDO apt-get install -y -qq postgresql-15 postgresql-15-postgis-3 >/dev/null
+$SUDO apt-get install -y -qq "${missing[@]}" >/dev/null

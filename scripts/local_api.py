@@ -13,6 +13,10 @@ response's status line, headers and body handed to the socket in one write.
 ``python -m scripts.local_api`` serves the app on ``DOUGAL_PORT`` with the
 environment as it is (the benchmark uses it); ``make run`` starts it from
 ``scripts.dev_stack``.
+
+The office page's built files (``web/dist``, made by ``make web``) are served
+here too, at ``/`` and ``/assets/…``, before a request reaches the gateway: in
+AWS they sit in S3 behind the API's origin, never in a Lambda route.
 """
 
 from __future__ import annotations
@@ -30,7 +34,19 @@ from typing import Any
 from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
+WEB_DIST = ROOT / "web" / "dist"
 DEFAULT_THREADS = 8
+# The page's files by extension; anything else is not served from the folder.
+STATIC_TYPES = {
+    ".html": "text/html; charset=utf-8",
+    ".js": "text/javascript; charset=utf-8",
+    ".css": "text/css; charset=utf-8",
+    ".svg": "image/svg+xml",
+    ".png": "image/png",
+    ".ico": "image/x-icon",
+    ".woff2": "font/woff2",
+    ".map": "application/json",
+}
 # Headers that belong to the connection, which the server manages (PEP 3333 forbids them in an application).
 HOP_BY_HOP = frozenset(
     {"connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailers", "transfer-encoding"}
@@ -59,19 +75,71 @@ def thread_local_requests(app: Any) -> None:
         app.__class__ = type(f"Local{type(app).__name__}", (LocalChalice, type(app)), {})
 
 
-class GatewayApplication:
-    """A WSGI application that hands every request to Chalice's ``LocalGateway``."""
+class StaticSite:
+    """The office page's built files: ``/`` is ``index.html``; ``/assets/<name>`` a file of the build's
+    ``assets`` folder (names carry a content hash, so they are cached for good; ``index.html`` never is).
+    Only GET and HEAD of those paths are answered here; everything else goes to the API."""
 
-    def __init__(self, app: Any, config: Any) -> None:
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder.resolve()
+
+    def file_for(self, method: str, path: str) -> Path | None:
+        if method not in ("GET", "HEAD"):
+            return None
+        if path in ("/", "/index.html"):
+            found = self.folder / "index.html"
+        elif path.startswith("/assets/"):
+            name = path[len("/assets/") :]
+            if not name or "/" in name or "\\" in name or name.startswith(".") or "%" in name:
+                return None
+            found = self.folder / "assets" / name
+        else:
+            return None
+        if found.suffix not in STATIC_TYPES or not found.is_file():
+            return None
+        return found
+
+    def respond(self, method: str, found: Path, start_response: StartResponse) -> Iterable[bytes]:
+        data = found.read_bytes()
+        cache = "no-cache" if found.name == "index.html" else "public, max-age=31536000, immutable"
+        headers = [
+            ("Content-Type", STATIC_TYPES[found.suffix]),
+            ("Content-Length", str(len(data))),
+            ("Cache-Control", cache),
+            ("X-Content-Type-Options", "nosniff"),
+        ]
+        if found.name == "index.html":
+            # Everything the page loads comes from this origin: no CDN, no tile server.
+            headers.append(
+                (
+                    "Content-Security-Policy",
+                    "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+                    "connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'",
+                )
+            )
+        start_response("200 OK", headers)
+        return [data] if method != "HEAD" else []
+
+
+class GatewayApplication:
+    """A WSGI application that hands every request to Chalice's ``LocalGateway`` (the page's files, when
+    a ``static`` folder is given, are answered first)."""
+
+    def __init__(self, app: Any, config: Any, static: Path | None = None) -> None:
         from chalice.local import LocalGateway
 
         thread_local_requests(app)
         self.gateway = LocalGateway(app, config)
+        self.static = StaticSite(static) if static is not None else None
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         from chalice.local import LocalGatewayException
 
         method = environ["REQUEST_METHOD"]
+        if self.static is not None:
+            found = self.static.file_for(method, urlsplit(request_target(environ)).path)
+            if found is not None:
+                return self.static.respond(method, found, start_response)
         headers = request_headers(environ)
         length = int(environ.get("CONTENT_LENGTH") or 0)
         body = environ["wsgi.input"].read(length) if length > 0 else None
@@ -176,7 +244,14 @@ def _single_write_channel() -> type:
 class LocalAPI:
     """The app served on ``host:port`` by a pool of ``threads``; ``start()`` in a thread, ``stop()`` from another."""
 
-    def __init__(self, app: Any, host: str = "127.0.0.1", port: int = 8000, threads: int | None = None) -> None:
+    def __init__(
+        self,
+        app: Any,
+        host: str = "127.0.0.1",
+        port: int = 8000,
+        threads: int | None = None,
+        static: Path | None = None,
+    ) -> None:
         import logging
         import socket
 
@@ -187,7 +262,7 @@ class LocalAPI:
 
         self.threads = threads or int(os.environ.get("DOUGAL_API_THREADS", DEFAULT_THREADS))
         self.server = create_server(
-            GatewayApplication(app, chalice_config()),
+            GatewayApplication(app, chalice_config(), static),
             host=host,
             port=port,
             threads=self.threads,
@@ -227,7 +302,8 @@ class LocalAPI:
 def main() -> int:
     import app as app_module
 
-    api = LocalAPI(app_module.app, port=int(os.environ.get("DOUGAL_PORT", "8000")))
+    static = WEB_DIST if (WEB_DIST / "index.html").is_file() else None
+    api = LocalAPI(app_module.app, port=int(os.environ.get("DOUGAL_PORT", "8000")), static=static)
     stop = threading.Event()
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     signal.signal(signal.SIGTERM, lambda *_: stop.set())

@@ -7,14 +7,14 @@ from typing import TYPE_CHECKING, Any
 from chalice import Blueprint
 
 from chalicelib.api import http
-from chalicelib.api.http import PUBLIC, route
+from chalicelib.api.http import GUEST, PUBLIC, route
 from chalicelib.api.middleware import expired_cookies, source_ip, token_cookie
 from chalicelib.services import auth
 
 if TYPE_CHECKING:
-    from chalicelib.models.auth import LoginRequest
+    from chalicelib.models.auth import LoginRequest, Session
 else:
-    (LoginRequest,) = http.lazy_models("chalicelib.models.auth", "LoginRequest")
+    LoginRequest, Session = http.lazy_models("chalicelib.models.auth", "LoginRequest", "Session")
 
 bp = Blueprint(__name__)
 
@@ -35,3 +35,14 @@ def login() -> Any:
 def logout() -> Any:
     """Sign out: the token cookies are expired."""
     return http.empty_response(204, headers={"Set-Cookie": expired_cookies(), **NO_STORE})
+
+
+@route(bp, "/session", role=GUEST, response=Session)
+def session() -> Any:
+    """Who the caller is: name, role and the projects it may see (null: all)."""
+    identity = http.identity(bp.current_request)
+    projects = list(identity.projects) if identity.projects is not None else None
+    body = Session.model_validate(
+        {"name": identity.name, "role": identity.role, "projects": projects, "implicit": identity.implicit}
+    )
+    return http.json_response(body, headers=NO_STORE)

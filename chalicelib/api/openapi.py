@@ -77,6 +77,7 @@ MODULE_TAGS = {
     "capabilities": "capabilities",
     "events": "log",
     "files": "files",
+    "gis": "gis",
     "health": "health",
     "metadata": "metadata",
     "openapi": "documentation",
@@ -103,6 +104,7 @@ TAG_DESCRIPTIONS = {
     "receivers": "Receiver positions read from uploaded files.",
     "status": "The state of the system for whoever runs it.",
     "capabilities": "What this installation reads, serves and checks.",
+    "gis": "Map views of a project for the office page: lines by state, sequence tracks, events by position.",
     "health": "A cheap liveness answer for load balancers.",
     "documentation": "This document and a page to browse it.",
 }

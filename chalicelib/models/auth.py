@@ -66,3 +66,13 @@ class Actor:
     @classmethod
     def system(cls, function: str) -> Actor:
         return cls(name=function, route=function)
+
+
+class Session(Model):
+    """``GET /session``: who the caller is, for a client to show only the controls its role may use
+    (the server checks every request all the same)."""
+
+    name: str
+    role: Role
+    projects: list[str] | None
+    implicit: bool

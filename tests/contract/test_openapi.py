@@ -202,6 +202,11 @@ SAMPLE = [
     ("/capabilities", "/capabilities", "guest"),
     ("/status", "/status", "user"),
     ("/audit", "/audit", "master"),
+    ("/session", "/session", "guest"),
+    ("/project/alpha/gis/line", "/project/{project}/gis/line", "guest"),
+    ("/project/alpha/gis/sequence", "/project/{project}/gis/sequence", "guest"),
+    ("/project/alpha/gis/event", "/project/{project}/gis/event", "guest"),
+    ("/project/alpha/gis/sequence/55/profile", "/project/{project}/gis/sequence/{sequence}/profile", "guest"),
 ]
 
 

@@ -244,3 +244,16 @@ def test_the_valid_token_of_the_forgery_suite_is_accepted(client):
 def test_malformed_authorization_header_is_401(client):
     for header in ("Basic dXNlcjpwYXNz", "Bearer", "Token abc"):
         assert client.get("/project", headers={"Authorization": header}).status_code == 401
+
+
+def test_session_names_the_caller_and_its_role_and_needs_a_token(client):
+    make_project("alpha")
+    make_account("chief", "user", "everyday-pass")
+    make_account("chief", "guest", "visitor-pass", projects=["alpha"])
+    for password, role, projects in (("everyday-pass", "user", None), ("visitor-pass", "guest", ["alpha"])):
+        token = cookie_value(login(client, "chief", password).headers["Set-Cookie"])
+        response = client.get("/session", headers={"Cookie": f"JWT={token}"})
+        assert response.status_code == 200
+        assert response.headers["Cache-Control"] == "no-store"
+        assert json.loads(response.body) == {"name": "chief", "role": role, "projects": projects, "implicit": False}
+    assert client.get("/session").status_code == 401
