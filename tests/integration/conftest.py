@@ -9,6 +9,8 @@ from collections.abc import Iterator
 
 import pytest
 
+from tests.database import truncate_all
+
 
 @pytest.fixture(autouse=True)
 def settings_env(database_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
@@ -28,22 +30,7 @@ def settings_env(database_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator
 @pytest.fixture(autouse=True)
 def clean_tables(database_url: str) -> Iterator[None]:
     yield
-    from chalicelib import db
-
-    conn = db.connection()
-    tables = [
-        r["tablename"]
-        for r in conn.execute(
-            "SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
-            "AND tablename NOT IN ('schema_migration', 'spatial_ref_sys')"
-        )
-    ]
-    if tables:
-        from psycopg import sql
-
-        conn.execute(
-            sql.SQL("TRUNCATE {} RESTART IDENTITY CASCADE").format(sql.SQL(", ").join(map(sql.Identifier, tables)))
-        )
+    truncate_all()
 
 
 def reload_settings() -> None:

@@ -23,6 +23,7 @@ import pytest
 from playwright.sync_api import expect
 
 from scripts.local_api import ROOT, WEB_DIST
+from tests.database import truncate_all
 
 CHROMIUM = Path("/usr/bin/chromium")
 SHOTS = Path(__file__).with_name("screenshots")
@@ -44,24 +45,6 @@ if not CHROMIUM.exists():  # scripts/install-system.sh installs it; this only gu
     pytest.skip("Debian's Chromium (/usr/bin/chromium) is not installed", allow_module_level=True)
 
 pytestmark = pytest.mark.slow
-
-
-def truncate_all() -> None:
-    from psycopg import sql
-
-    from chalicelib import db
-
-    conn = db.connection()
-    tables = [
-        r["tablename"]
-        for r in conn.execute(
-            "SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
-            "AND tablename NOT IN ('schema_migration', 'spatial_ref_sys')"
-        )
-    ]
-    conn.execute(
-        sql.SQL("TRUNCATE {} RESTART IDENTITY CASCADE").format(sql.SQL(", ").join(map(sql.Identifier, tables)))
-    )
 
 
 @pytest.fixture(scope="module")
