@@ -393,6 +393,31 @@ def test_5_an_added_event_appears_in_the_log_and_in_changes_and_others_arrive_li
         f"{ids[1]}:BUTTON",
     ]
 
+    # Filters: by label, by sequence and by dates, each the rows the API lists for the same query.
+    def shown() -> list[int]:
+        return sorted(int(i) for i in rows.evaluate_all("rs => rs.map(r => r.dataset.id)"))
+
+    def listed(query: str) -> list[int]:
+        return sorted(e["id"] for e in api(office, f"/project/{PID}/event?{query}").json())
+
+    filters = office.get_by_role("form", name="Filter the log")
+    for fields, query in (
+        ({"Label": "Nav"}, "label=Nav"),
+        ({"Label": "", "Sequence": "2"}, "sequence=2"),
+        ({"Sequence": "", "From": "2021-10-08", "To": "2021-10-08"}, "date0=2021-10-08&date1=2021-10-08"),
+    ):
+        for label, value in fields.items():
+            filters.get_by_label(label, exact=True).fill(value)
+        filters.get_by_role("button", name="Filter").click()
+        expected = listed(query)
+        expect(rows).to_have_count(len(expected))
+        assert shown() == expected and expected, query
+    assert event_id in listed("label=Nav") and event_id in listed("sequence=2")
+    filters.get_by_label("From", exact=True).fill("")
+    filters.get_by_label("To", exact=True).fill("")
+    filters.get_by_role("button", name="Filter").click()
+    expect(rows).to_have_count(len(listed("limit=1000")))
+
 
 def test_6_a_qc_finding_is_accepted_from_the_map(stack, office):
     marker = office.locator("#map path.qc-marker.open").first
