@@ -1,14 +1,21 @@
-"""One ingest, measured in a process of its own (``make bench`` runs it).
+"""Imports, measured in a process of their own (``make bench`` runs it).
 
-Delivers the messages waiting on the ingest queue to the ingest handler, exactly
-as the dispatcher and Lambda do, and prints JSON: wall seconds from receiving
-the message to the committed import, and this process's peak memory.
+``python -m scripts.bench_worker KEY=PATH [KEY=PATH ...]``: for each file in turn, uploads
+PATH under KEY (not timed), then delivers the messages waiting on the ingest queue to the
+ingest handler, exactly as the dispatcher and Lambda do, until that file's import is done.
+Prints one JSON line per file: wall seconds from receiving its message to the committed
+import, its phases, and this process's peak memory. The first file meets a cold worker (as a
+Lambda's first message after a cold start); the next ones a warm worker.
+
+With ``DOUGAL_BENCH_PROFILE=PREFIX`` each delivery runs under cProfile and its figures go to
+``PREFIX.<file name>`` (read them with ``python -m pstats``).
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import os
 import sys
 import time
 from pathlib import Path
@@ -25,23 +32,24 @@ def peak_mb() -> float:
 class _Timings(logging.Handler):
     """Keeps the phases of the "import timings" log line the ingest writes for the file ``key``."""
 
-    def __init__(self, key: str | None) -> None:
+    def __init__(self) -> None:
         super().__init__()
-        self.key = key
+        self.key: str | None = None
         self.phases_ms: dict[str, float] = {}
 
     def emit(self, record: logging.LogRecord) -> None:
         phases = getattr(record, "phases_ms", None)
-        if isinstance(phases, dict) and (self.key is None or getattr(record, "key", None) == self.key):
+        if isinstance(phases, dict) and getattr(record, "key", None) == self.key:
             self.phases_ms = phases
 
 
 def main() -> None:
     import app
+    from chalicelib import aws
     from chalicelib.observability import logger
     from scripts.dispatcher import Dispatcher
 
-    timings = _Timings(sys.argv[1] if len(sys.argv) > 1 else None)
+    timings = _Timings()
     log = logging.getLogger(logger().name)
     for handler in log.handlers:  # the JSON lines on stdout stay at the bench's level
         handler.setLevel(max(log.level, handler.level))
@@ -49,19 +57,31 @@ def main() -> None:
     log.addHandler(timings)
     dispatcher = Dispatcher(app.app, wait_seconds=1)
     source = next(s for s in dispatcher.sqs_sources if s.name == "ingest_uploaded_files")
-    baseline = peak_mb()
-    # One message per invocation, as in Lambda: S3's test event may come first; the file's own
-    # message is the one that reports an import's timings.
-    handled, elapsed = 0, 0.0
-    for _ in range(20):
-        started = time.perf_counter()
-        delivered = dispatcher.deliver_once(source)
-        elapsed = time.perf_counter() - started
-        handled += delivered
-        if timings.phases_ms or not delivered:
-            break
-    figures = {"handled": handled, "seconds": elapsed, "peak_mb": peak_mb(), "baseline_mb": baseline}
-    print(json.dumps({**figures, "phases_ms": timings.phases_ms}))
+    profile = os.environ.get("DOUGAL_BENCH_PROFILE")
+    for argument in sys.argv[1:]:
+        key, _, path = argument.partition("=")
+        aws.s3().upload_file(path, "dougal-uploads", key)
+        timings.key, timings.phases_ms = key, {}
+        baseline = peak_mb()
+        # One message per invocation, as in Lambda: S3's test event may come first; the file's own
+        # message is the one that reports an import's timings.
+        handled, elapsed = 0, 0.0
+        for _ in range(20):
+            started = time.perf_counter()
+            if profile:
+                import cProfile
+
+                profiler = cProfile.Profile()
+                delivered = profiler.runcall(dispatcher.deliver_once, source)
+                profiler.dump_stats(f"{profile}.{Path(key).name}")
+            else:
+                delivered = dispatcher.deliver_once(source)
+            elapsed = time.perf_counter() - started
+            handled += delivered
+            if timings.phases_ms or not delivered:
+                break
+        figures = {"key": key, "handled": handled, "seconds": elapsed, "peak_mb": peak_mb(), "baseline_mb": baseline}
+        print(json.dumps({**figures, "phases_ms": timings.phases_ms}), flush=True)
 
 
 if __name__ == "__main__":

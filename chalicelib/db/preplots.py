@@ -2,22 +2,102 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from typing import Any
 
-from chalicelib.db import Connection, Row, cursor, jsonb, page
+from chalicelib.db import Connection, Row, cursor, jsonb, page, pgcopy
 from chalicelib.db.queries import queries
 
 Q = queries("preplots")
 
 
-def copy_staging(conn: Connection, rows: Iterable[bytes]) -> None:
-    """COPY text rows (line, point, easting, northing, lon, lat, point_index, exact_line, exact_point)
-    into the staging table."""
+def lock_preplot(conn: Connection, pid: str) -> None:
+    """One preplot import of a project at a time (until the transaction ends): each sees the lines
+    the previous one left, so it knows which of its lines are new."""
+    conn.execute(Q.lock_preplot, {"pid": pid})
+
+
+def line_numbers(conn: Connection, pid: str) -> set[int]:
+    """The project's preplot lines."""
+    return {row["line"] for row in conn.execute(Q.line_numbers, {"pid": pid})}
+
+
+def point_rows(pid: str, line: Any, point: Any, index: Any, e: Any, n: Any, lon: Any, lat: Any) -> bytes:
+    """Binary COPY rows for ``copy_points`` (numpy columns; line and point within 32 bits)."""
+    columns = [("text", pid), ("int4", line), ("int4", point), ("int2", index)]
+    return pgcopy.rows([*columns, ("float8", e), ("float8", n), ("float8", lon), ("float8", lat)], len(line))
+
+
+def staging_rows(
+    line: Any, point: Any, index: Any, e: Any, n: Any, lon: Any, lat: Any, exact_line: Any, exact_point: Any
+) -> bytes:
+    """Binary COPY rows for ``copy_staging`` (numpy columns; NaN: no exact line or point number)."""
+    columns = [("int4", line), ("int4", point), ("int2", index), ("float8", e), ("float8", n)]
+    more = [("float8", lon), ("float8", lat), ("float8", exact_line), ("float8", exact_point)]
+    return pgcopy.rows([*columns, *more], len(line))
+
+
+_KEY = re.compile(r"\)=\(.*, (-?\d+), (-?\d+), (-?\d+)\) already exists")
+
+
+def copy_points(conn: Connection, chunks: Iterable[bytes]) -> tuple[int, int, int] | None:
+    """COPY ``point_rows`` chunks straight into ``preplot_point``: the points of lines new to the
+    project (the caller holds ``lock_preplot``). A point given twice undoes the COPY and is returned
+    as (line, point, index).
+
+    A writer thread sends the rows while the caller prepares the next chunk, so reading the file
+    and the server's COPY overlap.
+    """
+    from psycopg import errors as pg
+
+    try:
+        with conn.transaction():  # a savepoint
+            cur = conn.cursor()
+            with cur.copy(Q.copy_points) as copy:
+                copy.write(pgcopy.SIGNATURE)
+                for chunk in chunks:
+                    copy.write(chunk)
+                copy.write(pgcopy.TRAILER)
+    except pg.UniqueViolation as exc:
+        found = _KEY.search(exc.diag.message_detail or "")
+        if found is None:
+            raise
+        line, point, index = (int(v) for v in found.groups())
+        return line, point, index
+    return None
+
+
+def insert_lines(conn: Connection, pid: str, lines: list[int]) -> None:
+    """The preplot lines of points ``copy_points`` loaded."""
+    conn.execute(Q.insert_lines, {"pid": pid, "lines": lines})
+
+
+def mark_point_alternatives(conn: Connection, pid: str, lines: list[int]) -> None:
+    """In ``lines``, mark every point that is not the lowest index of its line/point as an alternative."""
+    conn.execute(Q.mark_point_alternatives, {"pid": pid, "lines": lines})
+
+
+ExactNumbers = tuple[int, int, int, float | None, float | None]
+"""(line, point, index, the line number as written, the point number as written)."""
+
+
+def set_exact_numbers(conn: Connection, pid: str, exact: list[ExactNumbers]) -> None:
+    """Keep the line and point numbers as written (line, point, index, exact line, exact point) in the
+    points' meta, where they are not whole numbers."""
+    columns = [list(column) for column in zip(*exact, strict=True)]
+    names = ("lines", "points", "indexes", "exact_lines", "exact_points")
+    conn.execute(Q.set_exact_numbers, {"pid": pid, **dict(zip(names, columns, strict=True))})
+
+
+def copy_staging(conn: Connection, chunks: Iterable[bytes]) -> None:
+    """COPY ``staging_rows`` chunks into the staging table (points of lines the project has)."""
     conn.execute(Q.create_staging)
     with conn.cursor().copy(Q.copy_staging) as copy:
-        for chunk in rows:
+        copy.write(pgcopy.SIGNATURE)
+        for chunk in chunks:
             copy.write(chunk)
+        copy.write(pgcopy.TRAILER)
 
 
 def staging_duplicate(conn: Connection) -> tuple[int, int, int] | None:
@@ -31,41 +111,23 @@ def mark_staging_alternatives(conn: Connection) -> None:
     conn.execute(Q.mark_alternatives)
 
 
-class _Repeat(Exception):
-    def __init__(self, point: tuple[int, int, int]) -> None:
-        self.point = point
-
-
-def merge_staging(conn: Connection, pid: str, lines: set[int]) -> tuple[int, int, int] | None:
-    """Lines in the file (``lines``) are redefined by it; other lines stay. ntba, remarks, meta are kept.
-
-    A point the file gives twice undoes the merge and is returned as (line, point, index). Into lines
-    new to the project (a first preplot: the big loads) the primary key refuses a repeat, so the staging
-    table is searched for it only then; lines the project had are searched first.
-    """
-    from psycopg import errors as pg
-
-    try:
-        with conn.transaction():  # a savepoint
-            new_lines = [row["line"] for row in conn.execute(Q.new_lines, {"pid": pid})]
-            params = {"pid": pid, "new_lines": new_lines}
-            if new_lines:  # lines the project did not have: plain inserts, no conflict handling
-                conn.execute(Q.insert_new_points, {"pid": pid, "lines": new_lines})
-            if lines - set(new_lines):  # lines the project had: removals and changes
-                # An unchanged point given twice updates nothing, so no key refuses it: look for repeats.
-                duplicate = staging_duplicate(conn)
-                if duplicate:
-                    raise _Repeat(duplicate)
-                conn.execute(Q.analyze_staging)  # temporary tables are never analysed automatically
-                conn.execute(Q.remove_points_not_in_staging, params)
-                conn.execute(Q.upsert_points, params)
-    except _Repeat as repeat:
-        return repeat.point
-    except (pg.UniqueViolation, pg.CardinalityViolation):
-        return staging_duplicate(conn)
-    # Preplot loads are rare and big: fresh statistics keep the figures' queries on good plans.
-    conn.execute(Q.analyze_points)
+def merge_staging(conn: Connection, pid: str) -> tuple[int, int, int] | None:
+    """The staged points redefine their lines (lines the project has): points not staged are removed,
+    the others inserted or changed; ntba, remarks and meta are kept. A point staged twice changes
+    nothing and is returned as (line, point, index)."""
+    # An unchanged point given twice updates nothing, so no key refuses it: look for repeats first.
+    duplicate = staging_duplicate(conn)
+    if duplicate:
+        return duplicate
+    conn.execute(Q.analyze_staging)  # temporary tables are never analysed automatically
+    conn.execute(Q.remove_points_not_in_staging, {"pid": pid})
+    conn.execute(Q.upsert_points, {"pid": pid})
     return None
+
+
+def analyze_points(conn: Connection) -> None:
+    """Preplot loads are rare and big: fresh statistics keep the figures' queries on good plans."""
+    conn.execute(Q.analyze_points)
 
 
 def refresh_line_stats(conn: Connection, pid: str, lines: list[int] | None) -> None:

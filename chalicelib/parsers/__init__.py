@@ -15,13 +15,14 @@ Typical use by the ingest worker::
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
-from typing import Protocol
+from typing import IO, Protocol
 
 from chalicelib.parsers import p111, p190, sps
 from chalicelib.parsers.detect import P111, P190, SPS1, SPS21, decode_lines, detect_format
 from chalicelib.parsers.records import (
     FileHeader,
     ParseError,
+    PointColumns,
     PointLimits,
     PreplotRecord,
     ReceiverRecord,
@@ -34,6 +35,7 @@ __all__ = [
     "FORMATS",
     "FileHeader",
     "ParseError",
+    "PointColumns",
     "PointLimits",
     "PreplotReader",
     "PreplotRecord",
@@ -43,6 +45,7 @@ __all__ = [
     "Transformation",
     "decode_lines",
     "detect_format",
+    "open_preplot",
     "point_limits",
     "preplot_reader",
     "shot_reader",
@@ -72,6 +75,8 @@ class PreplotReader(Protocol):
 
     def __iter__(self) -> Iterator[PreplotRecord]: ...  # pragma: no cover
 
+    def columns(self, size: int = ...) -> Iterator[PointColumns]: ...  # pragma: no cover
+
 
 def shot_reader(
     fmt: str,
@@ -93,6 +98,14 @@ def shot_reader(
     if fmt in (SPS21, SPS1):
         raise ParseError(None, "an SPS file holds preplot points, not shots")
     raise ValueError(f"unknown format {fmt!r}")
+
+
+def open_preplot(fmt: str, raw: IO[bytes], *, line_number: Callable[[str], int] | None = None) -> PreplotReader:
+    """The preplot reader of a file's bytes: SPS read from its bytes (``columns()`` takes regular runs
+    whole), the other formats from its decoded lines."""
+    if fmt in (SPS21, SPS1):
+        return sps.read_preplot_binary(raw, rev="2.1" if fmt == SPS21 else "1")
+    return preplot_reader(fmt, decode_lines(raw), line_number=line_number)
 
 
 def preplot_reader(fmt: str, lines: Iterable[str], *, line_number: Callable[[str], int] | None = None) -> PreplotReader:

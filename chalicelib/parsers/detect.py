@@ -59,13 +59,18 @@ def decode_lines(raw_lines: Iterable[bytes]) -> Iterator[str]:
     Line endings are removed. Pass a file object opened in binary mode.
     """
     for lineno, raw in enumerate(raw_lines, 1):
-        if lineno == 1 and raw.startswith(_BOM):
-            raw = raw[3:]
-        text = _decode(raw).rstrip("\r\n")
-        error = _binary_error(text)
-        if error is not None:
-            raise ParseError(lineno, error.reason)
-        yield text
+        yield decode_line(raw, lineno)
+
+
+def decode_line(raw: bytes, lineno: int) -> str:
+    """One line of a binary stream as ``decode_lines`` decodes it (``lineno`` 1 may start with a BOM)."""
+    if lineno == 1 and raw.startswith(_BOM):
+        raw = raw[3:]
+    text = _decode(raw).rstrip("\r\n")
+    error = _binary_error(text)
+    if error is not None:
+        raise ParseError(lineno, error.reason)
+    return text
 
 
 def _is_p190_data(line: str) -> bool:

@@ -35,6 +35,7 @@ from chalicelib.parsers.records import (
     INT32_MIN,
     FileHeader,
     ParseError,
+    PointColumns,
     PointLimits,
     PreplotRecord,
     ReceiverRecord,
@@ -43,6 +44,7 @@ from chalicelib.parsers.records import (
     check_file_points,
     check_segment_points,
     current_point_limits,
+    in_columns,
 )
 
 __all__ = ["PreplotReader", "ShotReader", "read_preplot", "read_shots"]
@@ -1070,6 +1072,10 @@ class PreplotReader:
         self.header = FileHeader(format="p111")
         self.receivers: list[ReceiverRecord] = []
         """``R1`` receiver positions (an OBN preplot's nodes), filled as the iteration goes by."""
+
+    def columns(self, size: int = 65_536) -> Iterator[PointColumns]:
+        """The points in batches of ``size``, as columns."""
+        return in_columns(self, size)
 
     def __iter__(self) -> Iterator[PreplotRecord]:
         header = self.header = FileHeader(format="p111")

@@ -33,6 +33,7 @@ from chalicelib.parsers.records import (
     INT32_MIN,
     FileHeader,
     ParseError,
+    PointColumns,
     PointLimits,
     PreplotRecord,
     ReceiverRecord,
@@ -41,6 +42,7 @@ from chalicelib.parsers.records import (
     check_file_points,
     check_segment_points,
     current_point_limits,
+    in_columns,
 )
 
 __all__ = ["PreplotReader", "ShotReader", "default_line_number", "read_preplot", "read_shots"]
@@ -573,6 +575,10 @@ class PreplotReader:
         self.header = FileHeader(format="p190")
         self.receivers: list[ReceiverRecord] = []
         """``R`` receiver positions (nodes of an OBN preplot), filled as the iteration goes by."""
+
+    def columns(self, size: int = 65_536) -> Iterator[PointColumns]:
+        """The points in batches of ``size``, as columns."""
+        return in_columns(self, size)
 
     def __iter__(self) -> Iterator[PreplotRecord]:
         made = 0

@@ -9,11 +9,12 @@ points interpolated between preplot segment ends get no lon/lat, see each parser
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 
 @dataclass(slots=True, frozen=True)
@@ -234,3 +235,79 @@ def check_file_points(count: int, limits: PointLimits, lineno: int) -> None:
             f"the file makes more than the {limits.per_file} preplot points allowed per file "
             "(DOUGAL_MAX_PREPLOT_POINTS)",
         )
+
+
+@dataclass(slots=True)
+class PointColumns:
+    """Preplot points as columns: numpy arrays of one element per point, in file order.
+
+    The bulk form of ``PreplotRecord`` for large preplots (a million points): the SPS
+    reader fills the arrays from the file's fixed columns directly, and the import
+    transforms and loads them whole. Absent numbers (lon/lat in SPS, a whole line or
+    point number's ``exact_*``) are NaN.
+    """
+
+    lineno: Any
+    line: Any
+    point: Any
+    index: Any
+    easting: Any
+    northing: Any
+    lon: Any
+    lat: Any
+    exact_line: Any
+    exact_point: Any
+
+    def __len__(self) -> int:
+        return len(self.lineno)
+
+    @classmethod
+    def from_records(cls, records: list[PreplotRecord]) -> PointColumns:
+        import numpy as np
+
+        def ints(name: str) -> Any:
+            return np.fromiter((getattr(r, name) for r in records), dtype=np.int64, count=len(records))
+
+        def floats(name: str) -> Any:
+            values = (getattr(r, name) for r in records)
+            return np.fromiter((np.nan if v is None else v for v in values), dtype=np.float64, count=len(records))
+
+        return cls(
+            ints("lineno"), ints("line"), ints("point"), ints("index"),
+            floats("easting"), floats("northing"), floats("lon"), floats("lat"),
+            floats("exact_line"), floats("exact_point"),
+        )  # fmt: skip
+
+    @classmethod
+    def concatenate(cls, parts: list[PointColumns]) -> PointColumns:
+        import numpy as np
+
+        if len(parts) == 1:
+            return parts[0]
+        return cls(*(np.concatenate([getattr(p, name) for p in parts]) for name in cls.__slots__))
+
+    def records(self) -> Iterator[PreplotRecord]:
+        """The points as records (NaN read back as ``None``)."""
+
+        def values(array: Any) -> list[float | None]:
+            return [None if v != v else v for v in array.tolist()]
+
+        columns = (
+            self.lineno.tolist(), self.line.tolist(), self.point.tolist(),
+            values(self.easting), values(self.northing), values(self.lon), values(self.lat),
+            self.index.tolist(), values(self.exact_line), values(self.exact_point),
+        )  # fmt: skip
+        for row in zip(*columns, strict=True):
+            yield PreplotRecord(*row)
+
+
+def in_columns(records: Iterable[PreplotRecord], size: int) -> Iterator[PointColumns]:
+    """Records in batches of ``size`` points as columns (the readers' ``columns()`` for line-by-line reading)."""
+    batch: list[PreplotRecord] = []
+    for record in records:
+        batch.append(record)
+        if len(batch) >= size:
+            yield PointColumns.from_records(batch)
+            batch = []
+    if batch:
+        yield PointColumns.from_records(batch)

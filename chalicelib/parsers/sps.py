@@ -30,11 +30,19 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterable, Iterator
+from typing import IO, Any
 
 from chalicelib.parsers.p190 import grid_unit
-from chalicelib.parsers.records import FileHeader, ParseError, PreplotRecord, ReceiverRecord
+from chalicelib.parsers.records import (
+    FileHeader,
+    ParseError,
+    PointColumns,
+    PreplotRecord,
+    ReceiverRecord,
+    in_columns,
+)
 
-__all__ = ["PreplotReader", "read_preplot"]
+__all__ = ["PreplotReader", "read_preplot", "read_preplot_binary"]
 
 SPS21 = "sps21"
 SPS1 = "sps1"
@@ -174,12 +182,19 @@ class PreplotReader:
     record decides and, without one, the columns of the first data record do.
     ``receivers`` (R records) and ``relations`` (the number of X records) fill
     during the iteration.
+
+    Made with ``read_preplot_binary`` from the file's bytes, ``columns()`` reads the
+    runs of regular S records (one length, printable ASCII, plain decimal numbers)
+    as whole arrays and every other line as the line-by-line reader does, with the
+    same state (revision, header, repeated points), so both give the same points,
+    headers and errors.
     """
 
     def __init__(self, lines: Iterable[str], *, rev: str | None = None) -> None:
         if rev not in (None, "2.1", "1"):
             raise ValueError(f"unknown SPS revision {rev!r}; use '2.1' or '1'")
         self._lines = lines
+        self._raw: IO[bytes] | None = None
         self._forced = {None: None, "2.1": SPS21, "1": SPS1}[rev]
         self.header = FileHeader(format=self._forced or SPS21)
         self.receivers: list[ReceiverRecord] = []
@@ -188,100 +203,24 @@ class PreplotReader:
         """Number of ``X`` relation records read (each checked, none stored)."""
 
     def __iter__(self) -> Iterator[PreplotRecord]:
-        header = self.header = FileHeader(format=self._forced or SPS21)
-        receivers = self.receivers = []
-        self.relations = 0
-        revision = self._forced
-        seen: set[int] = set()
-        last_line: int | None = None
-        # (rounded point x 10 + index) → file line, for the line being read.
-        taken: dict[int, int] = {}
-        indexes = _INDEXES
-
+        if self._raw is not None:
+            for columns in self.columns():
+                yield from columns.records()
+            return
+        reading = _Reading(self)
         for lineno, raw in enumerate(self._lines, 1):
-            line = raw.rstrip("\r\n")
-            if lineno == 1 and line.startswith("\ufeff"):
-                line = line[1:]
-            if "\t" in line:
-                line = line.replace("\t", " ")
-            if not line.strip():
-                continue
-            rid = line[0].upper()
-            if rid == "H":
-                self._header_record(header, line)
-                if revision is None:
-                    revision = _revision_from_header(line)
-                    if revision is not None:
-                        header.format = revision
-                continue
-            if rid not in "SRX" or rid == "":
-                if rid == "\x1a":
-                    continue
-                raise ParseError(lineno, f"unknown record id {line[0]!r}")
-            if revision is None:
-                if rid == "X":
-                    revision = SPS21 if len(line) >= 37 and line[24] == "." and line[34] == "." else SPS1
-                else:
-                    revision = revision_from_data(line, lineno)
-                header.format = revision
-            if rid == "X":
-                _relation(line, revision, lineno)
-                self.relations += 1
-                continue
+            record = reading.line(lineno, raw)
+            if record is not None:
+                yield record
 
-            if len(line) < _NEED:
-                raise ParseError(lineno, f"record too short ({len(line)} columns, need {_NEED})")
-            try:
-                # Fast path: all four numbers parse and the index is blank or a digit.
-                if revision == SPS21:
-                    if line[21] != " " or line[22] != " ":
-                        raise ValueError
-                    line_value, point_value = float(line[1:11]), float(line[11:21])
-                    index_text = line[23]
-                else:
-                    line_value, point_value = float(line[1:17]), float(line[17:25])
-                    index_text = line[25]
-                easting, northing = float(line[46:55]), float(line[55:65])
-                index = indexes[index_text]
-                if line_value.is_integer() and point_value.is_integer():
-                    line_no, point = int(line_value), int(point_value)
-                    exact_line = exact_point = None
-                else:
-                    raise ValueError
-            except (ValueError, KeyError, OverflowError):
-                line_value, point_value, index, easting, northing = _slow(line, revision, lineno)
-                line_no, point = _round(line_value), _round(point_value)
-                exact_line = line_value if line_value != line_no else None
-                exact_point = point_value if point_value != point else None
+    def columns(self, size: int = 65_536) -> Iterator[PointColumns]:
+        """The points in batches of about ``size``, as columns (see the class)."""
+        if self._raw is None:
+            yield from in_columns(self, size)
+            return
+        from chalicelib.parsers import sps_columns
 
-            if rid == "R":
-                node = (
-                    f"{line[1:11].strip()}/{line[11:21].strip()}"
-                    if revision == SPS21
-                    else f"{line[1:17].strip()}/{line[17:25].strip()}"
-                )
-                if index != 1:
-                    node += f"#{index}"
-                receivers.append(
-                    ReceiverRecord(lineno, line_no, point, node, None, None, easting, northing, None, None, None)
-                )
-                continue
-
-            if line_no != last_line:
-                last_line = line_no
-                taken = {}
-                if line_no not in seen:
-                    seen.add(line_no)
-                    header.line_names.append(str(line_no))
-            key = point * 10 + index
-            other = taken.setdefault(key, lineno)
-            if other != lineno:
-                raise ParseError(
-                    lineno,
-                    f"point {point} of line {line_no} (index {index}) is given twice: file line {other} and"
-                    f" file line {lineno} ({point_value:g}) round to the same point",
-                )
-            yield PreplotRecord(lineno, line_no, point, easting, northing, None, None, index, exact_line, exact_point)
+        yield from sps_columns.read(_Reading(self), self._raw, size)
 
     @staticmethod
     def _header_record(header: FileHeader, line: str) -> None:
@@ -318,6 +257,131 @@ class PreplotReader:
                 header.grid_epsg = header.grid_epsg or epsg
 
 
+class _Reading:
+    """The state of one pass over a file: revision, header, receivers and the points of the current line."""
+
+    def __init__(self, reader: PreplotReader) -> None:
+        self.reader = reader
+        reader.header = self.header = FileHeader(format=reader._forced or SPS21)
+        self.receivers: list[ReceiverRecord] = []
+        reader.receivers = self.receivers
+        reader.relations = 0
+        self.revision = reader._forced
+        self.seen: set[int] = set()
+        self.last_line: int | None = None
+        # (rounded point x 10 + index) → file line, for the line being read; runs read as columns add
+        # (keys, file lines) arrays instead.
+        self.taken: dict[int, int] = {}
+        self.taken_runs: list[tuple[Any, Any]] = []
+
+    def line(self, lineno: int, raw: str) -> PreplotRecord | None:
+        """The point a file line gives, or None (a header, receiver or relation record, a blank line)."""
+        line = raw.rstrip("\r\n")
+        if lineno == 1 and line.startswith("\ufeff"):
+            line = line[1:]
+        if "\t" in line:
+            line = line.replace("\t", " ")
+        if not line.strip():
+            return None
+        header = self.header
+        rid = line[0].upper()
+        if rid == "H":
+            PreplotReader._header_record(header, line)
+            if self.revision is None:
+                self.revision = _revision_from_header(line)
+                if self.revision is not None:
+                    header.format = self.revision
+            return None
+        if rid not in "SRX" or rid == "":
+            if rid == "\x1a":
+                return None
+            raise ParseError(lineno, f"unknown record id {line[0]!r}")
+        revision = self.revision
+        if revision is None:
+            if rid == "X":
+                revision = SPS21 if len(line) >= 37 and line[24] == "." and line[34] == "." else SPS1
+            else:
+                revision = revision_from_data(line, lineno)
+            self.revision = header.format = revision
+        if rid == "X":
+            _relation(line, revision, lineno)
+            self.reader.relations += 1
+            return None
+
+        if len(line) < _NEED:
+            raise ParseError(lineno, f"record too short ({len(line)} columns, need {_NEED})")
+        try:
+            # Fast path: all four numbers parse and the index is blank or a digit.
+            if revision == SPS21:
+                if line[21] != " " or line[22] != " ":
+                    raise ValueError
+                line_value, point_value = float(line[1:11]), float(line[11:21])
+                index_text = line[23]
+            else:
+                line_value, point_value = float(line[1:17]), float(line[17:25])
+                index_text = line[25]
+            easting, northing = float(line[46:55]), float(line[55:65])
+            index = _INDEXES[index_text]
+            if line_value.is_integer() and point_value.is_integer():
+                line_no, point = int(line_value), int(point_value)
+                exact_line = exact_point = None
+            else:
+                raise ValueError
+        except (ValueError, KeyError, OverflowError):
+            line_value, point_value, index, easting, northing = _slow(line, revision, lineno)
+            line_no, point = _round(line_value), _round(point_value)
+            exact_line = line_value if line_value != line_no else None
+            exact_point = point_value if point_value != point else None
+
+        if rid == "R":
+            node = (
+                f"{line[1:11].strip()}/{line[11:21].strip()}"
+                if revision == SPS21
+                else f"{line[1:17].strip()}/{line[17:25].strip()}"
+            )
+            if index != 1:
+                node += f"#{index}"
+            self.receivers.append(
+                ReceiverRecord(lineno, line_no, point, node, None, None, easting, northing, None, None, None)
+            )
+            return None
+        self.claim(line_no, point, index, lineno, point_value)
+        return PreplotRecord(lineno, line_no, point, easting, northing, None, None, index, exact_line, exact_point)
+
+    def enter_line(self, line_no: int) -> None:
+        """A record of ``line_no`` follows one of another line (or none)."""
+        if line_no != self.last_line:
+            self.last_line = line_no
+            self.taken = {}
+            self.taken_runs = []
+            if line_no not in self.seen:
+                self.seen.add(line_no)
+                self.header.line_names.append(str(line_no))
+
+    def claim(self, line_no: int, point: int, index: int, lineno: int, point_value: float) -> None:
+        """Note a point of the line being read; a point it already gave (rounded) is an error."""
+        self.enter_line(line_no)
+        key = point * 10 + index
+        other = self.taken.setdefault(key, lineno)
+        for keys, linenos in self.taken_runs:
+            hits = (keys == key).nonzero()[0]
+            if len(hits):
+                other = min(other, int(linenos[hits[0]]))
+        if other != lineno:
+            raise ParseError(
+                lineno,
+                f"point {point} of line {line_no} (index {index}) is given twice: file line {other} and"
+                f" file line {lineno} ({point_value:g}) round to the same point",
+            )
+
+
 def read_preplot(lines: Iterable[str], *, rev: str | None = None) -> PreplotReader:
     """Source preplot points of an SPS file, streamed from ``lines`` (see PreplotReader)."""
     return PreplotReader(lines, rev=rev)
+
+
+def read_preplot_binary(raw: IO[bytes], *, rev: str | None = None) -> PreplotReader:
+    """Source preplot points of an SPS file read from its bytes: ``columns()`` reads regular runs whole."""
+    reader = PreplotReader((), rev=rev)
+    reader._raw = raw
+    return reader

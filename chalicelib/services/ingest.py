@@ -38,11 +38,11 @@ import math
 import re
 import tempfile
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import PurePosixPath
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any, TypeVar
 
 from chalicelib import aws, db
 from chalicelib.db import Connection
@@ -58,10 +58,12 @@ from chalicelib.settings import get_settings
 
 if TYPE_CHECKING:  # pragma: no cover
     from chalicelib import geodesy
-    from chalicelib.parsers.records import FileHeader
+    from chalicelib.parsers.records import FileHeader, PointColumns
 
 KINDS = ("preplot", "raw", "final")
+_T = TypeVar("_T")
 CHUNK_RECORDS = 20_000
+CHUNK_POINTS = 32_768
 # What a row generator does while COPY pulls from it: subtracted from the COPY's own time.
 ROW_PHASES = ("parse", "coordinates", "format rows")
 HEAD_BYTES = 65_536
@@ -174,7 +176,20 @@ def _column(records: list[Any], name: str) -> Any:
 def _complete_coordinates(
     records: list[Any], header: FileHeader, project_grid: int | None
 ) -> tuple[list[float], list[float], list[float], list[float]]:
-    """Eastings, northings (project grid), longitudes and latitudes (WGS 84) of the records.
+    """``_complete_columns`` of records, as lists."""
+    import numpy as np
+
+    linenos = np.fromiter((r.lineno for r in records), dtype=np.int64, count=len(records))
+    es, ns, lons, lats = (_column(records, name) for name in ("easting", "northing", "lon", "lat"))
+    es, ns, lons, lats = _complete_columns(es, ns, lons, lats, linenos, header, project_grid)
+    return es.tolist(), ns.tolist(), lons.tolist(), lats.tolist()
+
+
+def _complete_columns(
+    es: Any, ns: Any, lons: Any, lats: Any, linenos: Any, header: FileHeader, project_grid: int | None
+) -> tuple[Any, Any, Any, Any]:
+    """Eastings, northings (project grid), longitudes and latitudes (WGS 84) of points (numpy arrays,
+    NaN where the file gives none; ``linenos`` the file lines, for messages).
 
     Files give grid coordinates, geographic ones, or both; whatever is missing is
     computed with pyproj, a whole chunk at a time. Lat/lon on another datum than
@@ -191,13 +206,12 @@ def _complete_coordinates(
     grid = project_grid or file_grid
     source_grid = file_grid or project_grid
     datum = file_datum(header)
-    es, ns = _column(records, "easting"), _column(records, "northing")
-    lons, lats = _column(records, "lon"), _column(records, "lat")
+    es, ns = es.copy(), ns.copy()
     has_ll = ~(np.isnan(lons) | np.isnan(lats))
     has_en = ~(np.isnan(es) | np.isnan(ns))
     nowhere = ~(has_ll | has_en)
     if nowhere.any():
-        raise RejectError(f"line {records[int(np.argmax(nowhere))].lineno}: no position in the record")
+        raise RejectError(f"line {linenos[int(np.argmax(nowhere))]}: no position in the record")
     regrid = file_grid is not None and grid is not None and file_grid != grid
     need_ll = ~has_ll
     need_en = ~has_en | regrid  # grid-only records of another grid too: from their WGS 84 position
@@ -216,7 +230,10 @@ def _complete_coordinates(
         out_lon, out_lat = lons.copy(), lats.copy()
         if has_ll.any():
             out_lon[has_ll], out_lat[has_ll] = geodesy.to_wgs84(datum, lons[has_ll], lats[has_ll])
-        if need_ll.any():
+        if need_ll.all():
+            assert source_grid is not None
+            out_lon, out_lat = geodesy.grid_to_wgs84_arrays(source_grid, es, ns, datum)
+        elif need_ll.any():
             assert source_grid is not None
             out_lon[need_ll], out_lat[need_ll] = geodesy.grid_to_wgs84_arrays(
                 source_grid, es[need_ll], ns[need_ll], datum
@@ -229,10 +246,10 @@ def _complete_coordinates(
     bad = ~(np.isfinite(es) & np.isfinite(ns) & np.isfinite(out_lon) & np.isfinite(out_lat))
     if bad.any():
         raise RejectError(
-            f"line {records[int(np.argmax(bad))].lineno}: the position cannot be transformed "
+            f"line {linenos[int(np.argmax(bad))]}: the position cannot be transformed "
             "(outside the area of the CRS or its datum transformation)"
         )
-    return es.tolist(), ns.tolist(), out_lon.tolist(), out_lat.tolist()
+    return es, ns, out_lon, out_lat
 
 
 def complete_coordinates(
@@ -241,6 +258,14 @@ def complete_coordinates(
     """Eastings, northings (project grid), longitudes and latitudes (WGS 84) of the records (see below)."""
     with current_phases()("coordinates"):
         return _complete_coordinates(records, header, project_grid)
+
+
+def complete_columns(points: PointColumns, header: Any, project_grid: int | None) -> tuple[Any, Any, Any, Any]:
+    """``_complete_columns`` of a batch of points."""
+    with current_phases()("coordinates"):
+        return _complete_columns(
+            points.easting, points.northing, points.lon, points.lat, points.lineno, header, project_grid
+        )
 
 
 def _chunks(records: Iterable[Any], phase: str = "parse") -> Iterator[list[Any]]:
@@ -309,28 +334,186 @@ def _shot_rows(
         yield encoded
 
 
-def _preplot_rows(reader: Any, project_grid: int | None, counter: _Counter, lines_seen: set[int]) -> Iterator[bytes]:
-    template = "%d\t%d\t%.3f\t%.3f\t%.9f\t%.9f\t%d\t%s\t%s\n"
-    null = "\\N"
-    for chunk in _chunks(reader):
-        es, ns, lons, lats = complete_coordinates(chunk, reader.header, project_grid)
-        formatting = time.perf_counter()
-        lines_seen.update(r.line for r in chunk)
-        out = [
-            template
-            % (
-                r.line, r.point, e, n, lon, lat, r.index,
-                null if r.exact_line is None else repr(r.exact_line),
-                null if r.exact_point is None else repr(r.exact_point),
+class _PreplotLoad:
+    """The points of a preplot file on their way to the database, split by line: lines new to the
+    project go straight into ``preplot_point`` (``new_rows``, the big first loads), lines it has are
+    spooled (``known_rows``) to redefine them through the staging table afterwards."""
+
+    def __init__(self, pid: str, known: set[int], grid: int | None) -> None:
+        self.pid, self.known, self.grid = pid, known, grid
+        self.records = 0
+        self.lines: set[int] = set()
+        self.new_indexed = self.known_indexed = False
+        """Some point of a new (known) line has an index other than 1."""
+        self.exact: list[db_preplots.ExactNumbers] = []
+        """New lines' points with a line or point number that is not whole."""
+        self.known_spool: IO[bytes] | None = None
+        self.known_count = 0
+
+    def close(self) -> None:
+        if self.known_spool is not None:
+            self.known_spool.close()
+
+    def new_rows(self, reader: Any) -> Iterator[bytes]:
+        """Binary COPY rows of the new lines' points; known lines' points go to the spool."""
+        import numpy as np
+
+        phases = current_phases()
+        known = np.fromiter(self.known, dtype=np.int64, count=len(self.known))
+        batches = iter(reader.columns(CHUNK_POINTS))
+        while True:
+            started = time.perf_counter()
+            batch = next(batches, None)
+            phases.add("parse", time.perf_counter() - started)
+            if batch is None:
+                return
+            es, ns, lons, lats = complete_columns(batch, reader.header, self.grid)
+            formatting = time.perf_counter()
+            _check_int32(batch)
+            self.records += len(batch)
+            self.lines.update(np.unique(batch.line).tolist())
+            is_known = np.isin(batch.line, known) if len(known) else np.zeros(len(batch), dtype=bool)
+            if is_known.any():
+                self._spool(batch, is_known, es, ns, lons, lats)
+            new = ~is_known
+            rows = None
+            if new.any():
+                line, point, index = batch.line[new], batch.point[new], batch.index[new]
+                self.new_indexed = self.new_indexed or bool((index != 1).any())
+                self._keep_exact(line, point, index, batch.exact_line[new], batch.exact_point[new])
+                rows = db_preplots.point_rows(self.pid, line, point, index, es[new], ns[new], lons[new], lats[new])
+            phases.add("format rows", time.perf_counter() - formatting)
+            if rows is not None:
+                yield rows
+
+    def _spool(self, batch: PointColumns, rows: Any, es: Any, ns: Any, lons: Any, lats: Any) -> None:
+        index = batch.index[rows]
+        self.known_indexed = self.known_indexed or bool((index != 1).any())
+        self.known_count += int(rows.sum())
+        if self.known_spool is None:
+            self.known_spool = _new_spool()
+        self.known_spool.write(
+            db_preplots.staging_rows(
+                batch.line[rows], batch.point[rows], index, es[rows], ns[rows], lons[rows], lats[rows],
+                batch.exact_line[rows], batch.exact_point[rows],
             )
-            for r, e, n, lon, lat in zip(chunk, es, ns, lons, lats, strict=True)
-        ]  # fmt: skip
-        if not counter.indexed:
-            counter.indexed = any(r.index != 1 for r in chunk)
-        counter.records += len(out)
-        encoded = "".join(out).encode()
-        current_phases().add("format rows", time.perf_counter() - formatting)
-        yield encoded
+        )  # fmt: skip
+
+    def _keep_exact(self, line: Any, point: Any, index: Any, exact_line: Any, exact_point: Any) -> None:
+        import numpy as np
+
+        fractional = ~(np.isnan(exact_line) & np.isnan(exact_point))
+        for values in zip(
+            line[fractional].tolist(),
+            point[fractional].tolist(),
+            index[fractional].tolist(),
+            exact_line[fractional].tolist(),
+            exact_point[fractional].tolist(),
+            strict=True,
+        ):
+            ln, pt, ix, el, ep = values
+            self.exact.append((ln, pt, ix, None if el != el else el, None if ep != ep else ep))
+
+    def known_rows(self) -> Iterator[bytes]:
+        assert self.known_spool is not None
+        self.known_spool.seek(0)
+        while chunk := self.known_spool.read(SPOOL_MEMORY):
+            yield chunk
+
+
+class _ReadAhead:
+    """Chunks made by a thread of their own, ``depth`` ahead, while the caller sends the current one:
+    reading the file and the database's COPY overlap. ``waited`` is the time the caller waited for a
+    chunk. An error while making them is raised to the caller; the caller stopping stops the thread."""
+
+    def __init__(self, chunks: Iterator[bytes], depth: int = 2) -> None:
+        import contextvars
+        import queue
+        import threading
+
+        self.waited = 0.0
+        self.busy = 0.0
+        """Seconds the thread spent making chunks (not waiting for room in the queue)."""
+        self._queue: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=depth)
+        self._stop = threading.Event()
+        self._chunks = chunks
+        context = contextvars.copy_context()  # the import's phases and log keys
+        self._thread = threading.Thread(target=context.run, args=(self._make,), daemon=True)
+
+    def _put(self, item: tuple[str, Any]) -> bool:
+        import queue
+
+        while not self._stop.is_set():
+            try:
+                self._queue.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def _make(self) -> None:
+        try:
+            started = time.perf_counter()
+            for chunk in self._chunks:
+                self.busy += time.perf_counter() - started
+                if not self._put(("chunk", chunk)):
+                    return
+                started = time.perf_counter()
+            self.busy += time.perf_counter() - started
+            self._put(("end", None))
+        except BaseException as exc:  # noqa: BLE001 - raised again in the caller's thread
+            self._put(("error", exc))
+
+    def __iter__(self) -> Iterator[bytes]:
+        self._thread.start()
+        try:
+            while True:
+                started = time.perf_counter()
+                kind, value = self._queue.get()
+                self.waited += time.perf_counter() - started
+                if kind == "end":
+                    return
+                if kind == "error":
+                    raise value
+                yield value
+        finally:
+            self._stop.set()
+            self._thread.join()
+
+
+def _copy_alongside(copy: Callable[[Iterable[bytes]], _T], chunks: Iterator[bytes]) -> _T:
+    """``copy(rows)`` with the rows made alongside (``_ReadAhead``): the file is read while the database
+    takes the previous chunk. The reading phases ran during the COPY, so the COPY's own time is what it
+    did not spend waiting for rows, and the reading it hid is taken off again: the phases still add up
+    to the import's time. The reading thread's time outside the reading phases (the reader's set-up,
+    its first imports) counts as parsing."""
+    phases = current_phases()
+    before = sum(phases.seconds.get(name, 0.0) for name in ROW_PHASES)
+    started = time.perf_counter()
+    rows = _ReadAhead(chunks)
+    sent = iter(rows)
+    try:
+        return copy(sent)
+    finally:
+        sent.close()  # a COPY that failed stops the reading thread now, not when its traceback goes
+        wall = time.perf_counter() - started
+        reading = sum(phases.seconds.get(name, 0.0) for name in ROW_PHASES) - before
+        phases.add("parse", max(0.0, rows.busy - reading))
+        busy = max(rows.busy, reading)
+        phases.add("copy", wall - min(rows.waited, busy))
+        phases.add("reading hidden behind the COPY", min(0.0, rows.waited - busy))
+
+
+def _check_int32(batch: PointColumns) -> None:
+    """Line and point numbers the database's 32-bit integers hold, or a rejection naming the file line."""
+    import numpy as np
+
+    for name in ("line", "point"):
+        values = getattr(batch, name)
+        outside = (values < INT32_MIN) | (values > INT32_MAX)
+        if outside.any():
+            at = int(np.argmax(outside))
+            raise RejectError(f"line {batch.lineno[at]}: {name} number {values[at]} is out of range (a 32-bit integer)")
 
 
 def _receiver_rows(
@@ -465,8 +648,7 @@ def import_shots(
         counter,
     )
     phases = current_phases()
-    with phases.excluding("copy", ROW_PHASES):
-        touched = db_sequences.replace_shots(conn, pid, ident.sequence, kind, rows)
+    touched = _copy_alongside(lambda chunks: db_sequences.replace_shots(conn, pid, ident.sequence, kind, chunks), rows)
     db_sequences.set_upload(conn, pid, ident.sequence, kind, upload["id"])
     if current_id is not None and current_id != upload["id"]:
         db_files.supersede_upload(conn, current_id, f"replaced by {upload['key']}")
@@ -504,31 +686,53 @@ def import_preplot(
 ) -> Outcome:
     from chalicelib import parsers
 
-    reader = parsers.preplot_reader(fmt, parsers.decode_lines(spool))
-    counter = _Counter()
-    lines_seen: set[int] = set()
-    phases = current_phases()
-    with phases.excluding("copy", ROW_PHASES):
-        db_preplots.copy_staging(conn, _preplot_rows(reader, _project_grid(configuration), counter, lines_seen))
-    if counter.records == 0 and not reader.receivers:
-        raise RejectError("the file holds no preplot points and no receivers")
-    record_grid_unit(conn, pid, configuration, reader.header.grid_epsg)
-    if counter.records:
-        with phases("merge into the preplot"):
-            if counter.indexed:
-                db_preplots.mark_staging_alternatives(conn)
-            duplicate = db_preplots.merge_staging(conn, pid, lines_seen)
-        if duplicate:
-            line, point, index = duplicate
-            which = f"point {point}" if index == 1 else f"point {point} (index {index})"
-            raise RejectError(f"{which} of line {line} is given twice")
-        with phases("statistics"):
-            db_preplots.refresh_line_stats(conn, pid, sorted(lines_seen))
-            db_sequences.refresh_sequence_stats(conn, pid, None)
-    with phases.excluding("receivers", ROW_PHASES):
+    reader = parsers.open_preplot(fmt, spool)
+    db_preplots.lock_preplot(conn, pid)
+    load = _PreplotLoad(pid, db_preplots.line_numbers(conn, pid), _project_grid(configuration))
+    try:
+        _load_preplot(conn, load, reader, pid, configuration)
+    finally:
+        load.close()
+    with current_phases().excluding("receivers", ROW_PHASES):
         found = _store_receivers(conn, reader, pid, upload["id"], "preplot", None, configuration)
     _note_import(conn, upload["id"], reader, found)
-    return Outcome("imported", None, counter.records, None)
+    return Outcome("imported", None, load.records, None)
+
+
+def _load_preplot(conn: Connection, load: _PreplotLoad, reader: Any, pid: str, configuration: dict[str, Any]) -> None:
+    phases = current_phases()
+    duplicate = _copy_alongside(lambda rows: db_preplots.copy_points(conn, rows), load.new_rows(reader))
+    if duplicate:
+        raise _given_twice(duplicate)
+    if load.records == 0 and not reader.receivers:
+        raise RejectError("the file holds no preplot points and no receivers")
+    record_grid_unit(conn, pid, configuration, reader.header.grid_epsg)
+    if not load.records:
+        return
+    with phases("merge into the preplot"):
+        new_lines = sorted(load.lines - load.known)
+        db_preplots.insert_lines(conn, pid, new_lines)
+        if load.new_indexed:
+            db_preplots.mark_point_alternatives(conn, pid, new_lines)
+        if load.exact:
+            db_preplots.set_exact_numbers(conn, pid, load.exact)
+        if load.known_count:
+            db_preplots.copy_staging(conn, load.known_rows())
+            if load.known_indexed:
+                db_preplots.mark_staging_alternatives(conn)
+            duplicate = db_preplots.merge_staging(conn, pid)
+            if duplicate:
+                raise _given_twice(duplicate)
+        db_preplots.analyze_points(conn)
+    with phases("statistics"):
+        db_preplots.refresh_line_stats(conn, pid, sorted(load.lines))
+        db_sequences.refresh_sequence_stats(conn, pid, None)
+
+
+def _given_twice(point: tuple[int, int, int]) -> RejectError:
+    line, number, index = point
+    which = f"point {number}" if index == 1 else f"point {number} (index {index})"
+    return RejectError(f"{which} of line {line} is given twice")
 
 
 class TooLargeError(RejectError):

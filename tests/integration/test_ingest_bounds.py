@@ -138,13 +138,6 @@ def test_the_default_limit_fits_lambdas_tmp():
 # ------------------------------------------------------------------ bad files are rejections
 
 
-def _sps_with_line(value: str) -> str:
-    lines = sim.write_sps_preplot(survey()).splitlines()
-    index = next(i for i, x in enumerate(lines) if x.startswith("S"))
-    lines[index] = lines[index][0] + value.rjust(10) + lines[index][11:]
-    return "\n".join(lines) + "\n"
-
-
 def _fail_with(exc: BaseException):
     def fail(*args, **kwargs):
         raise exc
@@ -170,6 +163,16 @@ def _patch_parser(exc):
     return patch
 
 
+def _patch_database_refuses(monkeypatch):
+    # The net under the readers' own range checks: a value a column cannot hold.
+    from chalicelib.db import preplots
+
+    def refuse(conn, pid, lines):
+        conn.execute("SELECT %s::integer", (2**40,))
+
+    monkeypatch.setattr(preplots, "insert_lines", refuse)
+
+
 def _patch_pattern(monkeypatch):
     # A configuration stored before the schema existed: a capture list longer than the regex's groups.
     from chalicelib import db
@@ -182,8 +185,8 @@ FAILURES = {
     # (what is uploaded, how the worker is made to fail, words of the message)
     "a value the database refuses": (
         "alpha/preplot/p.sps",
-        lambda: _sps_with_line("9999999999"),
-        None,
+        lambda: sim.write_sps_preplot(survey()),
+        _patch_database_refuses,
         "does not fit the database",
     ),
     "a full disk": ("alpha/raw/s.p111", _p111, _patch_spool_full, "No space left on device"),
@@ -266,6 +269,21 @@ def test_out_of_range_numbers_in_a_file_are_a_rejection_naming_them(client, proj
     [row] = files()
     assert row["status"] == "rejected" and words in row["message"], row["message"]
     assert "out of range" in row["message"]
+    assert _queues_empty(aws)
+
+
+@pytest.mark.parametrize(("field", "value"), [("line", "9999999999"), ("point", "3000000000")])
+def test_an_sps_number_past_32_bits_is_a_rejection_naming_its_line(client, project, field, value):
+    from chalicelib import aws
+
+    lines = sim.write_sps_preplot(survey()).splitlines()
+    index = next(i for i, x in enumerate(lines) if x.startswith("S"))
+    columns = (1, 11) if field == "line" else (11, 21)
+    lines[index] = lines[index][: columns[0]] + value.rjust(10) + lines[index][columns[1] :]
+    upload(aws, "alpha/preplot/p.sps", "\n".join(lines) + "\n")
+    [row] = files()
+    assert row["status"] == "rejected", row
+    assert row["message"] == f"line {index + 1}: {field} number {int(value)} is out of range (a 32-bit integer)"
     assert _queues_empty(aws)
 
 

@@ -50,35 +50,52 @@ FROM (SELECT line, point, min(point_index) AS low
       GROUP BY line, point) m
 WHERE s.line = m.line AND s.point = m.point AND s.point_index > m.low;
 
--- name: new_lines
-INSERT INTO preplot_line (pid, line)
-SELECT DISTINCT %(pid)s, line FROM preplot_staging
-ON CONFLICT (pid, line) DO NOTHING
-RETURNING line;
+-- name: lock_preplot
+SELECT pg_advisory_xact_lock(hashtextextended('preplot:' || %(pid)s, 0));
 
--- name: insert_new_points
-INSERT INTO preplot_point (pid, line, point, point_index, alternative, easting, northing, lon, lat, meta)
-SELECT %(pid)s, line, point, point_index, alternative, easting, northing, lon, lat,
-       CASE WHEN exact_line IS NULL AND exact_point IS NULL THEN '{}'::jsonb
-            ELSE jsonb_strip_nulls(jsonb_build_object('exact_line', exact_line, 'exact_point', exact_point)) END
-FROM preplot_staging
-WHERE line = ANY (%(lines)s::integer[]);
+-- name: line_numbers
+SELECT line FROM preplot_line WHERE pid = %(pid)s;
+
+-- name: copy_points
+COPY preplot_point (pid, line, point, point_index, easting, northing, lon, lat) FROM STDIN (FORMAT BINARY);
+
+-- name: insert_lines
+INSERT INTO preplot_line (pid, line) SELECT %(pid)s, unnest(%(lines)s::integer[]);
+
+-- name: mark_point_alternatives
+-- Of the points of these lines with one line/point and several indexes, the lowest index is the primary point.
+UPDATE preplot_point p SET alternative = true
+FROM (SELECT line, point, min(point_index) AS low
+      FROM preplot_point
+      WHERE pid = %(pid)s AND (line, point) IN (SELECT line, point FROM preplot_point
+                                                WHERE pid = %(pid)s AND line = ANY (%(lines)s::integer[])
+                                                  AND point_index <> 1)
+      GROUP BY line, point) m
+WHERE p.pid = %(pid)s AND p.line = m.line AND p.point = m.point AND p.point_index > m.low;
+
+-- name: set_exact_numbers
+UPDATE preplot_point p
+SET meta = p.meta || jsonb_strip_nulls(jsonb_build_object('exact_line', e.exact_line, 'exact_point', e.exact_point))
+FROM unnest(%(lines)s::integer[], %(points)s::integer[], %(indexes)s::smallint[],
+            %(exact_lines)s::float8[], %(exact_points)s::float8[]) AS e (line, point, point_index, exact_line, exact_point)
+WHERE p.pid = %(pid)s AND p.line = e.line AND p.point = e.point AND p.point_index = e.point_index;
 
 -- name: remove_points_not_in_staging
 DELETE FROM preplot_point p
 WHERE p.pid = %(pid)s
-  AND p.line IN (SELECT DISTINCT line FROM preplot_staging WHERE line <> ALL (%(new_lines)s::integer[]))
+  AND p.line IN (SELECT DISTINCT line FROM preplot_staging)
   AND NOT EXISTS (SELECT 1 FROM preplot_staging s
                   WHERE s.line = p.line AND s.point = p.point AND s.point_index = p.point_index);
 
 -- name: upsert_points
 -- The exact (fractional) line and point numbers in meta are the file's; the rest of meta is the office's.
+-- Staged exact numbers are NaN where the file's number is whole.
 INSERT INTO preplot_point (pid, line, point, point_index, alternative, easting, northing, lon, lat, meta)
 SELECT %(pid)s, line, point, point_index, alternative, easting, northing, lon, lat,
-       CASE WHEN exact_line IS NULL AND exact_point IS NULL THEN '{}'::jsonb
-            ELSE jsonb_strip_nulls(jsonb_build_object('exact_line', exact_line, 'exact_point', exact_point)) END
+       CASE WHEN exact_line = 'NaN' AND exact_point = 'NaN' THEN '{}'::jsonb
+            ELSE jsonb_strip_nulls(jsonb_build_object('exact_line', nullif(exact_line, 'NaN'),
+                                                      'exact_point', nullif(exact_point, 'NaN'))) END
 FROM preplot_staging
-WHERE line <> ALL (%(new_lines)s::integer[])
 ON CONFLICT (pid, line, point, point_index) DO UPDATE
 SET easting = excluded.easting, northing = excluded.northing, lon = excluded.lon, lat = excluded.lat,
     alternative = excluded.alternative,
@@ -99,34 +116,29 @@ WITH acq AS (
       AND (%(lines)s::integer[] IS NULL OR s.line = ANY (%(lines)s::integer[]))
     GROUP BY s.line, s.point
 ), steps AS (
-    -- In the primary key's order: no sort. Primary points only (an alternative position is not on the line).
-    SELECT p.line, p.point,
+    -- One pass over the primary points (an alternative position is not on the line) in the primary key's
+    -- order, no sort: each point's step from the one before it gives the line's length.
+    SELECT p.line, p.point, p.ntba,
            sqrt((p.easting - lag(p.easting) OVER w) ^ 2 + (p.northing - lag(p.northing) OVER w) ^ 2) AS step
     FROM preplot_point p
     WHERE p.pid = %(pid)s AND NOT p.alternative
       AND (%(lines)s::integer[] IS NULL OR p.line = ANY (%(lines)s::integer[]))
     WINDOW w AS (PARTITION BY p.line ORDER BY p.point)
-), pts AS (
-    SELECT p.line, p.point, (p.ntba OR l.ntba) AS ntba, coalesce(a.n, 0) AS n
-    FROM preplot_point p
-    JOIN preplot_line l ON l.pid = p.pid AND l.line = p.line
-    LEFT JOIN acq a ON a.line = p.line AND a.point = p.point
-    WHERE p.pid = %(pid)s AND NOT p.alternative AND (%(lines)s::integer[] IS NULL OR p.line = ANY (%(lines)s::integer[]))
-), lengths AS (
-    SELECT line, coalesce(sum(step), 0) AS length FROM steps GROUP BY line
 ), agg AS (
-    SELECT line, count(*) AS num_points, min(point) AS fsp, max(point) AS lsp,
-           count(*) FILTER (WHERE n = 0) AS na,
-           count(*) FILTER (WHERE n = 0 AND NOT ntba) AS tba,
-           count(*) FILTER (WHERE n = 1) AS prime,
-           count(*) FILTER (WHERE n > 1) AS other,
-           count(*) FILTER (WHERE ntba) AS ntba_points
-    FROM pts
-    GROUP BY line
+    SELECT p.line, count(*) AS num_points, min(p.point) AS fsp, max(p.point) AS lsp,
+           coalesce(sum(p.step), 0) AS length,
+           count(*) FILTER (WHERE a.n IS NULL) AS na,
+           count(*) FILTER (WHERE a.n IS NULL AND NOT (p.ntba OR l.ntba)) AS tba,
+           count(*) FILTER (WHERE a.n = 1) AS prime,
+           count(*) FILTER (WHERE a.n > 1) AS other,
+           count(*) FILTER (WHERE p.ntba OR l.ntba) AS ntba_points
+    FROM steps p
+    JOIN preplot_line l ON l.pid = %(pid)s AND l.line = p.line
+    LEFT JOIN acq a ON a.line = p.line AND a.point = p.point
+    GROUP BY p.line
 ), ends AS (
-    SELECT a.*, g.length, f.easting AS e0, f.northing AS n0, t.easting AS e1, t.northing AS n1
+    SELECT a.*, f.easting AS e0, f.northing AS n0, t.easting AS e1, t.northing AS n1
     FROM agg a
-    JOIN lengths g ON g.line = a.line
     JOIN preplot_point f ON f.pid = %(pid)s AND f.line = a.line AND f.point = a.fsp AND NOT f.alternative
     JOIN preplot_point t ON t.pid = %(pid)s AND t.line = a.line AND t.point = a.lsp AND NOT t.alternative
 )
@@ -151,7 +163,8 @@ FROM preplot_line
 WHERE pid = %(pid)s;
 
 -- name: copy_staging
-COPY preplot_staging (line, point, easting, northing, lon, lat, point_index, exact_line, exact_point) FROM STDIN;
+COPY preplot_staging (line, point, point_index, easting, northing, lon, lat, exact_line, exact_point)
+FROM STDIN (FORMAT BINARY);
 
 -- name: analyze_staging
 ANALYZE preplot_staging;

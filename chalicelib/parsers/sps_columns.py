@@ -1,0 +1,264 @@
+"""SPS source points read as columns: the regular runs of a large preplot in a few array operations.
+
+A first preplot is a million ``S`` records of one length; read one at a time in Python they
+take seconds. Here the file's bytes are read in blocks, and each run of *regular* records
+(consecutive lines of one length, ``S`` in column 1, printable ASCII only, at least the 65
+columns through the northing) becomes a 2-D array of bytes whose fixed columns are read
+as numbers all at once. Every other line (headers, ``R`` and ``X`` records, a tab, a short
+or non-ASCII line, a number written in a way the array reading does not take) goes to the
+line-by-line reader, with the same state, in file order: the points, the header and the
+errors are those of ``PreplotReader`` over the decoded lines (a property test holds them equal).
+
+Numbers in the array reading: blanks, an optional sign, digits with at most one decimal point
+and at most 15 digits. The value is the digits as an integer divided by a power of ten, which
+IEEE division rounds correctly: the same double as ``float()`` of the text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from itertools import pairwise
+from typing import IO, TYPE_CHECKING, Any
+
+from chalicelib.parsers.detect import decode_line
+from chalicelib.parsers.records import PointColumns, PreplotRecord
+
+if TYPE_CHECKING:
+    from chalicelib.parsers.sps import _Reading
+
+BLOCK_BYTES = 1 << 20
+MIN_RUN = 32
+"""Shorter runs of regular records are read line by line (the array set-up costs more than they do)."""
+_NEED = 65
+_MAX_DIGITS = 15
+# Columns (0-based, end exclusive) of each revision: line, point, index column.
+_LAYOUT = {"sps21": ((1, 11), (11, 21), 23), "sps1": ((1, 17), (17, 25), 25)}
+_EASTING, _NORTHING = (46, 55), (55, 65)
+
+
+def _blocks(raw: IO[bytes]) -> Iterator[bytes]:
+    """The stream in blocks of whole lines (the last may lack its newline)."""
+    tail = b""
+    while True:
+        data = raw.read(BLOCK_BYTES)
+        if not data:
+            if tail:
+                yield tail
+            return
+        if tail:
+            data = tail + data
+        cut = data.rfind(b"\n") + 1
+        if cut == 0:
+            tail = data
+            continue
+        tail = data[cut:]
+        yield data[:cut]
+
+
+def _decimals(field: Any) -> tuple[Any, Any]:
+    """The numbers of an (n, width) array of ASCII bytes, and which rows hold a plain decimal number."""
+    import numpy as np
+
+    # Column by column (width rows of n bytes): every reduction runs along long contiguous rows.
+    columns = np.ascontiguousarray(field.T)
+    width, n = columns.shape
+    dot = columns == 46
+    dots = dot.sum(axis=0)
+    at = int(dot[:, 0].argmax()) if n and dots[0] == 1 else width
+    if (at < width and dots.sum() == n and dot[at].all()) or (at == width and not dots.any()):
+        return _aligned(columns, at)
+    return _general(columns)
+
+
+def _aligned(columns: Any, at: int) -> tuple[Any, Any]:
+    """Numbers whose decimal point is in column ``at`` on every row (``width``: none has one), as a
+    fixed-format writer aligns them: blanks, an optional sign, digits; then only digits after the point."""
+    import numpy as np
+
+    width = columns.shape[0]
+    digit = (columns >= 48) & (columns <= 57)
+    space = columns == 32
+    sign = (columns == 45) | (columns == 43)
+    left_digit, left_space, left_sign = digit[:at], space[:at], sign[:at]
+    ok = (left_digit | left_space | left_sign).all(axis=0) & digit[at + 1 :].all(axis=0)
+    # Blanks lead, a sign only right after them, digits to the point: no blank after anything else.
+    ok &= ~(~left_space[:-1] & (left_space[1:] | left_sign[1:])).any(axis=0)
+    digits = digit.sum(axis=0)
+    ok &= (digits >= 1) & (digits <= _MAX_DIGITS)
+    # Each column's weight: ten to the number of digit columns to its right (the point is none).
+    places = np.array([width - 1 - j - (j < at < width) for j in range(width)], dtype=np.float64)
+    weights = np.where(np.arange(width) == at, 0.0, 10.0**places)
+    mantissa = weights @ np.where(digit, columns - 48, 0).astype(np.float64)
+    values = mantissa / 10.0 ** max(width - 1 - at, 0)
+    return np.where((columns == 45).any(axis=0), -values, values), ok
+
+
+def _general(columns: Any) -> tuple[Any, Any]:
+    """Numbers in any layout: blanks, an optional sign, digits with at most one decimal point, blanks."""
+    import numpy as np
+
+    width, n = columns.shape
+    rows = np.arange(n)
+    digit = (columns >= 48) & (columns <= 57)
+    dot = columns == 46
+    body = columns != 32
+    count = body.sum(axis=0)
+    first = body.argmax(axis=0)
+    last = width - 1 - body[::-1].argmax(axis=0)
+    lead = columns[first, rows]
+    signed = (lead == 45) | (lead == 43)
+    other = body & ~digit & ~dot
+    other[first, rows] &= ~signed
+    digits = digit.sum(axis=0)
+    ok = (count > 0) & (last - first + 1 == count) & ~other.any(axis=0)
+    ok &= (dot.sum(axis=0) <= 1) & (digits >= 1) & (digits <= _MAX_DIGITS)
+    right = np.cumsum(digit[::-1], axis=0)[::-1] - digit  # digits below (to the right of) each column
+    powers = 10 ** np.arange(width + 1, dtype=np.int64)
+    mantissa = np.where(digit, (columns.astype(np.int64) - 48) * powers[np.minimum(right, width)], 0).sum(axis=0)
+    decimals = np.where(dot.any(axis=0), right[dot.argmax(axis=0), rows], 0)
+    values = mantissa.astype(np.float64) / powers[decimals].astype(np.float64)
+    return np.where(lead == 45, -values, values), ok
+
+
+class _Columns:
+    """Regular records' fields for one run, and which rows the array reading takes."""
+
+    def __init__(self, records: Any, revision: str) -> None:
+        import numpy as np
+
+        (l0, l1), (p0, p1), index_column = _LAYOUT[revision]
+        self.line_value, line_ok = _decimals(records[:, l0:l1])
+        self.point_value, point_ok = _decimals(records[:, p0:p1])
+        self.easting, east_ok = _decimals(records[:, _EASTING[0] : _EASTING[1]])
+        self.northing, north_ok = _decimals(records[:, _NORTHING[0] : _NORTHING[1]])
+        index = records[:, index_column].astype(np.int64)
+        index_ok = (index == 32) | ((index >= 48) & (index <= 57))
+        self.index = np.where(index == 32, 1, index - 48)
+        self.ok = line_ok & point_ok & east_ok & north_ok & index_ok
+        if revision == "sps21":  # columns 22-23 blank
+            self.ok &= (records[:, 21] == 32) & (records[:, 22] == 32)
+        self.line = np.floor(self.line_value + 0.5).astype(np.int64)
+        self.point = np.floor(self.point_value + 0.5).astype(np.int64)
+
+
+def _claim(reading: _Reading, cols: _Columns, start: int, stop: int, linenos: Any) -> None:
+    """The line-by-line reader's bookkeeping for rows ``start:stop``: line names and repeated points."""
+    import numpy as np
+
+    lines = cols.line[start:stop]
+    changes = np.flatnonzero(lines[1:] != lines[:-1]) + 1
+    bounds = [0, *changes.tolist(), len(lines)]
+    for a, b in pairwise(bounds):
+        reading.enter_line(int(lines[a]))
+        keys = cols.point[start + a : start + b] * 10 + cols.index[start + a : start + b]
+        repeated = len(np.unique(keys)) != len(keys)
+        if not repeated and reading.taken:
+            repeated = bool(np.isin(keys, np.fromiter(reading.taken, dtype=np.int64)).any())
+        if not repeated:
+            repeated = any(np.isin(keys, earlier).any() for earlier, _ in reading.taken_runs)
+        if not repeated:
+            reading.taken_runs.append((keys, linenos[a:b]))
+            continue
+        for j in range(a, b):  # the line-by-line check names the two file lines
+            row = start + j
+            reading.claim(
+                int(cols.line[row]),
+                int(cols.point[row]),
+                int(cols.index[row]),
+                int(linenos[j]),
+                float(cols.point_value[row]),
+            )
+
+
+def read(reading: _Reading, raw: IO[bytes], size: int) -> Iterator[PointColumns]:
+    """The points of ``raw`` in batches of about ``size`` (see the module)."""
+    import numpy as np
+
+    pending: list[PointColumns] = []
+    pending_rows = 0
+    records: list[PreplotRecord] = []
+    before = 0  # file lines before the block
+
+    def one_line(block: bytes, start: int, end: int, lineno: int) -> None:
+        record = reading.line(lineno, decode_line(block[start:end], lineno))
+        if record is not None:
+            records.append(record)
+
+    def keep(columns: PointColumns) -> None:
+        nonlocal pending_rows
+        if records:
+            pending.append(PointColumns.from_records(records))
+            pending_rows += len(records)
+            records.clear()
+        pending.append(columns)
+        pending_rows += len(columns)
+
+    def fast(block_array: Any, starts: Any, stride: int, i0: int, i1: int) -> None:
+        """Rows ``i0:i1`` of the block: regular records of one stride."""
+        if reading.revision is None:  # the first data record decides the revision, line by line
+            one_line(block, int(starts[i0]), int(starts[i0]) + stride - 1, before + i0 + 1)
+            i0 += 1
+            if i1 - i0 < 1:
+                return
+        assert reading.revision is not None
+        first = int(starts[i0])
+        rows = block_array[first : first + (i1 - i0) * stride].reshape(i1 - i0, stride)
+        cols = _Columns(rows, reading.revision)
+        linenos = np.arange(before + i0 + 1, before + i1 + 1, dtype=np.int64)
+        bad = np.flatnonzero(~cols.ok).tolist()
+        a = 0
+        for stop in [*bad, i1 - i0]:
+            if stop > a:
+                _claim(reading, cols, a, stop, linenos[a:stop])
+                nan = np.full(stop - a, np.nan)
+                line_value, point_value = cols.line_value[a:stop], cols.point_value[a:stop]
+                line, point = cols.line[a:stop], cols.point[a:stop]
+                keep(
+                    PointColumns(
+                        linenos[a:stop], line, point, cols.index[a:stop],
+                        cols.easting[a:stop], cols.northing[a:stop], nan, nan.copy(),
+                        np.where(line_value != line, line_value, np.nan),
+                        np.where(point_value != point, point_value, np.nan),
+                    )
+                )  # fmt: skip
+            if stop < i1 - i0:  # a record the array reading does not take: the line-by-line reader
+                row_start = int(starts[i0 + stop])
+                one_line(block, row_start, row_start + stride - 1, int(linenos[stop]))
+            a = stop + 1
+
+    for block in _blocks(raw):
+        array = np.frombuffer(block, dtype=np.uint8)
+        ends = np.flatnonzero(array == 10)
+        terminated = len(ends) > 0 and int(ends[-1]) == len(block) - 1
+        if not terminated:
+            ends = np.append(ends, len(block))
+        starts = np.concatenate(([0], ends[:-1] + 1))
+        stride = ends - starts + 1
+        has_cr = (ends > starts) & (array[np.maximum(ends - 1, 0)] == 13)
+        content = ends - starts - has_cr
+        # Lines holding a byte other than printable ASCII (a CR only before the LF).
+        odd = np.flatnonzero(((array < 32) & (array != 10) & (array != 13)) | (array > 126))
+        returns = np.flatnonzero(array == 13)
+        odd = np.concatenate((odd, returns[array[np.minimum(returns + 1, len(block) - 1)] != 10]))
+        dirty = np.zeros(len(starts), dtype=bool)
+        dirty[np.searchsorted(starts, odd, side="right") - 1] = True
+        regular = (array[np.minimum(starts, len(block) - 1)] == 83) & (content >= _NEED) & ~dirty
+        if not terminated:
+            regular[-1] = False
+        key = np.where(regular, stride, -1)
+        changes = np.flatnonzero(key[1:] != key[:-1]) + 1
+        bounds = [0, *changes.tolist(), len(starts)]
+        for i0, i1 in pairwise(bounds):
+            if key[i0] > 0 and i1 - i0 >= MIN_RUN:
+                fast(array, starts, int(key[i0]), i0, i1)
+            else:
+                for i in range(i0, i1):
+                    one_line(block, int(starts[i]), int(ends[i]), before + i + 1)
+            if pending_rows >= size:
+                yield PointColumns.concatenate(pending)
+                pending, pending_rows = [], 0
+        before += len(starts)
+    if records:
+        pending.append(PointColumns.from_records(records))
+    if pending:
+        yield PointColumns.concatenate(pending)
