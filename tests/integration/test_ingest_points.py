@@ -205,3 +205,87 @@ def test_qc_matches_shots_to_the_primary_point_only(client, project):
     tree = api(client, "/project/alpha/qc/results")
     for test, node in tree.items():
         assert node["sequences"]["55"] == {"status": "pass", "findings": []}, test
+
+
+def line_eastings(line: int) -> list[float]:
+    return [p["easting"] for p in points(line) if p["point_index"] == 1]
+
+
+def written(survey: sim.Survey, line: int) -> list[float]:
+    """The eastings of a line as the SPS file writes them (to 0.1)."""
+    return [float(f"{p.easting:.1f}") for p in survey.preplot() if p.line == line]
+
+
+def test_a_file_of_new_and_known_lines_inserts_the_new_and_redefines_the_known(client, project):
+    """New lines go straight into the points table, known lines through the staging merge: one file, both."""
+    from chalicelib import aws
+
+    first = sim.Survey(num_lines=2, points_per_line=50, first_point=1000, first_line=5210)  # 5210, 5212
+    upload(aws, "alpha/preplot/v1.sps", sim.write_sps_preplot(first))
+    headers = {**as_role("user"), "Content-Type": "application/json"}
+    body = json.dumps({"remarks": "shoot last", "complete": True}).encode()
+    assert client.patch("/project/alpha/line/5212", headers=headers, body=body).status_code == 204
+
+    # 5212 again, moved 0.5 m and one point shorter; 5214 and 5216 new, one point of 5214 with an index 2
+    # and one fractional point number.
+    second = sim.Survey(
+        num_lines=3, points_per_line=49, first_point=1000, first_line=5212, origin=(470000.5, 6560025.0)
+    )
+    text = with_alternative(sim.write_sps_preplot(second), 5214, 1010)
+    text = text.replace("S   5216.00   1020.00", "S   5216.00   1019.75", 1)
+    upload(aws, "alpha/preplot/v2.sps", text)
+    assert file_item(client, "alpha/preplot/v2.sps")["status"] == "imported"
+
+    assert line_eastings(5210) == written(first, 5210)  # not in the file: kept
+    assert line_eastings(5212) == written(second, 5212)
+    assert len(points(5212)) == 49  # the point the file no longer gives is gone
+    found = {(p["point"], p["point_index"]): p for p in points(5214)}
+    assert found[(1010, 2)]["alternative"] and not found[(1010, 1)]["alternative"]
+    assert {p["point"]: p["meta"] for p in points(5216)}[1020] == {"exact_point": 1019.75}
+    lines = {x["line"]: x for x in api(client, "/project/alpha/line")}
+    assert sorted(lines) == [5210, 5212, 5214, 5216]
+    assert (lines[5212]["remarks"], lines[5212]["num_points"], lines[5212]["tba"]) == ("shoot last", 49, 0)
+    assert count("SELECT count(*) FROM preplot_point WHERE line = 5212 AND ntba") == 49  # kept through the merge
+    assert lines[5214]["num_points"] == 49 and lines[5216]["num_points"] == 49  # the alternative not counted
+    assert lines[5214]["length"] == pytest.approx(48 * 25.0, abs=0.5)  # positions written to 0.1 m
+
+
+def test_two_preplots_of_one_project_at_once_both_import_one_after_the_other(client, project):
+    """Each sees the lines the other left: a line both give is new to the first and known to the second."""
+    import threading
+
+    from chalicelib import aws, db
+    from chalicelib.services import ingest
+    from tests.integration.ingest_support import BUCKET
+
+    a = sim.Survey(num_lines=2, points_per_line=400, first_point=1000, first_line=5210)  # 5210, 5212
+    b = sim.Survey(num_lines=2, points_per_line=300, first_point=1000, first_line=5212, origin=(470003.0, 6560025.0))
+    bodies = {"alpha/preplot/a.sps": sim.write_sps_preplot(a), "alpha/preplot/b.sps": sim.write_sps_preplot(b)}
+    etags = {}
+    for key, body in bodies.items():
+        upload(aws, key, body, deliver=False)
+        etags[key] = aws.s3().head_object(Bucket=BUCKET, Key=key)["ETag"].strip('"')
+    barrier = threading.Barrier(2)
+    outcomes, failures = {}, []
+
+    def deliver(key):
+        try:
+            barrier.wait()
+            outcomes[key] = ingest.ingest_object(BUCKET, key, etags[key], None, None).status
+        except Exception as exc:  # noqa: BLE001
+            failures.append(exc)
+        finally:
+            db.close()
+
+    threads = [threading.Thread(target=deliver, args=(key,)) for key in bodies]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert failures == []
+    assert outcomes == {key: "imported" for key in bodies}
+    assert line_eastings(5210) == written(a, 5210)
+    assert line_eastings(5214) == written(b, 5214)
+    shared = line_eastings(5212)  # all of one file's line, whichever came second
+    assert shared in (written(a, 5212), written(b, 5212))
+    assert count("SELECT count(*) FROM preplot_line") == 3
