@@ -10,7 +10,7 @@ files with a message the uploader can act on.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 
 from chalicelib.parsers.records import ParseError
 
@@ -60,6 +60,25 @@ def decode_lines(raw_lines: Iterable[bytes]) -> Iterator[str]:
     """
     for lineno, raw in enumerate(raw_lines, 1):
         yield decode_line(raw, lineno)
+
+
+def line_blocks(read: Callable[[int], bytes], size: int) -> Iterator[bytes]:
+    """A stream (its ``read``) in blocks of whole lines of about ``size`` bytes (the last may lack its newline)."""
+    tail = b""
+    while True:
+        data = read(size)
+        if not data:
+            if tail:
+                yield tail
+            return
+        if tail:
+            data = tail + data
+        cut = data.rfind(b"\n") + 1
+        if cut == 0:
+            tail = data
+            continue
+        tail = data[cut:]
+        yield data[:cut]
 
 
 def decode_line(raw: bytes, lineno: int) -> str:

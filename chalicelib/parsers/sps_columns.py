@@ -20,7 +20,7 @@ from collections.abc import Iterator
 from itertools import pairwise
 from typing import IO, TYPE_CHECKING, Any
 
-from chalicelib.parsers.detect import decode_line
+from chalicelib.parsers.detect import decode_line, line_blocks
 from chalicelib.parsers.records import PointColumns, PreplotRecord
 
 if TYPE_CHECKING:
@@ -34,25 +34,6 @@ _MAX_DIGITS = 15
 # Columns (0-based, end exclusive) of each revision: line, point, index column.
 _LAYOUT = {"sps21": ((1, 11), (11, 21), 23), "sps1": ((1, 17), (17, 25), 25)}
 _EASTING, _NORTHING = (46, 55), (55, 65)
-
-
-def _blocks(raw: IO[bytes]) -> Iterator[bytes]:
-    """The stream in blocks of whole lines (the last may lack its newline)."""
-    tail = b""
-    while True:
-        data = raw.read(BLOCK_BYTES)
-        if not data:
-            if tail:
-                yield tail
-            return
-        if tail:
-            data = tail + data
-        cut = data.rfind(b"\n") + 1
-        if cut == 0:
-            tail = data
-            continue
-        tail = data[cut:]
-        yield data[:cut]
 
 
 def _decimals(field: Any) -> tuple[Any, Any]:
@@ -226,7 +207,7 @@ def read(reading: _Reading, raw: IO[bytes], size: int) -> Iterator[PointColumns]
                 one_line(block, row_start, row_start + stride - 1, int(linenos[stop]))
             a = stop + 1
 
-    for block in _blocks(raw):
+    for block in line_blocks(raw.read, BLOCK_BYTES):
         array = np.frombuffer(block, dtype=np.uint8)
         ends = np.flatnonzero(array == 10)
         terminated = len(ends) > 0 and int(ends[-1]) == len(block) - 1

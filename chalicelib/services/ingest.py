@@ -38,7 +38,7 @@ import math
 import re
 import tempfile
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import PurePosixPath
@@ -464,7 +464,7 @@ class _ReadAhead:
         except BaseException as exc:  # noqa: BLE001 - raised again in the caller's thread
             self._put(("error", exc))
 
-    def __iter__(self) -> Iterator[bytes]:
+    def chunks(self) -> Generator[bytes, None, None]:
         self._thread.start()
         try:
             while True:
@@ -491,7 +491,7 @@ def _copy_alongside(copy: Callable[[Iterable[bytes]], _T], chunks: Iterator[byte
     before = sum(phases.seconds.get(name, 0.0) for name in ROW_PHASES)
     started = time.perf_counter()
     rows = _ReadAhead(chunks)
-    sent = iter(rows)
+    sent = rows.chunks()
     try:
         return copy(sent)
     finally:

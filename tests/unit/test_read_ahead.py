@@ -27,7 +27,7 @@ def test_every_chunk_arrives_once_in_order_made_by_another_thread() -> None:
             threads.add(threading.get_ident())
             yield bytes([i])
 
-    assert list(_ReadAhead(made_where())) == [bytes([i]) for i in range(50)]
+    assert list(_ReadAhead(made_where()).chunks()) == [bytes([i]) for i in range(50)]
     assert threads and threading.get_ident() not in threads
 
 
@@ -38,7 +38,7 @@ def test_an_error_while_reading_reaches_the_caller() -> None:
 
     received = []
     with pytest.raises(RejectError, match="line 7: bad easting"):
-        for chunk in _ReadAhead(failing()):
+        for chunk in _ReadAhead(failing()).chunks():
             received.append(chunk)
     assert received == [b"first"]
 
@@ -46,7 +46,7 @@ def test_an_error_while_reading_reaches_the_caller() -> None:
 def test_a_caller_that_stops_stops_the_reading_soon() -> None:
     made: list[int] = []
     before = threading.active_count()
-    for chunk in _ReadAhead(chunks(1000, made), depth=2):
+    for chunk in _ReadAhead(chunks(1000, made), depth=2).chunks():
         if chunk == b"3":
             break
     assert threading.active_count() == before  # the thread has ended
@@ -61,7 +61,7 @@ def test_the_reading_thread_sees_the_import_s_phases() -> None:
         yield b"row"
 
     with measuring(phases):
-        assert list(_ReadAhead(timed())) == [b"row"]
+        assert list(_ReadAhead(timed()).chunks()) == [b"row"]
     assert phases.seconds["parse"] == 0.25
 
 
