@@ -21,7 +21,12 @@ Guarantees:
   ``ntba``, remarks and meta; other lines are left as they are. SPS points
   with the same line/point and another index are points of their own; the
   lowest index of each line/point is the primary point, the others are kept
-  as alternatives that production figures and QC do not count.
+  as alternatives that production figures and QC do not count. Preplot imports
+  of a project take turns (``db.preplots.lock_preplot``): lines new to the
+  project are COPYed straight into the points table, the lines it has are
+  merged through a staging table.
+- The file is read (parsed, transformed, formatted) in a thread of its own
+  while the COPY sends what is ready (``_copy_alongside``).
 - Receivers (P1/11 ``R1``, P1/90 ``R``, SPS ``R``) belong to the upload that
   brought them: a raw or final file that supersedes its sequence's previous
   one takes that file's receivers away; a file without a sequence (a preplot,
@@ -62,9 +67,9 @@ if TYPE_CHECKING:  # pragma: no cover
 
 KINDS = ("preplot", "raw", "final")
 _T = TypeVar("_T")
-CHUNK_RECORDS = 20_000
+CHUNK_RECORDS = 5_000  # small enough that a 10k-shot file is read while its first chunks are sent
 CHUNK_POINTS = 32_768
-# What a row generator does while COPY pulls from it: subtracted from the COPY's own time.
+# What the reading of a file does (alongside its COPY: `_copy_alongside`; inside the receivers COPY).
 ROW_PHASES = ("parse", "coordinates", "format rows")
 HEAD_BYTES = 65_536
 SPOOL_MEMORY = 8 * 1024 * 1024

@@ -100,23 +100,34 @@ WHERE pid = %(pid)s AND sequence = %(sequence)s AND upper_inf(validity) AND meta
 FOR UPDATE;
 
 -- name: sequence_anchor_shots
--- First and last shot of each UTC day of the sequence: the sequence's ends and its midnights.
-WITH s AS (
-    SELECT point, tstamp, lon, lat, objref, (tstamp AT TIME ZONE 'UTC')::date AS day
+-- First and last shot of each UTC day of the sequence: the sequence's ends and its midnights. Each is one
+-- probe of the (pid, sequence, kind, tstamp) index, whatever the sequence's length.
+WITH ends AS (
+    SELECT min(tstamp) AS t0, max(tstamp) AS t1
     FROM shot
     WHERE pid = %(pid)s AND sequence = %(sequence)s AND kind = %(kind)s
-), ranked AS (
-    SELECT *,
-           row_number() OVER (PARTITION BY day ORDER BY tstamp, objref) AS from_start,
-           row_number() OVER (PARTITION BY day ORDER BY tstamp DESC, objref DESC) AS from_end
-    FROM s
+), days AS (
+    -- UTC days as timestamps without a time zone: the session's zone plays no part.
+    SELECT d::date AS day, d AT TIME ZONE 'UTC' AS since, (d + interval '1 day') AT TIME ZONE 'UTC' AS till
+    FROM ends,
+         generate_series(date_trunc('day', t0 AT TIME ZONE 'UTC'), date_trunc('day', t1 AT TIME ZONE 'UTC'),
+                         interval '1 day') d
+    WHERE t0 IS NOT NULL
 )
-SELECT f.day, f.point AS first_point, f.tstamp AS first_tstamp, f.lon AS first_lon, f.lat AS first_lat,
+SELECT d.day, f.point AS first_point, f.tstamp AS first_tstamp, f.lon AS first_lon, f.lat AS first_lat,
        l.point AS last_point, l.tstamp AS last_tstamp, l.lon AS last_lon, l.lat AS last_lat
-FROM ranked f
-JOIN ranked l ON l.day = f.day AND l.from_end = 1
-WHERE f.from_start = 1
-ORDER BY f.day;
+FROM days d
+CROSS JOIN LATERAL (
+    SELECT point, tstamp, lon, lat FROM shot
+    WHERE pid = %(pid)s AND sequence = %(sequence)s AND kind = %(kind)s AND tstamp >= d.since AND tstamp < d.till
+    ORDER BY tstamp, objref LIMIT 1
+) f
+CROSS JOIN LATERAL (
+    SELECT point, tstamp, lon, lat FROM shot
+    WHERE pid = %(pid)s AND sequence = %(sequence)s AND kind = %(kind)s AND tstamp >= d.since AND tstamp < d.till
+    ORDER BY tstamp DESC, objref DESC LIMIT 1
+) l
+ORDER BY d.day;
 
 -- name: events_waiting_for_shots
 SELECT * FROM event

@@ -85,14 +85,27 @@ WITH s AS (
     SELECT sequence, kind, line, point, objref, tstamp, easting, northing, geom
     FROM shot
     WHERE pid = %(pid)s AND (%(sequences)s::integer[] IS NULL OR sequence = ANY (%(sequences)s::integer[]))
+), kinds AS (
+    SELECT q.sequence, k.kind
+    FROM sequence q CROSS JOIN (VALUES ('raw'), ('final')) k (kind)
+    WHERE q.pid = %(pid)s AND (%(sequences)s::integer[] IS NULL OR q.sequence = ANY (%(sequences)s::integer[]))
 ), firsts AS (
-    SELECT DISTINCT ON (sequence, kind) sequence, kind, point AS fsp, tstamp AS ts0, easting AS e0, northing AS n0,
-           geom AS g0
-    FROM s ORDER BY sequence, kind, tstamp, objref
+    -- The first and last shot of each sequence and kind: a probe of the (pid, sequence, kind, tstamp) index each.
+    SELECT k.sequence, k.kind, f.point AS fsp, f.tstamp AS ts0, f.easting AS e0, f.northing AS n0, f.geom AS g0
+    FROM kinds k
+    CROSS JOIN LATERAL (
+        SELECT point, tstamp, easting, northing, geom FROM shot
+        WHERE pid = %(pid)s AND sequence = k.sequence AND kind = k.kind
+        ORDER BY tstamp, objref LIMIT 1
+    ) f
 ), lasts AS (
-    SELECT DISTINCT ON (sequence, kind) sequence, kind, point AS lsp, tstamp AS ts1, easting AS e1, northing AS n1,
-           geom AS g1
-    FROM s ORDER BY sequence, kind, tstamp DESC, objref DESC
+    SELECT k.sequence, k.kind, l.point AS lsp, l.tstamp AS ts1, l.easting AS e1, l.northing AS n1, l.geom AS g1
+    FROM kinds k
+    CROSS JOIN LATERAL (
+        SELECT point, tstamp, easting, northing, geom FROM shot
+        WHERE pid = %(pid)s AND sequence = k.sequence AND kind = k.kind
+        ORDER BY tstamp DESC, objref DESC LIMIT 1
+    ) l
 ), bounds AS (
     SELECT f.sequence, f.kind, q.line, least(f.fsp, l.lsp) AS low, greatest(f.fsp, l.lsp) AS high
     FROM firsts f
