@@ -46,6 +46,11 @@ def set_upload(conn: Connection, pid: str, sequence: int, kind: str, upload_id: 
     conn.execute(query, {"pid": pid, "sequence": sequence, "upload_id": upload_id})
 
 
+def sequences_on_lines(conn: Connection, pid: str, lines: list[int]) -> list[int]:
+    """The sequences whose figures depend on these preplot lines (their line, or a shot on one)."""
+    return sorted(row["sequence"] for row in conn.execute(Q.sequences_on_lines, {"pid": pid, "lines": lines}))
+
+
 def refresh_sequence_stats(conn: Connection, pid: str, sequences: list[int] | None) -> None:
     conn.execute(Q.refresh_sequence_stats, {"pid": pid, "sequences": sequences})
 

@@ -730,8 +730,11 @@ def _load_preplot(conn: Connection, load: _PreplotLoad, reader: Any, pid: str, c
                 raise _given_twice(duplicate)
         db_preplots.analyze_points(conn)
     with phases("statistics"):
-        db_preplots.refresh_line_stats(conn, pid, sorted(load.lines))
-        db_sequences.refresh_sequence_stats(conn, pid, None)
+        lines = sorted(load.lines)
+        db_preplots.refresh_line_stats(conn, pid, lines)
+        affected = db_sequences.sequences_on_lines(conn, pid, lines)  # the others' figures cannot change
+        if affected:
+            db_sequences.refresh_sequence_stats(conn, pid, affected)
 
 
 def _given_twice(point: tuple[int, int, int]) -> RejectError:

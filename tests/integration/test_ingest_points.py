@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -289,3 +289,35 @@ def test_two_preplots_of_one_project_at_once_both_import_one_after_the_other(cli
     shared = line_eastings(5212)  # all of one file's line, whichever came second
     assert shared in (written(a, 5212), written(b, 5212))
     assert count("SELECT count(*) FROM preplot_line") == 3
+
+
+def test_a_preplot_refreshes_the_figures_of_the_sequences_on_its_lines(client, project):
+    """Sequences shot before their preplot, then a line redefined: the sequences on the lines the file gives
+    get new figures (only those can change)."""
+    from chalicelib import aws
+
+    srv = sim.Survey(num_lines=2, points_per_line=60, first_point=1000)  # 5210, 5212
+    on_5210 = srv.sequence(55, 5210, start=START)
+    on_5212 = srv.sequence(56, 5212, start=START + timedelta(hours=2))
+    upload(aws, "alpha/final/s55.p111", sim.write_p111(on_5210))
+    upload(aws, "alpha/final/s56.p111", sim.write_p111(on_5212))
+    assert api(client, "/project/alpha/sequence/55")["num_preplots"] == 0  # no preplot yet
+
+    upload(aws, "alpha/preplot/v1.sps", sim.write_sps_preplot(srv))
+    first = {n: api(client, f"/project/alpha/sequence/{n}") for n in (55, 56)}
+    assert (first[55]["num_preplots"], first[55]["missing_shots"]) == (60, 0)
+    assert (first[56]["num_preplots"], first[56]["missing_shots"]) == (60, 0)
+
+    # 5210 again with ten points more past its end: sequence 55 has not shot them.
+    longer = sim.Survey(num_lines=1, points_per_line=70, first_point=1000)
+    upload(aws, "alpha/preplot/v2.sps", sim.write_sps_preplot(longer))
+    assert file_item(client, "alpha/preplot/v2.sps")["status"] == "imported"
+    after = {n: api(client, f"/project/alpha/sequence/{n}") for n in (55, 56)}
+    assert (after[55]["num_preplots"], after[55]["missing_shots"]) == (60, 0)  # fsp-lsp unchanged: none missing
+    assert api(client, "/project/alpha/line")[0]["num_points"] == 70
+    # ... and 5210 shortened to 50 points: ten of its shots no longer on a preplot point.
+    shorter = sim.Survey(num_lines=1, points_per_line=50, first_point=1000)
+    upload(aws, "alpha/preplot/v3.sps", sim.write_sps_preplot(shorter))
+    after = {n: api(client, f"/project/alpha/sequence/{n}") for n in (55, 56)}
+    assert after[55]["num_preplots"] == 50
+    assert after[56] == first[56]

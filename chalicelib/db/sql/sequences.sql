@@ -65,6 +65,13 @@ DELETE FROM shot WHERE pid = %(pid)s AND sequence = %(sequence)s AND kind = %(ki
 -- name: shot_lines
 SELECT DISTINCT line FROM shot WHERE pid = %(pid)s AND sequence = %(sequence)s AND kind = 'final';
 
+-- name: sequences_on_lines
+-- The sequences whose figures depend on these preplot lines: planned on one, or with a shot on one.
+SELECT sequence FROM sequence WHERE pid = %(pid)s AND line = ANY (%(lines)s::integer[])
+UNION
+SELECT DISTINCT s.sequence FROM shot s
+WHERE s.pid = %(pid)s AND s.kind IN ('raw', 'final') AND s.line = ANY (%(lines)s::integer[]);
+
 -- name: update_sequence
 UPDATE sequence
 SET remarks = coalesce(%(remarks)s, remarks),
