@@ -207,7 +207,7 @@ class PreplotReader:
             for columns in self.columns():
                 yield from columns.records()
             return
-        reading = _Reading(self)
+        reading = ReadingState(self)
         for lineno, raw in enumerate(self._lines, 1):
             record = reading.line(lineno, raw)
             if record is not None:
@@ -220,7 +220,7 @@ class PreplotReader:
             return
         from chalicelib.parsers import sps_columns
 
-        yield from sps_columns.read(_Reading(self), self._raw, size)
+        yield from sps_columns.read(ReadingState(self), self._raw, size)
 
     @staticmethod
     def _header_record(header: FileHeader, line: str) -> None:
@@ -257,7 +257,7 @@ class PreplotReader:
                 header.grid_epsg = header.grid_epsg or epsg
 
 
-class _Reading:
+class ReadingState:
     """The state of one pass over a file: revision, header, receivers and the points of the current line."""
 
     def __init__(self, reader: PreplotReader) -> None:

@@ -24,7 +24,7 @@ from chalicelib.parsers.detect import decode_line, line_blocks
 from chalicelib.parsers.records import PointColumns, PreplotRecord
 
 if TYPE_CHECKING:
-    from chalicelib.parsers.sps import _Reading
+    from chalicelib.parsers.sps import ReadingState
 
 BLOCK_BYTES = 1 << 20
 MIN_RUN = 32
@@ -122,7 +122,7 @@ class _Columns:
         self.point = np.floor(self.point_value + 0.5).astype(np.int64)
 
 
-def _claim(reading: _Reading, cols: _Columns, start: int, stop: int, linenos: Any) -> None:
+def _claim(reading: ReadingState, cols: _Columns, start: int, stop: int, linenos: Any) -> None:
     """The line-by-line reader's bookkeeping for rows ``start:stop``: line names and repeated points."""
     import numpy as np
 
@@ -151,7 +151,7 @@ def _claim(reading: _Reading, cols: _Columns, start: int, stop: int, linenos: An
             )
 
 
-def read(reading: _Reading, raw: IO[bytes], size: int) -> Iterator[PointColumns]:
+def read(reading: ReadingState, raw: IO[bytes], size: int) -> Iterator[PointColumns]:
     """The points of ``raw`` in batches of about ``size`` (see the module)."""
     import numpy as np
 
