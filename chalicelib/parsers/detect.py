@@ -58,8 +58,21 @@ def decode_lines(raw_lines: Iterable[bytes]) -> Iterator[str]:
     line holding a NUL byte or other control characters is rejected as binary.
     Line endings are removed. Pass a file object opened in binary mode.
     """
-    for lineno, raw in enumerate(raw_lines, 1):
-        yield decode_line(raw, lineno)
+    lines = iter(raw_lines)
+    first = next(lines, None)
+    if first is None:
+        return
+    yield decode_line(first, 1)
+    for lineno, raw in enumerate(lines, 2):  # decode_line without the BOM test and the call
+        try:
+            text = raw.decode("utf-8").rstrip("\r\n")
+        except UnicodeDecodeError:
+            text = _decode(raw).rstrip("\r\n")
+        if not text.isprintable():  # a printable line holds no control character: no search needed
+            error = _binary_error(text)
+            if error is not None:
+                raise ParseError(lineno, error.reason)
+        yield text
 
 
 def line_blocks(read: Callable[[int], bytes], size: int) -> Iterator[bytes]:
@@ -86,9 +99,10 @@ def decode_line(raw: bytes, lineno: int) -> str:
     if lineno == 1 and raw.startswith(_BOM):
         raw = raw[3:]
     text = _decode(raw).rstrip("\r\n")
-    error = _binary_error(text)
-    if error is not None:
-        raise ParseError(lineno, error.reason)
+    if not text.isprintable():  # a printable line holds no control character: no search needed
+        error = _binary_error(text)
+        if error is not None:
+            raise ParseError(lineno, error.reason)
     return text
 
 
