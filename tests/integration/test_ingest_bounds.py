@@ -438,6 +438,28 @@ def test_preplot_points_removed_or_moved_by_a_new_preplot_keep_their_values(clie
     assert all(h["changed_by"] == "upload alpha/preplot/v2.sps" for h in history)
 
 
+def test_a_preplot_again_with_sub_millimetre_differences_moves_no_point(client, project):
+    """Positions kept by an earlier version of the import (other last bits, another rounding) are not moves:
+    the same file again writes no history and leaves the stored positions as they are."""
+    from chalicelib import aws, db
+
+    srv = survey()
+    v1 = sim.write_sps_preplot(srv)
+    upload(aws, "alpha/preplot/v1.sps", v1)
+    conn = db.connection()
+    line = srv.lines[0]
+    conn.execute(
+        "UPDATE preplot_point SET easting = easting + 0.0004, lat = lat - 4e-10 WHERE pid = 'alpha' AND line = %s",
+        (line,),
+    )
+    stored = conn.execute("SELECT point, easting, lat FROM preplot_point ORDER BY line, point").fetchall()
+    kept = count("SELECT count(*) FROM preplot_point_history")  # what the update above wrote
+    upload(aws, "alpha/preplot/v1-again.sps", v1 + "H26 the same points again\n")
+    assert files()[-1]["status"] == "imported", files()[-1]
+    assert count("SELECT count(*) FROM preplot_point_history") == kept
+    assert conn.execute("SELECT point, easting, lat FROM preplot_point ORDER BY line, point").fetchall() == stored
+
+
 # ------------------------------------------------------------------ preplot fill-in limits
 
 

@@ -100,10 +100,14 @@ ON CONFLICT (pid, line, point, point_index) DO UPDATE
 SET easting = excluded.easting, northing = excluded.northing, lon = excluded.lon, lat = excluded.lat,
     alternative = excluded.alternative,
     meta = (preplot_point.meta - 'exact_line' - 'exact_point') || excluded.meta
-WHERE (preplot_point.easting, preplot_point.northing, preplot_point.lon, preplot_point.lat,
-       preplot_point.alternative, preplot_point.meta -> 'exact_line', preplot_point.meta -> 'exact_point')
-      IS DISTINCT FROM (excluded.easting, excluded.northing, excluded.lon, excluded.lat,
-                        excluded.alternative, excluded.meta -> 'exact_line', excluded.meta -> 'exact_point');
+-- A point moves when it moves by more than half a millimetre (half a 1e-9 degree): the last bits of a
+-- transformation or of a rounding are not a new position, and would fill the history with non-moves.
+WHERE abs(preplot_point.easting - excluded.easting) >= 0.0005
+   OR abs(preplot_point.northing - excluded.northing) >= 0.0005
+   OR abs(preplot_point.lon - excluded.lon) >= 5e-10
+   OR abs(preplot_point.lat - excluded.lat) >= 5e-10
+   OR (preplot_point.alternative, preplot_point.meta -> 'exact_line', preplot_point.meta -> 'exact_point')
+      IS DISTINCT FROM (excluded.alternative, excluded.meta -> 'exact_line', excluded.meta -> 'exact_point');
 
 -- name: refresh_line_stats
 -- length: the sum of the distances between consecutive points (a dog-leg line is the sum of its segments),
