@@ -58,21 +58,8 @@ def decode_lines(raw_lines: Iterable[bytes]) -> Iterator[str]:
     line holding a NUL byte or other control characters is rejected as binary.
     Line endings are removed. Pass a file object opened in binary mode.
     """
-    lines = iter(raw_lines)
-    first = next(lines, None)
-    if first is None:
-        return
-    yield decode_line(first, 1)
-    for lineno, raw in enumerate(lines, 2):  # decode_line without the BOM test and the call
-        try:
-            text = raw.decode("utf-8").rstrip("\r\n")
-        except UnicodeDecodeError:
-            text = _decode(raw).rstrip("\r\n")
-        if not text.isprintable():  # a printable line holds no control character: no search needed
-            error = _binary_error(text)
-            if error is not None:
-                raise ParseError(lineno, error.reason)
-        yield text
+    for lineno, raw in enumerate(raw_lines, 1):
+        yield decode_line(raw, lineno)
 
 
 def line_blocks(read: Callable[[int], bytes], size: int) -> Iterator[bytes]:
