@@ -184,7 +184,7 @@ class PreplotReader:
     during the iteration.
 
     Made with ``read_preplot_binary`` from the file's bytes, ``columns()`` reads the
-    runs of regular S records (one length, printable ASCII, plain decimal numbers)
+    runs of regular S records (printable ASCII, plain decimal numbers, 65 columns or more)
     as whole arrays and every other line as the line-by-line reader does, with the
     same state (revision, header, repeated points), so both give the same points,
     headers and errors.

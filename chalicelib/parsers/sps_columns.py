@@ -1,13 +1,14 @@
 """SPS source points read as columns: the regular runs of a large preplot in a few array operations.
 
-A first preplot is a million ``S`` records of one length; read one at a time in Python they
-take seconds. Here the file's bytes are read in blocks, and each run of *regular* records
-(consecutive lines of one length, ``S`` in column 1, printable ASCII only, at least the 65
-columns through the northing) becomes a 2-D array of bytes whose fixed columns are read
-as numbers all at once. Every other line (headers, ``R`` and ``X`` records, a tab, a short
-or non-ASCII line, a number written in a way the array reading does not take) goes to the
-line-by-line reader, with the same state, in file order: the points, the header and the
-errors are those of ``PreplotReader`` over the decoded lines (a property test holds them equal).
+A first preplot is a million ``S`` records; read one at a time in Python they take seconds.
+Here the file's bytes are read in blocks, and each run of *regular* records (consecutive
+lines with ``S`` in column 1, printable ASCII only, at least the 65 columns through the
+northing) becomes a 2-D array of bytes (the lines themselves when they have one length, else
+their first 65 columns gathered) whose fixed columns are read as numbers all at once. Every
+other line (headers, ``R`` and ``X`` records, a tab, a short or non-ASCII line, a number
+written in a way the array reading does not take) goes to the line-by-line reader, with the
+same state, in file order: the points, the header and the errors are those of
+``PreplotReader`` over the decoded lines (a property test holds them equal).
 
 Numbers in the array reading: blanks, an optional sign, digits with at most one decimal point
 and at most 15 digits. The value is the digits as an integer divided by a power of ten, which
@@ -174,21 +175,25 @@ def read(reading: ReadingState, raw: IO[bytes], size: int) -> Iterator[PointColu
         pending.append(columns)
         pending_rows += len(columns)
 
-    def fast(block_array: Any, starts: Any, stride: int, i0: int, i1: int) -> None:
-        """Rows ``i0:i1`` of the block: regular records of one stride."""
+    def fast(block_array: Any, starts: Any, ends: Any, strides: Any, i0: int, i1: int) -> None:
+        """Rows ``i0:i1`` of the block: regular records."""
         if reading.revision is None:  # the first data record decides the revision, line by line
-            one_line(block, int(starts[i0]), int(starts[i0]) + stride - 1, before + i0 + 1)
+            one_line(block, int(starts[i0]), int(ends[i0]), before + i0 + 1)
             i0 += 1
             if i1 - i0 < 1:
                 return
         assert reading.revision is not None
-        first = int(starts[i0])
-        rows = block_array[first : first + (i1 - i0) * stride].reshape(i1 - i0, stride)
+        n, stride = i1 - i0, int(strides[i0])
+        if (strides[i0:i1] == stride).all():  # one length: the block's bytes are the rows
+            first = int(starts[i0])
+            rows = block_array[first : first + n * stride].reshape(n, stride)
+        else:  # lines of several lengths: the columns every regular record has, gathered
+            rows = block_array[starts[i0:i1, None] + np.arange(_NEED)]
         cols = _Columns(rows, reading.revision)
         linenos = np.arange(before + i0 + 1, before + i1 + 1, dtype=np.int64)
         bad = np.flatnonzero(~cols.ok).tolist()
         a = 0
-        for stop in [*bad, i1 - i0]:
+        for stop in [*bad, n]:
             if stop > a:
                 _claim(reading, cols, a, stop, linenos[a:stop])
                 nan = np.full(stop - a, np.nan)
@@ -202,9 +207,8 @@ def read(reading: ReadingState, raw: IO[bytes], size: int) -> Iterator[PointColu
                         np.where(point_value != point, point_value, np.nan),
                     )
                 )  # fmt: skip
-            if stop < i1 - i0:  # a record the array reading does not take: the line-by-line reader
-                row_start = int(starts[i0 + stop])
-                one_line(block, row_start, row_start + stride - 1, int(linenos[stop]))
+            if stop < n:  # a record the array reading does not take: the line-by-line reader
+                one_line(block, int(starts[i0 + stop]), int(ends[i0 + stop]), int(linenos[stop]))
             a = stop + 1
 
     for block in line_blocks(raw.read, BLOCK_BYTES):
@@ -226,12 +230,11 @@ def read(reading: ReadingState, raw: IO[bytes], size: int) -> Iterator[PointColu
         regular = (array[np.minimum(starts, len(block) - 1)] == 83) & (content >= _NEED) & ~dirty
         if not terminated:
             regular[-1] = False
-        key = np.where(regular, stride, -1)
-        changes = np.flatnonzero(key[1:] != key[:-1]) + 1
+        changes = np.flatnonzero(regular[1:] != regular[:-1]) + 1
         bounds = [0, *changes.tolist(), len(starts)]
         for i0, i1 in pairwise(bounds):
-            if key[i0] > 0 and i1 - i0 >= MIN_RUN:
-                fast(array, starts, int(key[i0]), i0, i1)
+            if regular[i0] and i1 - i0 >= MIN_RUN:
+                fast(array, starts, ends, stride, i0, i1)
             else:
                 for i in range(i0, i1):
                     one_line(block, int(starts[i]), int(ends[i]), before + i + 1)

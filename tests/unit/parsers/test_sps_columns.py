@@ -85,7 +85,8 @@ def sps_files(draw: st.DrawFn) -> tuple[bytes, str | None]:
                     which = draw(st.integers(0, 3))
                     at = draw(st.integers(0, len(fields[which]) - 4))
                     fields[which] = fields[which][:at] + draw(st.sampled_from(" A-+_e.")) + fields[which][at + 1 :]
-                lines.append(s_record(*fields))
+                tail = draw(st.sampled_from(["", "", " ", "   0.0", "  12.5  1234", " "]))  # some writers trim
+                lines.append(s_record(*fields, tail=tail))
         elif kind == "odd":
             record = s_record(draw(NUMBERS), draw(NUMBERS), draw(COORDS), draw(COORDS), draw(st.sampled_from("1 2 9x")))
             mutate = draw(st.sampled_from(["none", "tab", "short", "latin", "lower", "cols"]))
@@ -154,3 +155,26 @@ def test_values_are_those_float_reads() -> None:
     (columns,) = list(sps.read_preplot_binary(io.BytesIO(data)).columns())
     assert columns.easting.tolist() == [float(e) for e in eastings * 10]
     assert columns.northing.tolist() == [float(f"{6560000 + i / 10:.1f}") for i in range(60)]
+
+
+@pytest.mark.parametrize("tails", [["   0.0"], ["", " ", "  12.5  1234", "   0.0"]], ids=["one length", "ragged"])
+def test_regular_records_of_any_lengths_are_read_as_arrays(monkeypatch: pytest.MonkeyPatch, tails: list[str]) -> None:
+    """Only the header goes line by line; S records of one length or of several (trimmed blanks) are arrays."""
+    by_line: list[int] = []
+    original = sps.ReadingState.line
+
+    def line(self: sps.ReadingState, lineno: int, raw: str) -> object:
+        by_line.append(lineno)
+        return original(self, lineno, raw)
+
+    monkeypatch.setattr(sps.ReadingState, "line", line)
+    rows = ["H00 SPS format version num.     SPS V2.1 revised Jan, 2006;"]
+    rows += [
+        s_record("5210.00", f"{p}.00", f"{470000 + p * 3.1:.1f}", "6560527.5", tail=tails[p % len(tails)])
+        for p in range(1000, 1100)
+    ]
+    data = ("\r\n".join(rows) + "\r\n").encode()
+    text, binary = read_both(data, None, size=1000)
+    assert binary == text and len(text[0]) == 100
+    assert by_line[-1] == 1  # after the line-by-line reading of the same file (all of it): only line 1 here
+    assert by_line.count(1) == 2 and len(by_line) == 101 + 1
