@@ -61,7 +61,7 @@ class Phases:
             self.add(name, time.perf_counter() - started - grown)
 
     def milliseconds(self) -> dict[str, float]:
-        return {name: round(seconds * 1000, 1) for name, seconds in self.seconds.items()}
+        return {name: round(seconds * 1000, 1) + 0.0 for name, seconds in self.seconds.items()}  # no -0.0
 
 
 _current_phases: contextvars.ContextVar[Phases | None] = contextvars.ContextVar("phases", default=None)

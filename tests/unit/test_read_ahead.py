@@ -106,3 +106,9 @@ def test_a_failed_copy_stops_the_reading_thread_at_once() -> None:
     assert failure.traceback  # the traceback (and the COPY's frame) still held: the thread has ended anyway
     assert threading.active_count() == before
     assert len(made) <= 1 + 2 + 1
+
+
+def test_a_hidden_time_too_small_to_show_is_zero_not_minus_zero() -> None:
+    phases = Phases()
+    phases.add("reading hidden behind the COPY", -0.00001)
+    assert str(phases.milliseconds()["reading hidden behind the COPY"]) == "0.0"  # not "-0.0" in the log
