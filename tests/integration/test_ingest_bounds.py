@@ -401,14 +401,21 @@ def test_configuration_and_info_writes_keep_the_previous_values(client, project)
     assert [k["changed_by"] for k in kept] == ["test-user", "test-user"]
 
 
-def test_preplot_points_removed_or_moved_by_a_new_preplot_keep_their_values(client, project):
-    from chalicelib import aws, db
+def _first_preplot() -> tuple[str, int]:
+    """The project's preplot, imported: its SPS text and its first line."""
+    from chalicelib import aws
 
     srv = survey()
     v1 = sim.write_sps_preplot(srv)
     upload(aws, "alpha/preplot/v1.sps", v1)
+    return v1, srv.lines[0]
+
+
+def test_preplot_points_removed_or_moved_by_a_new_preplot_keep_their_values(client, project):
+    from chalicelib import aws, db
+
+    v1, line = _first_preplot()
     conn = db.connection()
-    line = srv.lines[0]
     conn.execute(
         "UPDATE preplot_point SET remarks = 'boulder', ntba = true WHERE pid = 'alpha' AND line = %s AND point = 1005",
         (line,),
@@ -443,11 +450,8 @@ def test_a_preplot_again_with_sub_millimetre_differences_moves_no_point(client, 
     the same file again writes no history and leaves the stored positions as they are."""
     from chalicelib import aws, db
 
-    srv = survey()
-    v1 = sim.write_sps_preplot(srv)
-    upload(aws, "alpha/preplot/v1.sps", v1)
+    v1, line = _first_preplot()
     conn = db.connection()
-    line = srv.lines[0]
     conn.execute(
         "UPDATE preplot_point SET easting = easting + 0.0004, lat = lat - 4e-10 WHERE pid = 'alpha' AND line = %s",
         (line,),
