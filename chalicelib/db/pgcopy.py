@@ -8,7 +8,10 @@ a double column uses NaN where SQL wants "none" and the statement reading it say
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
+
+from chalicelib.db import Connection
 
 SIGNATURE = b"PGCOPY\n\xff\r\n\x00" + bytes(8)  # signature, flags, header extension length
 TRAILER = b"\xff\xff"
@@ -36,3 +39,12 @@ def rows(columns: list[tuple[str, Any]], count: int) -> bytes:
         if not (isinstance(value, bytes) and not value):
             out[name] = value
     return out.tobytes()
+
+
+def copy(conn: Connection, statement: str, chunks: Iterable[bytes]) -> None:
+    """Run a ``COPY … FROM STDIN (FORMAT BINARY)`` with chunks of ``rows``: signature, rows, trailer."""
+    with conn.cursor().copy(statement) as copying:
+        copying.write(SIGNATURE)
+        for chunk in chunks:
+            copying.write(chunk)
+        copying.write(TRAILER)

@@ -53,12 +53,7 @@ def copy_points(conn: Connection, chunks: Iterable[bytes]) -> tuple[int, int, in
 
     try:
         with conn.transaction():  # a savepoint
-            cur = conn.cursor()
-            with cur.copy(Q.copy_points) as copy:
-                copy.write(pgcopy.SIGNATURE)
-                for chunk in chunks:
-                    copy.write(chunk)
-                copy.write(pgcopy.TRAILER)
+            pgcopy.copy(conn, Q.copy_points, chunks)
     except pg.UniqueViolation as exc:
         found = _KEY.search(exc.diag.message_detail or "")
         if found is None:
@@ -93,11 +88,7 @@ def set_exact_numbers(conn: Connection, pid: str, exact: list[ExactNumbers]) -> 
 def copy_staging(conn: Connection, chunks: Iterable[bytes]) -> None:
     """COPY ``staging_rows`` chunks into the staging table (points of lines the project has)."""
     conn.execute(Q.create_staging)
-    with conn.cursor().copy(Q.copy_staging) as copy:
-        copy.write(pgcopy.SIGNATURE)
-        for chunk in chunks:
-            copy.write(chunk)
-        copy.write(pgcopy.TRAILER)
+    pgcopy.copy(conn, Q.copy_staging, chunks)
 
 
 def staging_duplicate(conn: Connection) -> tuple[int, int, int] | None:
