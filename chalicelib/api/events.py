@@ -192,7 +192,7 @@ def create_event(project: str) -> Any:
             raw if isinstance(raw, bytes) else raw.encode(), csv_options(http.query_params(request))
         )
         ids = events.create_events(project, rows, _author(), http.actor(request))
-        return http.json_response({"created": len(ids), "ids": ids}, status=201)
+        return http.json_response(events_models.CsvImportResult(created=len(ids), ids=ids), status=201)
     created = events.create_event(project, http.parse_body(request, EventNew), _author(), http.actor(request))
     return http.json_response(created, status=201, headers={"Location": f"/project/{project}/event/{created.id}"})
 

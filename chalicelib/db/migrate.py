@@ -12,10 +12,12 @@ import re
 from pathlib import Path
 
 from chalicelib.db import Connection
+from chalicelib.db.queries import queries
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 _FILE = re.compile(r"^(\d{4})_(\w+)\.sql$")
 _LOCK_KEY = 0x646F7567  # "doug"
+Q = queries("migrate")
 
 
 def available() -> list[tuple[int, str, Path]]:
@@ -34,17 +36,13 @@ def migrate(conn: Connection) -> list[str]:
     """Apply every pending migration; return the names applied."""
     applied: list[str] = []
     with conn.transaction():
-        conn.execute("SELECT pg_advisory_xact_lock(%s)", (_LOCK_KEY,))
-        conn.execute(
-            "CREATE TABLE IF NOT EXISTS schema_migration ("
-            " version integer PRIMARY KEY, name text NOT NULL,"
-            " applied_on timestamptz NOT NULL DEFAULT now())"
-        )
-        done = {row["version"] for row in conn.execute("SELECT version FROM schema_migration")}
+        conn.execute(Q.lock, {"key": _LOCK_KEY})
+        conn.execute(Q.create_journal)
+        done = {row["version"] for row in conn.execute(Q.applied_versions)}
         for version, name, path in available():
             if version in done:
                 continue
             conn.execute(path.read_text(encoding="utf-8"))
-            conn.execute("INSERT INTO schema_migration (version, name) VALUES (%s, %s)", (version, name))
+            conn.execute(Q.record, {"version": version, "name": name})
             applied.append(f"{version:04d}_{name}")
     return applied

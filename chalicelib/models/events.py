@@ -64,6 +64,13 @@ class Label(Model):
     data: dict[str, Any]
 
 
+class CsvImportResult(Model):
+    """What a CSV import of the event log created: one event per row, in the file's order."""
+
+    created: int
+    ids: list[int]
+
+
 class EventChanged(Model):
     """A change of ``GET …/changes/{since}`` that created an instance: the instance, and when."""
 
@@ -102,13 +109,6 @@ class CsvOptions(Model):
 
 # Rows of one CSV import: one transaction holding the project's event clock, so it is bounded.
 MAX_CSV_ROWS = 5000
-
-
-def point_geometry(lon: float | None, lat: float | None) -> dict[str, Any] | None:
-    """A GeoJSON Point (WGS 84), or None when the position is not known."""
-    if lon is None or lat is None:
-        return None
-    return {"type": "Point", "coordinates": [lon, lat]}
 
 
 def iso(value: datetime | None) -> str | None:

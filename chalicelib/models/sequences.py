@@ -7,7 +7,7 @@ from typing import Any, Literal
 from pydantic import ConfigDict, Field
 
 from chalicelib.models import Model
-from chalicelib.models.events import point_geometry
+from chalicelib.models.geojson import point as point_geometry
 from chalicelib.models.limits import Meta, Text
 from chalicelib.models.projects import Duration
 

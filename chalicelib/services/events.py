@@ -38,8 +38,8 @@ from chalicelib.models.events import (
     EventListQuery,
     EventNew,
     Label,
-    point_geometry,
 )
+from chalicelib.models.geojson import point as point_geometry
 from chalicelib.services import audit
 from chalicelib.services import labels as label_rules
 from chalicelib.services.lookup import get_project

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from chalicelib.db import gis as db
+from chalicelib.models import geojson
 from chalicelib.models.gis import (
     EventCollection,
     EventFeature,
@@ -81,12 +82,11 @@ def tracks(pid: str) -> TrackCollection:
 def events(pid: str, page: PageQuery) -> tuple[EventCollection, int]:
     get_project(pid)
     rows, total = db.event_positions(pid, page.limit, page.offset)
-    features = [EventFeature(geometry=_point(row), properties=_event_properties(row)) for row in rows]
+    features = [
+        EventFeature(geometry=geojson.point_at(row["lon"], row["lat"]), properties=_event_properties(row))
+        for row in rows
+    ]
     return EventCollection(features=features), total
-
-
-def _point(row: dict[str, Any]) -> dict[str, Any]:
-    return {"type": "Point", "coordinates": [row["lon"], row["lat"]]}
 
 
 def _event_properties(row: dict[str, Any]) -> EventProperties:

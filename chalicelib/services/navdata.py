@@ -25,6 +25,7 @@ from chalicelib import errors
 from chalicelib.db import Connection, transaction
 from chalicelib.db import navdata as db
 from chalicelib.models.configuration import NavdataFields
+from chalicelib.models.geojson import Feature, point
 from chalicelib.models.limits import INT32_MAX, INT32_MIN
 from chalicelib.models.navdata import (
     MAX_HEADER_BYTES,
@@ -261,17 +262,10 @@ def latest() -> dict[str, Any]:
     return data
 
 
-def point_features(limit: int, offset: int) -> list[dict[str, Any]]:
+def point_features(limit: int, offset: int) -> list[Feature]:
     """The latest items as GeoJSON point features (newest first), the item as the properties."""
     rows, _total = db.list_navdata(None, None, None, None, 0.0, limit, offset)
-    return [
-        {
-            "type": "Feature",
-            "geometry": {"type": "Point", "coordinates": [row["lon"], row["lat"]]},
-            "properties": row["data"],
-        }
-        for row in rows
-    ]
+    return [Feature(geometry=point(row["lon"], row["lat"]), properties=row["data"]) for row in rows]
 
 
 def line_feature(limit: int, offset: int) -> dict[str, Any]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from chalicelib.db import receivers as db
+from chalicelib.models.geojson import Feature, FeatureCollection, point
 from chalicelib.models.receivers import Receiver, ReceiverListQuery
 from chalicelib.services.lookup import get_project
 
@@ -20,16 +21,10 @@ def as_json(receivers: list[Receiver]) -> list[dict[str, Any]]:
     return [r.model_dump(mode="json") for r in receivers]
 
 
-def as_geojson(receivers: list[Receiver]) -> dict[str, Any]:
+def as_geojson(receivers: list[Receiver]) -> FeatureCollection:
     """A FeatureCollection of points on WGS 84; the other fields are the properties."""
     features = []
     for receiver in receivers:
         body = receiver.model_dump(mode="json")
-        features.append(
-            {
-                "type": "Feature",
-                "geometry": {"type": "Point", "coordinates": [body["lon"], body["lat"]]},
-                "properties": body,
-            }
-        )
-    return {"type": "FeatureCollection", "features": features}
+        features.append(Feature(geometry=point(body["lon"], body["lat"]), properties=body))
+    return FeatureCollection(features=features)

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import ast
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -63,12 +65,133 @@ def test_sql_is_written_only_under_db():
     assert found == [], "SQL belongs in chalicelib/db/sql/<tag>.sql, called by name:\n" + "\n".join(found)
 
 
-def test_the_sql_check_sees_sql():
-    sample = PACKAGE / "services" / "health.py"
-    assert _sql_literals(sample) == []
-    probe = ast.parse('x = "SELECT 1"\ny = """\n  WITH a AS (SELECT 1) SELECT * FROM a"""\nz = "Selected lines"')
-    literals = [n.value for n in ast.walk(probe) if isinstance(n, ast.Constant) and SQL.match(n.value)]
-    assert len(literals) == 2
+def test_the_sql_check_sees_sql(tmp_path):
+    assert _sql_literals(PACKAGE / "services" / "health.py") == []
+    probe = tmp_path / "probe.py"
+    probe.write_text(
+        '"""SELECT in a docstring is prose."""\n'
+        'x = "SELECT 1"\n'
+        'y = """\n  WITH a AS (SELECT 1) SELECT * FROM a"""\n'
+        'z = "Selected lines"\n'
+        "def f():\n    conn.execute('UPDATE line SET ntba = true')\n"
+    )
+    assert [line for line, _ in _sql_literals(probe)] == [2, 3, 7]
+
+
+def _imports(path: Path) -> set[str]:
+    """Every module a file imports, at the top or inside a function (lazy imports count too)."""
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.add(node.module)
+    return found
+
+
+def test_only_db_imports_psycopg():
+    """Every module of the package, new ones included (import-linter's contract lists its modules by hand)."""
+    found = [
+        f"{path.relative_to(ROOT)} imports {name}"
+        for path in _modules_outside_db()
+        for name in sorted(_imports(path))
+        if name == "psycopg" or name.startswith(("psycopg.", "psycopg_"))
+    ]
+    assert found == [], "only chalicelib/db/ talks to PostgreSQL:\n" + "\n".join(found)
+
+
+def test_the_layering_contracts_hold():
+    """import-linter's contracts (pyproject.toml), run by the suite as well as by ``make lint``."""
+    lint_imports = Path(sys.executable).with_name("lint-imports")
+    done = subprocess.run([str(lint_imports)], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert " 0 broken" in done.stdout
+
+
+# ------------------------------------------------------------ the README's tag table
+
+_CODE = re.compile(r"`([^`]+)`")
+_LAYER_DIRS = {1: "api", 2: "services", 3: "db", 4: "models"}
+
+
+def _tag_rows() -> list[list[str]]:
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    header = "| API tag | `api/` | `services/` | `db/` + `db/sql/` | `models/` | tests |"
+    assert header in text, "the README's tag table lost its header"
+    rows = []
+    for line in text.split(header, 1)[1].splitlines()[2:]:
+        if not line.startswith("|"):
+            break
+        rows.append([cell.strip() for cell in line.strip().strip("|").split("|")])
+    return rows
+
+
+def _names(cell: str) -> list[str]:
+    """The file names a cell gives, without the ones it quotes as examples (``<test>``) or as routes."""
+    return [n for n in _CODE.findall(cell) if n.endswith((".py", "/")) and "<" not in n]
+
+
+def _missing_in_row(row: list[str]) -> list[str]:
+    missing = []
+    for column, layer in _LAYER_DIRS.items():
+        base = PACKAGE / layer
+        packages = [base / n for n in _names(row[column]) if n.endswith("/")]
+        for name in _names(row[column]):
+            if name.startswith("chalicelib/"):
+                candidates = [ROOT / name]
+            else:
+                candidates = [base / name, *(package / name for package in packages)]
+            if not any(c.exists() for c in candidates):
+                missing.append(f"{layer}/{name}")
+            if layer == "db" and name.endswith(".py") and name != "pgcopy.py":
+                if not (base / "sql" / name.replace(".py", ".sql")).exists():
+                    missing.append(f"db/sql/{name.replace('.py', '.sql')}")
+    folder = ROOT / "tests"
+    for name in _names(row[5]):
+        path = ROOT / "tests" / name if "/" in name.rstrip("/") else folder / name
+        if "/" in name.rstrip("/"):
+            folder = path.parent if name.endswith(".py") else path
+        if not path.exists():
+            missing.append(f"tests/{path.relative_to(ROOT / 'tests')}")
+    return missing
+
+
+def test_the_tag_table_is_true():
+    rows = _tag_rows()
+    missing = [f"{row[0]}: {name}" for row in rows for name in _missing_in_row(row)]
+    assert missing == [], "the README's tag table names files that do not exist:\n" + "\n".join(missing)
+    listed = {name for row in rows for name in _names(row[1])}
+    blueprints = {
+        path.name for path in (PACKAGE / "api").glob("*.py") if "Blueprint(" in path.read_text(encoding="utf-8")
+    }
+    assert blueprints - listed == set(), "every API blueprint needs its row in the README's tag table"
+
+
+def test_the_tag_table_check_sees_a_wrong_row():
+    good = [
+        "`x`",
+        "`health.py`",
+        "`qc/`, `runner.py`",
+        "`qc.py`",
+        "`qc.py`",
+        "`integration/api/test_qc.py`, `test_roles.py`",
+    ]
+    assert _missing_in_row(good) == []
+    wrong = [
+        "`x`",
+        "`nowhere.py`",
+        "`qc/`, `nothing.py`",
+        "`pgcopy.py`, `nosql.py`",
+        "—",
+        "`integration/api/test_none.py`",
+    ]
+    assert _missing_in_row(wrong) == [
+        "api/nowhere.py",
+        "services/nothing.py",
+        "db/nosql.py",
+        "db/sql/nosql.sql",
+        "tests/integration/api/test_none.py",
+    ]
 
 
 def test_every_runtime_dependency_is_imported():

@@ -17,7 +17,8 @@ from typing import Any, cast
 from chalicelib import db
 from chalicelib.db import Connection, Row
 from chalicelib.db import qc as db_qc
-from chalicelib.models.events import EVENT_FIELDS, point_geometry
+from chalicelib.models.events import EVENT_FIELDS
+from chalicelib.models.geojson import point as point_geometry
 from chalicelib.models.qc import QcSummary
 from chalicelib.services.events import EventWriter
 from chalicelib.services.qc.catalogue import tests_for
