@@ -14,6 +14,17 @@ from chalicelib.models import Model
 from chalicelib.models.limits import INT64_MAX
 
 
+def finding_of(meta: dict[str, Any] | None) -> dict[str, Any]:
+    """The QC part of an event's ``meta`` (``{test, severity, value, limit, message, accepted}``), or ``{}``."""
+    return ((meta or {}).get("qc") or {}) if isinstance(meta, dict) else {}
+
+
+def is_open_finding(meta: dict[str, Any] | None) -> bool:
+    """A QC finding nobody has accepted (the SQL reads say the same: ``NOT coalesce(accepted, false)``)."""
+    finding = finding_of(meta)
+    return bool(finding) and not finding.get("accepted")
+
+
 class QcFinding(Model):
     """One current finding of a test on a sequence (an event labelled ``QC``)."""
 

@@ -17,6 +17,7 @@ from typing import Any
 from chalicelib import errors
 from chalicelib.db import linelog as db_linelog
 from chalicelib.db import seis as db_seis
+from chalicelib.models.qc import finding_of, is_open_finding
 from chalicelib.models.sequences import Sequence
 from chalicelib.services import seis
 from chalicelib.services.lookup import get_project
@@ -55,7 +56,7 @@ def build(pid: str, sequence: int) -> LineLog:
     document = seis.document(pid, rows, events)
     kind = "final" if row["final_upload_id"] is not None else "raw"
     track = db_linelog.sequence_track(pid, sequence, kind, TRACK_POINTS)
-    findings = [e for e in events if "QC" in e["labels"] and not (((e["meta"] or {}).get("qc") or {}).get("accepted"))]
+    findings = [e for e in events if "QC" in e["labels"] and is_open_finding(e["meta"])]
     line_name = row["line_name"] or f"{pid}-{sequence}"
     pdf = render_pdf(project, row, document["Sequences"][0], findings, track)
     return LineLog(pid, sequence, line_name, seis_bytes(document), pdf)
@@ -146,7 +147,7 @@ def render_html(project: dict[str, Any], row: dict[str, Any], events: list[dict[
         "<table><tr><th>SP</th><th>Test</th><th>Severity</th><th>Finding</th><th>Accepted</th></tr>",
     ]
     for finding in sorted(findings, key=lambda f: (f["point"] or 0, f["id"])):
-        qc = (finding["meta"] or {}).get("qc") or {}
+        qc = finding_of(finding["meta"])
         out.append(
             f'<tr><td class="n">{text(finding["point"])}</td><td>{text(qc.get("test"))}</td>'
             f"<td>{text(qc.get('severity'))}</td><td>{text(qc.get('message') or finding['remarks'])}</td>"
@@ -233,7 +234,7 @@ def render_pdf(
             for title in ("SP", "Test", "Severity", "Finding"):
                 heading.cell(title)
             for finding in sorted(findings, key=lambda f: (f["point"] or 0, f["id"])):
-                qc = (finding["meta"] or {}).get("qc") or {}
+                qc = finding_of(finding["meta"])
                 cells = table.row()
                 cells.cell(str(finding["point"]))
                 cells.cell(plain(qc.get("test")))

@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from chalicelib.db import seis as db_seis
+from chalicelib.models.qc import finding_of
 from chalicelib.models.sequences import Sequence
 from chalicelib.services.labels import SEIS_ENTRIES
 from chalicelib.services.lookup import get_project
@@ -40,12 +41,12 @@ def line_status(sequence: dict[str, Any]) -> str:
 
 
 def qc_summary(findings: list[dict[str, Any]]) -> str | None:
-    open_findings = [f for f in findings if not ((f["meta"] or {}).get("qc") or {}).get("accepted")]
+    open_findings = [f for f in findings if not finding_of(f["meta"]).get("accepted")]
     if not open_findings:
         return None
     by_test: dict[str, list[str]] = {}
     for f in open_findings:
-        qc = (f["meta"] or {}).get("qc") or {}
+        qc = finding_of(f["meta"])
         by_test.setdefault(str(qc.get("test", "qc")), []).append(str(f["point"]))
     parts = [f"{test} at {', '.join(points[:10])}{'…' if len(points) > 10 else ''}" for test, points in by_test.items()]
     return f"QC: {len(open_findings)} open finding{'s' if len(open_findings) != 1 else ''}: " + "; ".join(parts)
