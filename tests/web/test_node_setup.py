@@ -43,7 +43,9 @@ def tools(tmp_path: Path) -> Path:
     return box
 
 
-def run(tmp_path: Path, *args: str, node: str | None, npm: str | None = None, **env: str) -> subprocess.CompletedProcess[str]:
+def run(
+    tmp_path: Path, *args: str, node: str | None, npm: str | None = None, **env: str
+) -> subprocess.CompletedProcess[str]:
     fake = tmp_path / "fake"
     fake.mkdir(exist_ok=True)
     if node is not None:
@@ -124,7 +126,9 @@ def test_a_too_old_node_is_replaced_by_the_registrys_binary(tmp_path):
 def test_an_unreachable_registry_is_named_with_the_version_needed(tmp_path):
     result = run(tmp_path, node="v18.20.4", npm="#!/bin/sh\nexit 1\n")
     assert result.returncode == 1
-    assert f"could not fetch node-linux-{ARCH}@22.23.5 from the npm registry; install {NEEDED} yourself" in result.stderr
+    assert (
+        f"could not fetch node-linux-{ARCH}@22.23.5 from the npm registry; install {NEEDED} yourself" in result.stderr
+    )
     assert not (tmp_path / "node-bin" / "node").exists()
 
 

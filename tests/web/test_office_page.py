@@ -181,7 +181,8 @@ CONTRAST = """(selector) => {
     return 0.2126 * c[0] + 0.7152 * c[1] + 0.0722 * c[2];
   };
   const ratio = (a, b) => { const [x, y] = [lum(a), lum(b)].sort((p, q) => q - p); return (x + 0.05) / (y + 0.05); };
-  // A plain swatch has its colour as background; a dashed one (a gradient over no background) the gradient's first colour.
+  // A plain swatch has its colour as background; a dashed one (a gradient over no background)
+  // the gradient's first colour.
   const swatchColour = (e) => {
     const style = getComputedStyle(e);
     const plain = style.backgroundColor.match(/[\\d.]+/g).map(Number);
@@ -329,7 +330,8 @@ def test_2b_the_map_zooms_pans_and_fits_back_to_the_survey(office):
     assert fitted["left"] >= 19 and fitted["top"] >= 19, fitted
     assert fitted["right"] <= fitted["width"] - 19 and fitted["bottom"] <= fitted["height"] - 19, fitted
     room = max(
-        (fitted["right"] - fitted["left"]) / (fitted["width"] - 40), (fitted["bottom"] - fitted["top"]) / (fitted["height"] - 40)
+        (fitted["right"] - fitted["left"]) / (fitted["width"] - 40),
+        (fitted["bottom"] - fitted["top"]) / (fitted["height"] - 40),
     )
     assert 2**-0.25 - 0.01 <= room <= 1.01, fitted
     office.get_by_role("button", name="Zoom in").click()
@@ -675,8 +677,7 @@ def test_9_planned_sequences_are_drawn_dashed_on_their_lines(stack, office):
     swatch = Image.open(io.BytesIO(office.locator(".legend-planned .swatch").screenshot())).convert("RGB")
     row = [swatch.getpixel((x, swatch.height // 2)) for x in range(swatch.width)]
     kinds = "".join(
-        "p" if max(abs(a - b) for a, b in zip(px, (0, 96, 122), strict=True)) < 30
-        else "w" if min(px) > 225 else "?"
+        "p" if max(abs(a - b) for a, b in zip(px, (0, 96, 122), strict=True)) < 30 else "w" if min(px) > 225 else "?"
         for px in row
     )
     assert re.fullmatch(r"(p+w+)+p*w*", kinds) and kinds.count("p") >= 8 and "wp" in kinds, kinds
