@@ -1,43 +1,83 @@
-// A small SVG line chart of one value along a sequence's shotpoints (no library: a polyline and two axes).
+// A line chart of one value along a sequence's shotpoints, drawn by uPlot (bundled) on a canvas.
+// A canvas has no elements to read, so the figure carries what it shows: data-points (the shotpoints
+// the chart holds, read back from the chart's own data) and an aria-label naming the range and the largest value.
+import uPlot from "uplot";
+import "uplot/dist/uPlot.min.css";
 import { el } from "./dom.js";
 
-const NS = "http://www.w3.org/2000/svg";
-const svg = (tag, attrs = {}, ...children) => {
-  const node = document.createElementNS(NS, tag);
-  for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, String(v));
-  for (const c of children) node.append(c instanceof Node ? c : document.createTextNode(String(c)));
-  return node;
-};
+const HEIGHT = 200;
 
-export function lineChart(points, key, { title, unit, id }) {
-  const data = points.filter((p) => p[key] !== null && p[key] !== undefined);
-  const width = 640;
-  const height = 180;
-  const pad = { left: 52, right: 12, top: 10, bottom: 28 };
-  const figure = el("figure", { class: "chart", id });
-  const caption = el("figcaption", {}, `${title} (${unit})`);
-  if (!data.length) {
-    figure.append(caption, el("p", {}, "No data."));
-    return figure;
+function describe(title, unit, xs, ys) {
+  let count = 0;
+  let max = null;
+  for (let i = 0; i < xs.length; i++) {
+    if (ys[i] === null) continue;
+    count++;
+    if (max === null || ys[i] > ys[max]) max = i;
   }
-  const xs = data.map((p) => p.point);
-  const ys = data.map((p) => p[key]);
-  const [x0, x1] = [Math.min(...xs), Math.max(...xs)];
-  const [y0, y1] = [Math.min(0, ...ys), Math.max(...ys) || 1];
-  const sx = (x) => pad.left + ((x - x0) / (x1 - x0 || 1)) * (width - pad.left - pad.right);
-  const sy = (y) => height - pad.bottom - ((y - y0) / (y1 - y0 || 1)) * (height - pad.top - pad.bottom);
-  const max = data.reduce((a, p) => (p[key] > a[key] ? p : a));
-  const chart = svg(
-    "svg",
-    { viewBox: `0 0 ${width} ${height}`, role: "img", "aria-label": `${title}: ${data.length} shotpoints from ${x0} to ${x1}; largest ${max[key].toFixed(2)} ${unit} at point ${max.point}` },
-    svg("line", { x1: pad.left, y1: sy(y0), x2: width - pad.right, y2: sy(y0), class: "axis" }),
-    svg("line", { x1: pad.left, y1: pad.top, x2: pad.left, y2: height - pad.bottom, class: "axis" }),
-    svg("text", { x: pad.left - 6, y: sy(y1) + 4, "text-anchor": "end", class: "tick" }, y1.toFixed(1)),
-    svg("text", { x: pad.left - 6, y: sy(y0) + 4, "text-anchor": "end", class: "tick" }, y0.toFixed(1)),
-    svg("text", { x: pad.left, y: height - 8, class: "tick" }, x0),
-    svg("text", { x: width - pad.right, y: height - 8, "text-anchor": "end", class: "tick" }, x1),
-    svg("polyline", { class: "series", points: data.map((p) => `${sx(p.point).toFixed(1)},${sy(p[key]).toFixed(1)}`).join(" ") }),
-  );
-  figure.append(caption, chart);
-  return figure;
+  if (!count) return { count, label: `${title}: no data` };
+  return {
+    count,
+    label: `${title}: ${count} shotpoints from ${xs[0]} to ${xs[xs.length - 1]}; largest ${ys[max].toFixed(2)} ${unit} at point ${xs[max]}`,
+  };
+}
+
+function series(points, key) {
+  const rows = [...points].sort((a, b) => a.point - b.point);
+  return [rows.map((p) => p.point), rows.map((p) => (p[key] === null || p[key] === undefined ? null : p[key]))];
+}
+
+export class LineChart {
+  constructor(points, key, { title, unit, id }) {
+    this.key = key;
+    this.title = title;
+    this.unit = unit;
+    this.figure = el("figure", { class: "chart", id, role: "img" });
+    this.caption = el("figcaption", {}, `${title} (${unit})`);
+    this.box = el("div", { class: "plot" });
+    this.empty = el("p", { class: "no-data" }, "No data.");
+    this.figure.append(this.caption, this.box, this.empty);
+    this.figure.chart = this;
+    this.plot = new uPlot(
+      {
+        width: 600,
+        height: HEIGHT,
+        legend: { show: false },
+        cursor: { drag: { x: false, y: false } },
+        scales: { x: { time: false } },
+        series: [{ label: "Shotpoint" }, { label: `${title} (${unit})`, stroke: "#0b4f8a", width: 1.5, spanGaps: false, points: { show: false } }],
+        axes: [
+          { label: "Shotpoint", stroke: "#4a5560", grid: { stroke: "#e3e9ef" } },
+          { label: unit, stroke: "#4a5560", grid: { stroke: "#e3e9ef" }, size: 56 },
+        ],
+      },
+      series(points, key),
+      this.box,
+    );
+    this.resizer = new ResizeObserver(() => {
+      const width = Math.floor(this.box.clientWidth);
+      if (width > 0 && width !== this.plot.width) this.plot.setSize({ width, height: HEIGHT });
+    });
+    this.resizer.observe(this.box);
+    this.describe();
+  }
+
+  // New profile rows (the sequence was shot further, or processed): the same chart redrawn.
+  update(points) {
+    this.plot.setData(series(points, this.key));
+    this.describe();
+  }
+
+  describe() {
+    const [xs, ys] = this.plot.data;
+    const { count, label } = describe(this.title, this.unit, xs, ys);
+    this.figure.dataset.points = String(count);
+    this.figure.setAttribute("aria-label", label);
+    this.empty.hidden = count > 0;
+  }
+
+  destroy() {
+    this.resizer.disconnect();
+    this.plot.destroy();
+  }
 }

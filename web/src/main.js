@@ -3,10 +3,11 @@
 import "./style.css";
 import { ApiError, get, post, del, projectPath, request, whenUnauthorised } from "./api.js";
 import { clear, download, el, fmtDuration, fmtNumber, fmtTime } from "./dom.js";
-import { lineChart } from "./chart.js";
+import { LineChart } from "./chart.js";
 import { CoverageMap, LINE_STATES } from "./map.js";
 
 const POLL_MS = Number(new URLSearchParams(location.search).get("poll")) || 2000;
+const LOG_PAGE = 1000; // events read at a time, the API's default page
 const app = document.getElementById("app");
 const banner = document.getElementById("banner");
 let session = null;
@@ -148,6 +149,8 @@ class LineLog {
     this.rows = new Map();
     this.body = el("tbody");
     this.count = el("span", { class: "count", "aria-live": "polite" });
+    this.total = 0;
+    this.moreButton = el("button", { type: "button", class: "more", hidden: true, onclick: () => this.more() }, "Show more");
     this.notice = el("p", { class: "notice", role: "status" });
     this.history = el("div", { class: "event-history", "aria-live": "polite" });
     this.filters = { sequence: sequence === null ? "" : String(sequence), label: "", date0: "", date1: "" };
@@ -165,11 +168,23 @@ class LineLog {
     return q.toString();
   }
 
+  // The log is read a page at a time (the API's X-Total-Count says how many match): "Show more" reads the next.
   async load() {
-    const events = await get(projectPath(this.pid, `/event?${this.query()}`));
     this.rows.clear();
     clear(this.body);
-    for (const e of events) this.upsert(e, false);
+    this.total = 0;
+    this.loaded = 0;
+    await this.more();
+  }
+
+  async more() {
+    const query = this.query();
+    const offset = this.loaded;
+    const response = await request(projectPath(this.pid, `/event?${query}${query ? "&" : ""}limit=${LOG_PAGE}&offset=${offset}`), { raw: true });
+    const events = await response.json();
+    for (const e of events) this.upsert(e, false, false);
+    this.loaded += events.length;
+    this.total = Number(response.headers.get("X-Total-Count") ?? this.rows.size);
     this.updateCount();
   }
 
@@ -183,12 +198,13 @@ class LineLog {
     return true;
   }
 
-  upsert(e, flash = true) {
+  upsert(e, flash = true, counted = true) {
     const old = this.rows.get(e.id);
     if (!this.matches(e)) {
       if (old) this.remove(e.id);
       return;
     }
+    if (!old && counted) this.total++;
     const row = el(
       "tr",
       { tabindex: "0", dataset: { id: e.id }, class: flash ? "fresh" : null, "aria-label": `Event ${e.id}: ${e.remarks}` },
@@ -213,7 +229,10 @@ class LineLog {
 
   remove(id) {
     const row = this.rows.get(id);
-    if (row) row.remove();
+    if (row) {
+      row.remove();
+      this.total--;
+    }
     this.rows.delete(id);
     this.updateCount();
   }
@@ -276,7 +295,12 @@ class LineLog {
   }
 
   updateCount() {
-    this.count.textContent = `${this.rows.size} events`;
+    const shown = this.rows.size;
+    const total = Math.max(this.total, shown);
+    this.count.textContent = `${fmtNumber(shown)} of ${fmtNumber(total)} events`;
+    const left = total - shown;
+    this.moreButton.hidden = left <= 0;
+    this.moreButton.textContent = `Show ${fmtNumber(Math.min(LOG_PAGE, left))} more of ${fmtNumber(left)}`;
   }
 
   filterForm() {
@@ -377,6 +401,7 @@ class LineLog {
       this.importForm(),
       this.notice,
       el("div", { class: "scroll" }, this.table),
+      this.moreButton,
       this.history,
     );
   }
@@ -697,12 +722,7 @@ async function projectView(pid) {
 
 // ------------------------------------------------------------------ sequence view
 
-async function sequenceView(pid, number) {
-  const [s, qcTree, profile] = await Promise.all([
-    get(projectPath(pid, `/sequence/${number}`)),
-    get(projectPath(pid, `/qc/results/sequence/${number}`)),
-    get(projectPath(pid, `/gis/sequence/${number}/profile`)),
-  ]);
+function sequenceFigures(s) {
   const figures = [
     ["Line", s.line],
     ["Line name", s.line_name],
@@ -717,6 +737,17 @@ async function sequenceView(pid, number) {
     ["Duration", fmtDuration(s.duration)],
     ["Remarks", s.remarks || "—"],
   ];
+  return figures.flatMap(([k, v]) => [el("dt", {}, k), el("dd", {}, v ?? "—")]);
+}
+
+async function sequenceView(pid, number) {
+  const read = () =>
+    Promise.all([
+      get(projectPath(pid, `/sequence/${number}`)),
+      get(projectPath(pid, `/qc/results/sequence/${number}`)),
+      get(projectPath(pid, `/gis/sequence/${number}/profile`)),
+    ]);
+  const [s, qcTree, profile] = await read();
   const save = (label, accept, path, filename, pick) =>
     el("button", {
       type: "button",
@@ -733,20 +764,35 @@ async function sequenceView(pid, number) {
     }, label);
   const base = projectPath(pid, `/sequence/${number}`);
   const log = new LineLog(pid, { sequence: number });
-  const findings = flattenQc(qcTree);
+  const figuresList = el("dl", { class: "figures" }, sequenceFigures(s));
+  const chartTitle = el("h2", { id: "chart-title" }, `Along the line (${profile.kind} shots)`);
+  const charts = [
+    new LineChart(profile.points, "interval", { title: "Shot interval", unit: "s", id: "chart-interval" }),
+    new LineChart(profile.points, "error", { title: "Distance from the preplot point", unit: "m", id: "chart-error" }),
+  ];
+  const qcBox = el("div", { id: "sequence-qc" });
+  const root = el("div", { class: "sequence-view", dataset: { sequence: number, refreshed: 0 } });
+  // A change for this sequence (its shots ingested again or processed: new FSP/LSP instances; an event or
+  // a QC finding on it): the figures, the charts and the findings are read again and redrawn in place.
+  const refresh = async () => {
+    const [s2, tree2, profile2] = await read();
+    clear(figuresList, ...sequenceFigures(s2));
+    chartTitle.textContent = `Along the line (${profile2.kind} shots)`;
+    for (const chart of charts) chart.update(profile2.points);
+    clear(qcBox, qcTable(pid, flattenQc(tree2), refresh));
+    root.dataset.refreshed = String(Number(root.dataset.refreshed) + 1);
+  };
+  clear(qcBox, qcTable(pid, flattenQc(qcTree), refresh));
   const live = new Live(pid, async (changes) => {
     for (const c of changes) c.is_deleted ? log.remove(c.id) : log.upsert(c);
+    if (changes.some((c) => c.sequence === number)) await refresh();
   }, () => {});
-  const root = el(
-    "div",
-    { class: "sequence-view", dataset: { sequence: number } },
+  root.append(
     el("p", {}, el("a", { href: `#/project/${encodeURIComponent(pid)}` }, "← Back to the project")),
     el("h1", {}, `Sequence ${number}`),
-    el("section", { class: "panel", "aria-labelledby": "fig-title" }, el("h2", { id: "fig-title" }, "Figures"),
-      el("dl", { class: "figures" }, figures.flatMap(([k, v]) => [el("dt", {}, k), el("dd", {}, v ?? "—")]))),
-    el("section", { class: "panel charts", "aria-labelledby": "chart-title" }, el("h2", { id: "chart-title" }, `Along the line (${profile.kind} shots)`),
-      lineChart(profile.points, "interval", { title: "Shot interval", unit: "s", id: "chart-interval" }),
-      lineChart(profile.points, "error", { title: "Distance from the preplot point", unit: "m", id: "chart-error" })),
+    live.status,
+    el("section", { class: "panel", "aria-labelledby": "fig-title" }, el("h2", { id: "fig-title" }, "Figures"), figuresList),
+    el("section", { class: "panel charts", "aria-labelledby": "chart-title" }, chartTitle, charts.map((c) => c.figure)),
     el("section", { class: "panel downloads", "aria-labelledby": "dl-title" }, el("h2", { id: "dl-title" }, "Downloads"),
       save("Seis+JSON", "application/vnd.seis+json", base, `sequence-${number}.seis.json`),
       save("GeoJSON", "application/geo+json", projectPath(pid, "/gis/sequence"), `sequence-${number}.geojson`, (fc) => ({
@@ -755,14 +801,16 @@ async function sequenceView(pid, number) {
       })),
       save("CSV", "text/csv", projectPath(pid, `/event?sequence=${number}`), `sequence-${number}-log.csv`),
       save("PDF", "application/pdf", base, `sequence-${number}.pdf`)),
-    el("section", { class: "panel", "aria-labelledby": "qc-title" }, el("h2", { id: "qc-title" }, "QC findings"),
-      qcTable(pid, findings, () => route())),
+    el("section", { class: "panel", "aria-labelledby": "qc-title" }, el("h2", { id: "qc-title" }, "QC findings"), qcBox),
     log.section(),
   );
   clear(app, root);
   await log.load();
   await live.start();
-  view = () => live.stop();
+  view = () => {
+    live.stop();
+    for (const chart of charts) chart.destroy();
+  };
   root.dataset.loaded = "true";
 }
 
