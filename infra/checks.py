@@ -21,6 +21,7 @@ Each returns a list of problems, empty when the template keeps every rule. Stand
 
 from __future__ import annotations
 
+import fnmatch
 import json
 import re
 from collections.abc import Iterator, Mapping
@@ -205,18 +206,23 @@ def _upload_bucket_problems(template: dict[str, Any]) -> list[str]:
     if len(buckets) != 1:
         return [f"upload bucket {UPLOAD_BUCKET_NAME}: {len(buckets)} found, not 1"]
     [bucket_id] = buckets
+    return _bucket_problems("upload bucket", resources, bucket_id)
+
+
+def _bucket_problems(where: str, resources: dict[str, Any], bucket_id: str) -> list[str]:
+    """Public access blocked, encrypted at rest, and a bucket policy denying requests without TLS."""
     props = resources[bucket_id].get("Properties") or {}
     problems = []
     block = props.get("PublicAccessBlockConfiguration") or {}
     for setting in ("BlockPublicAcls", "BlockPublicPolicy", "IgnorePublicAcls", "RestrictPublicBuckets"):
         if not _truthy(block.get(setting)):
-            problems.append(f"upload bucket: PublicAccessBlockConfiguration.{setting} is not true")
+            problems.append(f"{where}: PublicAccessBlockConfiguration.{setting} is not true")
     rules = (props.get("BucketEncryption") or {}).get("ServerSideEncryptionConfiguration") or []
     algorithms = {(rule.get("ServerSideEncryptionByDefault") or {}).get("SSEAlgorithm") for rule in rules}
     if not algorithms & {"AES256", "aws:kms", "aws:kms:dsse"}:
-        problems.append("upload bucket: no encryption at rest (BucketEncryption)")
+        problems.append(f"{where}: no encryption at rest (BucketEncryption)")
     if not any(_denies_plain_http(r, bucket_id) for r in resources.values()):
-        problems.append("upload bucket: no bucket policy denies requests without TLS (aws:SecureTransport false)")
+        problems.append(f"{where}: no bucket policy denies requests without TLS (aws:SecureTransport false)")
     return problems
 
 
@@ -491,4 +497,136 @@ def app_stack_problems(
             problems.append(f"queue {suffix} ({queue_id}) is read by {readers.get(queue_id, [])}, not one worker")
     problems += iam_problems(app)
     problems += api_authorizer_problems(app, routes)
+    return problems
+
+
+# ---------------------------------------------------------------- web stack (the office page)
+
+#: CloudFront's managed policies the API's behaviours may use (``infra/web_stack.py``).
+CACHING_DISABLED = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"
+#: Managed origin request policies that forward every cookie and, caching being off, ``Authorization``.
+FORWARD_ALL_VIEWER = frozenset({"b689b0a8-53d0-40ab-baf2-68738e2966ac", "216adef6-5c7f-47e4-b989-5492eafa07d3"})
+API_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "PATCH", "POST", "DELETE"})
+MAX_CACHE_BEHAVIOURS = 25
+#: What the page itself is asked for: these reach the bucket, never the API.
+PAGE_PATHS = ("/", "/index.html", "/assets/index.js", "/favicon.ico")
+
+
+def _sample(path: str) -> str:
+    """A request path for a route path: each ``{parameter}`` replaced by a value."""
+    return re.sub(r"\{[^}]*\}", "x1", path)
+
+
+def _first_behaviour(config: dict[str, Any], path: str) -> dict[str, Any]:
+    """The cache behaviour CloudFront picks for ``path``: the first whose pattern matches, else the default."""
+    for behaviour in config.get("CacheBehaviors") or []:
+        pattern = str(behaviour.get("PathPattern", ""))
+        if fnmatch.fnmatchcase(path, pattern if pattern.startswith("/") else "/" + pattern):
+            return dict(behaviour)
+    return dict(config.get("DefaultCacheBehavior") or {})
+
+
+def _origin_is_bucket(origin: dict[str, Any], bucket_id: str) -> bool:
+    return _get_att(origin.get("DomainName")) in ((bucket_id, "RegionalDomainName"), (bucket_id, "DomainName"))
+
+
+def web_stack_problems(template: dict[str, Any], routes: RouteTable) -> list[str]:
+    """The office page's bucket is private (public access blocked, TLS only, encrypted, read by CloudFront only,
+    through origin access control); CloudFront serves it by default and sends every route of the app to the
+    API origin, uncached, with cookies and the Authorization header."""
+    resources = template.get("Resources", {})
+    buckets = [lid for lid, r in resources.items() if r.get("Type") == "AWS::S3::Bucket"]
+    distributions = [lid for lid, r in resources.items() if r.get("Type") == "AWS::CloudFront::Distribution"]
+    if len(buckets) != 1 or len(distributions) != 1:
+        return [f"web stack: {len(buckets)} buckets and {len(distributions)} distributions, not one of each"]
+    [bucket_id], [distribution_id] = buckets, distributions
+    problems = _bucket_problems("web bucket", resources, bucket_id)
+    bucket = resources[bucket_id].get("Properties") or {}
+    if "WebsiteConfiguration" in bucket or "AccessControl" in bucket:
+        problems.append("web bucket: website hosting or a canned ACL (the page is served by CloudFront only)")
+    problems += _web_bucket_policy_problems(resources, bucket_id, distribution_id)
+    config = (resources[distribution_id].get("Properties") or {}).get("DistributionConfig") or {}
+    origins = {str(o.get("Id")): o for o in config.get("Origins") or []}
+    page = [oid for oid, o in origins.items() if _origin_is_bucket(o, bucket_id)]
+    api = [oid for oid, o in origins.items() if ".execute-api." in (rendered(o.get("DomainName")) or "")]
+    if len(page) != 1:
+        problems.append(f"distribution: {len(page)} origins read the web bucket, not one")
+    if len(api) != 1:
+        problems.append(f"distribution: {len(api)} API Gateway origins, not one")
+    for oid in page:
+        origin = origins[oid]
+        access_control = _get_att(origin.get("OriginAccessControlId"))
+        control = resources.get(access_control[0] if access_control else "", {})
+        settings = (control.get("Properties") or {}).get("OriginAccessControlConfig") or {}
+        if (
+            control.get("Type") != "AWS::CloudFront::OriginAccessControl"
+            or settings.get("OriginAccessControlOriginType") != "s3"
+            or settings.get("SigningBehavior") != "always"
+        ):
+            problems.append(f"distribution: origin {oid} reads the bucket without origin access control (s3, always)")
+        if ((origin.get("S3OriginConfig") or {}).get("OriginAccessIdentity") or "") != "":
+            problems.append(f"distribution: origin {oid} uses a legacy origin access identity")
+    for oid in api:
+        custom = origins[oid].get("CustomOriginConfig") or {}
+        if custom.get("OriginProtocolPolicy") != "https-only":
+            problems.append(f"distribution: origin {oid} is not reached over HTTPS only")
+        if not str(origins[oid].get("OriginPath", "")).startswith("/"):
+            problems.append(f"distribution: origin {oid} has no OriginPath (the API's stage)")
+    default = config.get("DefaultCacheBehavior") or {}
+    if page and default.get("TargetOriginId") != page[0]:
+        problems.append("distribution: the default behaviour does not serve the page from the bucket")
+    if default.get("ViewerProtocolPolicy") not in ("redirect-to-https", "https-only"):
+        problems.append("distribution: the page is served over plain HTTP")
+    behaviours = config.get("CacheBehaviors") or []
+    if len(behaviours) > MAX_CACHE_BEHAVIOURS:
+        problems.append(f"distribution: {len(behaviours)} cache behaviours, over CloudFront's {MAX_CACHE_BEHAVIOURS}")
+    for path, method in sorted(routes):
+        behaviour = _first_behaviour(config, _sample(path))
+        where = f"distribution: {method} {path}"
+        if not api or behaviour.get("TargetOriginId") != api[0]:
+            problems.append(f"{where} reaches {behaviour.get('TargetOriginId')}, not the API origin")
+            continue
+        if method not in (behaviour.get("AllowedMethods") or []):
+            problems.append(f"{where}: CloudFront does not forward {method} ({behaviour.get('PathPattern')})")
+        if behaviour.get("CachePolicyId") != CACHING_DISABLED or "ForwardedValues" in behaviour:
+            problems.append(f"{where}: the API's answers may be cached ({behaviour.get('PathPattern')})")
+        if behaviour.get("OriginRequestPolicyId") not in FORWARD_ALL_VIEWER:
+            problems.append(
+                f"{where}: cookies and the Authorization header are not forwarded ({behaviour.get('PathPattern')})"
+            )
+        if behaviour.get("ViewerProtocolPolicy") != "https-only":
+            problems.append(f"{where}: not HTTPS only ({behaviour.get('PathPattern')})")
+    for path in PAGE_PATHS:
+        if page and _first_behaviour(config, path).get("TargetOriginId") != page[0]:
+            problems.append(f"distribution: the page's {path} does not come from the bucket")
+    return problems
+
+
+def _web_bucket_policy_problems(resources: dict[str, Any], bucket_id: str, distribution_id: str) -> list[str]:
+    """Only this distribution may read the bucket: every Allow names CloudFront's service principal, s3:GetObject
+    and the distribution's ARN as its source."""
+    problems = []
+    allows = 0
+    for resource in resources.values():
+        props = resource.get("Properties") or {}
+        if resource.get("Type") != "AWS::S3::BucketPolicy" or not _refers_to(props.get("Bucket"), bucket_id):
+            continue
+        for statement in statements(props.get("PolicyDocument") or {}):
+            if statement.get("Effect") != "Allow":
+                continue
+            allows += 1
+            source = ((statement.get("Condition") or {}).get("StringEquals") or {}).get("AWS:SourceArn")
+            shown = rendered(source) or ""
+            if (
+                statement.get("Principal") != {"Service": "cloudfront.amazonaws.com"}
+                or set(as_list(statement.get("Action"))) != {"s3:GetObject"}
+                or not shown.endswith(":distribution/<ref>")
+                or f"${{{distribution_id}}}" not in json.dumps(source)
+            ):
+                problems.append(
+                    f"web bucket: a policy statement allows {json.dumps(statement.get('Principal'))} "
+                    f"{json.dumps(statement.get('Action'))}, not only the distribution {distribution_id} to read"
+                )
+    if allows == 0:
+        problems.append(f"web bucket: no policy lets the distribution {distribution_id} read the page")
     return problems

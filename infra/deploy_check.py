@@ -16,6 +16,8 @@
 5. cfn-lint on the data stack, on the merged application stack and on its transformed form.
 6. ``infra/checks.py`` on the data stack, the merged stack and the transformed stack; the application's route
    table (read from the packaged copy) is what every method of the API and its authorizer are checked against.
+7. The web stack (``infra/web_stack.py``: the office page's bucket and CloudFront, its API paths derived from
+   that route table), written to ``package/web-stack.json``, linted and checked.
 
 Chalice keeps the downloaded dependencies by a hash of the requirements; they are kept across runs in
 ``.local/deploy-check/cache`` (the first run downloads them, about a minute and a half; later runs take
@@ -38,7 +40,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from infra import bytecode, checks, merge
+from infra import bytecode, checks, merge, web_stack
 
 ROOT = Path(__file__).resolve().parents[1]
 CACHE = ROOT / ".local" / "deploy-check" / "cache"
@@ -89,7 +91,7 @@ class Report:
     compiled_modules: int = 0
     """Modules whose bytecode was added to the package (``infra/bytecode.py``)."""
     templates: dict[str, dict[str, Any]] = field(default_factory=dict)
-    """``data``, ``sam`` (Chalice's), ``merged`` (merge.py's) and ``transformed`` (CloudFormation)."""
+    """``data``, ``sam`` (Chalice's), ``merged`` (merge.py's), ``transformed`` (CloudFormation) and ``web``."""
     routes: dict[tuple[str, str], bool] = field(default_factory=dict)
     """The packaged application's route table: (path, method) -> public."""
 
@@ -367,8 +369,22 @@ def run(
         (package_dir / "transformed.json").write_text(json.dumps(transformed, indent=2) + "\n", encoding="utf-8")
         report.templates["transformed"] = transformed
 
+    stage_name = next(
+        (
+            str((r.get("Properties") or {}).get("StageName", "api"))
+            for r in merged.get("Resources", {}).values()
+            if r.get("Type") == "AWS::Serverless::Api"
+        ),
+        "api",
+    )
+    web = web_stack.template({path for path, _ in report.routes}, stage_name)
+    (package_dir / "web-stack.json").write_text(json.dumps(web, indent=2) + "\n", encoding="utf-8")
+    report.templates["web"] = web
+
     report.problems += lint_problems(data, "infra/data-stack.yaml")
     report.problems += lint_problems(merged, "application stack")
+    report.problems += lint_problems(web, "web stack")
+    report.problems += [f"web stack: {p}" for p in checks.web_stack_problems(web, report.routes)]
     if transformed:
         report.problems += lint_problems(transformed, "application stack (transformed)")
         report.problems += template_problems(data, merged, transformed, data_stack_name, report.routes)
