@@ -411,6 +411,13 @@ def main(argv: list[str] | None = None) -> int:
     ]
     if functions:
         print(f"{len(functions)} functions, one package: {', '.join(sorted(functions))}")
+    web = report.templates.get("web")
+    if web:
+        behaviours = web["Resources"]["WebDistribution"]["Properties"]["DistributionConfig"]["CacheBehaviors"]
+        print(
+            f"web stack: {len(report.routes)} routes of the app sent to the API by {len(behaviours)} CloudFront "
+            f"behaviours: {' '.join(b['PathPattern'] for b in behaviours)}"
+        )
     print(f"templates in {args.out / 'package'}")
     for problem in report.problems:
         print(f"deploy-check: {problem}", file=sys.stderr)
