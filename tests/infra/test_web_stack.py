@@ -298,3 +298,14 @@ def test_a_route_added_to_the_app_is_sent_to_the_api_by_the_next_web_stack(deplo
 )
 def test_path_patterns_cover_exactly_the_first_segments(paths: list[str], patterns: list[str]) -> None:
     assert web_stack.path_patterns(paths) == patterns
+
+
+def test_every_file_of_the_built_page_comes_from_the_bucket(deploy_report: deploy_check.Report) -> None:
+    dist = deploy_check.ROOT / "web" / "dist"
+    if not (dist / "index.html").exists():
+        pytest.skip("the page is not built (make web)")
+    config = _config(deploy_report.templates["web"])
+    files = ["/" + str(f.relative_to(dist)) for f in dist.rglob("*") if f.is_file()]
+    assert "/index.html" in files and len(files) > 1
+    for path in ["/", *files]:
+        assert checks._first_behaviour(config, path)["TargetOriginId"] == web_stack.PAGE_ORIGIN, path
