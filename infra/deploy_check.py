@@ -14,7 +14,10 @@
    the local code path replaced by an S3 location as ``aws cloudformation package`` would, and a table of
    managed policies that is never loaded from IAM.
 5. cfn-lint on the data stack, on the merged application stack and on its transformed form.
-6. ``infra/checks.py`` on the data stack, the merged stack and the transformed stack.
+6. ``infra/checks.py`` on the data stack, the merged stack and the transformed stack; the application's route
+   table (read from the packaged copy) is what every method of the API and its authorizer are checked against.
+7. The web stack (``infra/web_stack.py``: the office page's bucket and CloudFront, its API paths derived from
+   that route table), written to ``package/web-stack.json``, linted and checked.
 
 Chalice keeps the downloaded dependencies by a hash of the requirements; they are kept across runs in
 ``.local/deploy-check/cache`` (the first run downloads them, about a minute and a half; later runs take
@@ -37,7 +40,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from infra import bytecode, checks, merge
+from infra import bytecode, checks, merge, web_stack
 
 ROOT = Path(__file__).resolve().parents[1]
 CACHE = ROOT / ".local" / "deploy-check" / "cache"
@@ -88,7 +91,9 @@ class Report:
     compiled_modules: int = 0
     """Modules whose bytecode was added to the package (``infra/bytecode.py``)."""
     templates: dict[str, dict[str, Any]] = field(default_factory=dict)
-    """``data``, ``sam`` (Chalice's), ``merged`` (merge.py's) and ``transformed`` (CloudFormation)."""
+    """``data``, ``sam`` (Chalice's), ``merged`` (merge.py's), ``transformed`` (CloudFormation) and ``web``."""
+    routes: dict[tuple[str, str], bool] = field(default_factory=dict)
+    """The packaged application's route table: (path, method) -> public."""
 
 
 # ---------------------------------------------------------------- package
@@ -251,13 +256,47 @@ def load_data_stack(path: Path) -> dict[str, Any]:
     return loaded
 
 
+#: Prints the route table of the application in the current directory: [[path, method, public], ...].
+_ROUTE_TABLE = """
+import json
+from app import app
+from chalicelib.api.http import PUBLIC, ROUTE_ROLES
+routes = [
+    [path, method, ROUTE_ROLES.get((path, method)) == PUBLIC]
+    for path, entries in app.routes.items()
+    for method in entries
+]
+print(json.dumps(routes))
+"""
+
+
+def route_table(project: Path) -> dict[tuple[str, str], bool]:
+    """(path, method) -> public, for every route of the application in ``project`` as Chalice registers it
+    (what ``chalice package`` turns into the API), read in a fresh interpreter from that copy."""
+    done = subprocess.run(
+        [sys.executable, "-c", _ROUTE_TABLE],
+        cwd=project,
+        env={**os.environ, "PYTHONPATH": str(project)},
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
+    )
+    return {(path, method): bool(public) for path, method, public in json.loads(done.stdout)}
+
+
 def template_problems(
-    data: dict[str, Any], merged: dict[str, Any], transformed: dict[str, Any], data_stack_name: str
+    data: dict[str, Any],
+    merged: dict[str, Any],
+    transformed: dict[str, Any],
+    data_stack_name: str,
+    routes: checks.RouteTable,
 ) -> list[str]:
     problems = [f"data stack: {p}" for p in checks.data_stack_problems(data, merge.WORKER_TIMEOUT_SECONDS)]
-    problems += [f"application stack: {p}" for p in checks.app_stack_problems(merged, data, data_stack_name)]
+    problems += [f"application stack: {p}" for p in checks.app_stack_problems(merged, data, data_stack_name, routes)]
     problems += [
-        f"application stack (transformed): {p}" for p in checks.app_stack_problems(transformed, data, data_stack_name)
+        f"application stack (transformed): {p}"
+        for p in checks.app_stack_problems(transformed, data, data_stack_name, routes)
     ]
     return problems
 
@@ -302,6 +341,12 @@ def run(
     )
     report.problems += package_found
 
+    try:
+        report.routes = route_table(project)
+    except (subprocess.SubprocessError, ValueError) as exc:
+        detail = getattr(exc, "stderr", "") or exc
+        report.problems.append(f"the application's route table could not be read: {str(detail).strip()[-2000:]}")
+        return report
     sam = json.loads((package_dir / "sam.json").read_text(encoding="utf-8"))
     config = json.loads((project / ".chalice" / "config.json").read_text(encoding="utf-8"))
     report.templates["sam"] = sam
@@ -324,11 +369,25 @@ def run(
         (package_dir / "transformed.json").write_text(json.dumps(transformed, indent=2) + "\n", encoding="utf-8")
         report.templates["transformed"] = transformed
 
+    stage_name = next(
+        (
+            str((r.get("Properties") or {}).get("StageName", "api"))
+            for r in merged.get("Resources", {}).values()
+            if r.get("Type") == "AWS::Serverless::Api"
+        ),
+        "api",
+    )
+    web = web_stack.template({path for path, _ in report.routes}, stage_name)
+    (package_dir / "web-stack.json").write_text(json.dumps(web, indent=2) + "\n", encoding="utf-8")
+    report.templates["web"] = web
+
     report.problems += lint_problems(data, "infra/data-stack.yaml")
     report.problems += lint_problems(merged, "application stack")
+    report.problems += lint_problems(web, "web stack")
+    report.problems += [f"web stack: {p}" for p in checks.web_stack_problems(web, report.routes)]
     if transformed:
         report.problems += lint_problems(transformed, "application stack (transformed)")
-        report.problems += template_problems(data, merged, transformed, data_stack_name)
+        report.problems += template_problems(data, merged, transformed, data_stack_name, report.routes)
     return report
 
 
@@ -352,6 +411,13 @@ def main(argv: list[str] | None = None) -> int:
     ]
     if functions:
         print(f"{len(functions)} functions, one package: {', '.join(sorted(functions))}")
+    web = report.templates.get("web")
+    if web:
+        behaviours = web["Resources"]["WebDistribution"]["Properties"]["DistributionConfig"]["CacheBehaviors"]
+        print(
+            f"web stack: {len(report.routes)} routes of the app sent to the API by {len(behaviours)} CloudFront "
+            f"behaviours: {' '.join(b['PathPattern'] for b in behaviours)}"
+        )
     print(f"templates in {args.out / 'package'}")
     for problem in report.problems:
         print(f"deploy-check: {problem}", file=sys.stderr)

@@ -22,6 +22,7 @@ changes only what is actually there:
   and only the secrets, queues and bucket actions that function uses, on the
   data stack's exact ARNs. A function with no entry is refused. Each function
   is given only the secret ids it may read;
+* the REST API's id exported as ``<stack>-RestApiId`` for the web stack (``infra/web_stack.py``);
 * the REST API: the REQUEST authorizer (``authorize_request``, the app's own token check) on every method
   but the public ones (``PUBLIC_PATHS``), results not cached, and API Gateway's permission to invoke it;
   an API without that function is refused (it would be unguarded at the gateway);
@@ -263,8 +264,23 @@ def postprocess(
             ]
 
     _guard_api(resources, functions)
+    _export_api(result)
     result["Description"] = f"Dougal application ({stage}), wired to the data stack {data_stack}"
     return result
+
+
+#: The export naming the REST API, which the web stack (``infra/web_stack.py``) sends the API's paths to.
+REST_API_EXPORT = "RestApiId"
+
+
+def _export_api(template: dict[str, Any]) -> None:
+    """Export the REST API's id as ``<this stack>-RestApiId`` (Chalice's ``RestAPIId`` output)."""
+    apis = [lid for lid, r in template.get("Resources", {}).items() if r.get("Type") == "AWS::Serverless::Api"]
+    if len(apis) != 1:
+        return
+    outputs = template.setdefault("Outputs", {})
+    output = outputs.setdefault("RestAPIId", {"Value": {"Ref": apis[0]}})
+    output["Export"] = {"Name": {"Fn::Sub": f"${{AWS::StackName}}-{REST_API_EXPORT}"}}
 
 
 def _guard_api(resources: dict[str, Any], functions: dict[str, Any]) -> None:

@@ -20,8 +20,9 @@ After a crash. A postmaster that is still alive is reused. When it is dead,
 its backends may not have noticed yet (a backend busy with a query only sees
 the death when the query ends) and PostgreSQL refuses to start while they are
 attached to the old shared memory. So a start first waits for them (bounded,
-``DOUGAL_PG_ORPHAN_WAIT``, 10 s), then sends the survivors SIGQUIT (what a
-postmaster itself sends for an immediate shutdown), removes the dead
+``DOUGAL_PG_ORPHAN_WAIT``, 3 s), then sends the survivors SIGQUIT (what a
+postmaster itself sends for an immediate shutdown) and waits up to 2 s more
+for them to go (5 s in all), removes the dead
 postmaster's pid file and its shared memory segment when no process is attached
 to it, and starts: PostgreSQL replays its write-ahead log. A data folder that a
 live postmaster or any of its processes still uses is never removed.
@@ -54,8 +55,16 @@ def clusters_dir() -> Path:
     return Path(os.environ.get("DOUGAL_CLUSTERS_DIR", "/var/lib/dougal"))
 
 
+#: After a crash, how long old backends get to finish on their own, then how long they get after SIGQUIT:
+#: 5 s in all. A backend finishing a short query exits within the first; one still busy after it is in a
+#: long query whose client is gone anyway, and SIGQUIT (what the postmaster sends for an immediate
+#: shutdown) ends it within milliseconds. Nothing committed is lost: PostgreSQL replays its log on start.
+ORPHAN_WAIT_SECONDS = 3.0
+QUIT_WAIT_SECONDS = 2.0
+
+
 def orphan_wait_seconds() -> float:
-    return float(os.environ.get("DOUGAL_PG_ORPHAN_WAIT", "10"))
+    return float(os.environ.get("DOUGAL_PG_ORPHAN_WAIT", str(ORPHAN_WAIT_SECONDS)))
 
 
 @dataclass(frozen=True)
@@ -314,7 +323,7 @@ def _clear_leftovers(cluster: Cluster) -> None:
         for pid in left:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGQUIT)
-        left = _wait_until_gone(cluster.data, 5)
+        left = _wait_until_gone(cluster.data, QUIT_WAIT_SECONDS)
     if left:
         raise RuntimeError(f"old PostgreSQL processes {left} still run in {cluster.data}; stop them and retry")
     lines = _pid_file_lines(cluster)

@@ -83,8 +83,12 @@ def test_a_deploy_checks_offline_then_deploys_data_then_application_then_migrate
         ["s3", "cp"],
         ["cloudformation", "deploy"],
         ["lambda", "invoke"],
+        ["cloudformation", "deploy"],
+        ["s3", "sync"],
+        ["s3", "cp"],
+        ["s3", "sync"],
     ]
-    data, package, keep, app, migrate = aws
+    data, package, keep, app, migrate, web, assets, index, stale = aws
     assert _option(data, "--stack-name") == "dougal-prod-data"
     assert _option(data, "--template-file") == "infra/data-stack.yaml"
     assert data[data.index("--parameter-overrides") + 1 : data.index("--capabilities")] == [
@@ -99,6 +103,25 @@ def test_a_deploy_checks_offline_then_deploys_data_then_application_then_migrate
     assert _option(app, "--template-file") == "out/packaged.yaml"
     assert "CAPABILITY_IAM" in app and "--no-fail-on-empty-changeset" in app
     assert _option(migrate, "--function-name") == "dougal-prod-migrate"
+    # The page is built before anything in AWS changes, and uploaded once the application and the web stack
+    # (its bucket, CloudFront, the API's paths) are deployed.
+    [build] = [i for i, c in enumerate(commands) if c[0] == "make"]
+    assert commands[build] == ["make", "web"]
+    assert check < build < commands.index(aws[0])
+    assert _option(web, "--stack-name") == "dougal-prod-web"
+    assert _option(web, "--template-file") == "out/package/web-stack.json"  # what deploy_check wrote
+    assert web[web.index("--parameter-overrides") + 1 : web.index("--no-fail-on-empty-changeset")] == [
+        "Stage=prod",
+        "AppStack=dougal-prod",
+    ]
+    assert commands.index(app) < commands.index(migrate) < commands.index(web) < commands.index(assets)
+    assert assets[3:5] == ["web/dist", "s3://dougal-prod-web"] and "--delete" not in assets
+    assert _option(assets, "--exclude") == "index.html"
+    assert "immutable" in _option(assets, "--cache-control")
+    assert index[3:5] == ["web/dist/index.html", "s3://dougal-prod-web/index.html"]
+    assert _option(index, "--cache-control") == "no-cache"
+    assert stale[3:5] == ["web/dist", "s3://dougal-prod-web"] and "--delete" in stale
+    assert _option(stale, "--exclude") == "index.html"
 
 
 def test_the_stack_names_and_nat_gateway_come_from_the_environment(sandbox) -> None:
@@ -106,9 +129,17 @@ def test_the_stack_names_and_nat_gateway_come_from_the_environment(sandbox) -> N
         sandbox, "dev", DOUGAL_DATA_STACK="d-data", DOUGAL_APP_STACK="d-app", DOUGAL_NAT_GATEWAY="false"
     )
     aws = [c for c in commands if c[0] == "aws"]
-    assert [_option(c, "--stack-name") for c in aws if c[1:3] == ["cloudformation", "deploy"]] == ["d-data", "d-app"]
+    assert [_option(c, "--stack-name") for c in aws if c[1:3] == ["cloudformation", "deploy"]] == [
+        "d-data",
+        "d-app",
+        "dougal-dev-web",
+    ]
+    web = aws[-4]
+    assert "AppStack=d-app" in web and "Stage=dev" in web
+    assert aws[-1][4] == "s3://dougal-dev-web"
     assert "EnableNatGateway=false" in aws[0] and "Stage=dev" in aws[0]
-    assert _option(aws[-1], "--function-name") == "dougal-dev-migrate"
+    [migrate] = [c for c in aws if c[1:3] == ["lambda", "invoke"]]
+    assert _option(migrate, "--function-name") == "dougal-dev-migrate"
 
 
 def test_a_rollback_redeploys_a_kept_release_of_the_application_only(sandbox) -> None:
@@ -124,7 +155,7 @@ def test_a_rollback_redeploys_a_kept_release_of_the_application_only(sandbox) ->
     assert [c[1:3] for c in aws] == [["s3", "cp"], ["cloudformation", "deploy"]]
     assert _option(aws[1], "--stack-name") == "dougal-prod"
     assert _option(aws[1], "--template-file") == "out/rollback.yaml"
-    assert not [c for c in commands if "infra.deploy_check" in c or c[0] == "curl"]
+    assert not [c for c in commands if "infra.deploy_check" in c or c[0] in ("curl", "make")]
 
 
 @pytest.mark.parametrize(

@@ -63,9 +63,12 @@ def _plain_http_allowed(template: dict[str, Any]) -> None:
     statement["Condition"]["Bool"]["aws:SecureTransport"] = "true"
 
 
-def _proxy_reads_every_secret(template: dict[str, Any]) -> None:
-    [statement] = _props(template, "DatabaseProxyRole")["Policies"][0]["PolicyDocument"]["Statement"]
-    statement["Resource"] = "*"
+def _proxy_reads(resource: Any) -> Mutation:
+    def change(template: dict[str, Any]) -> None:
+        [statement] = _props(template, "DatabaseProxyRole")["Policies"][0]["PolicyDocument"]["Statement"]
+        statement["Resource"] = resource
+
+    return change
 
 
 DATA_STACK_BREAKS: list[tuple[str, Mutation, str]] = []
@@ -122,8 +125,18 @@ DATA_STACK_BREAKS += [
     ("database unencrypted", _drop("DatabaseCluster", "StorageEncrypted"), "StorageEncrypted is not true"),
     (
         "a role reads every secret",
-        _proxy_reads_every_secret,
+        _proxy_reads("*"),
         "DatabaseProxyRole read-database-credentials: allows secretsmanager:GetSecretValue on *",
+    ),
+    (
+        "a role reads every secret of the account, through Fn::Sub",
+        _proxy_reads({"Fn::Sub": "arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:*"}),
+        "allows secretsmanager:GetSecretValue on arn:<ref>:secretsmanager:<ref>:<ref>:secret:*",
+    ),
+    (
+        "a role reads every secret, in one branch of an Fn::If",
+        _proxy_reads({"Fn::If": ["IsProd", {"Ref": "DatabaseSecret"}, {"Fn::Sub": "arn:${AWS::Partition}:*:*:*:*"}]}),
+        "allows secretsmanager:GetSecretValue on arn:<ref>:*:*:*:*",
     ),
 ]
 
@@ -214,7 +227,81 @@ def _grant(role: str, action: str, resource: Any) -> Mutation:
     return change
 
 
+def _api_bodies(template: dict[str, Any]) -> list[dict[str, Any]]:
+    bodies = list(checks.api_definitions(template).values())
+    assert len(bodies) == 1
+    return bodies
+
+
+def _unguard(path: str, method: str) -> Mutation:
+    def change(template: dict[str, Any]) -> None:
+        for body in _api_bodies(template):
+            del body["paths"][path][method]["security"]
+
+    return change
+
+
+def _guard(path: str, method: str) -> Mutation:
+    def change(template: dict[str, Any]) -> None:
+        for body in _api_bodies(template):
+            body["paths"][path][method]["security"] = [{merge.AUTHORIZER_NAME: []}]
+
+    return change
+
+
+def _add_method(path: str, method: str) -> Mutation:
+    def change(template: dict[str, Any]) -> None:
+        for body in _api_bodies(template):
+            body["paths"].setdefault(path, {})[method] = copy.deepcopy(body["paths"]["/health"]["get"])
+
+    return change
+
+
+def _drop_path(path: str) -> Mutation:
+    def change(template: dict[str, Any]) -> None:
+        for body in _api_bodies(template):
+            del body["paths"][path]
+
+    return change
+
+
+def _authorizer(key: str, value: Any) -> Mutation:
+    def change(template: dict[str, Any]) -> None:
+        for body in _api_bodies(template):
+            body["securityDefinitions"][merge.AUTHORIZER_NAME]["x-amazon-apigateway-authorizer"][key] = value
+
+    return change
+
+
 APP_STACK_BREAKS: list[tuple[str, Mutation, str]] = [
+    (
+        "a project route without the authorizer",
+        _unguard("/project/{project}", "get"),
+        "RestAPI: GET /project/{project} is not behind the REQUEST authorizer (security null)",
+    ),
+    (
+        "an event write without the authorizer",
+        _unguard("/project/{project}/event", "post"),
+        "POST /project/{project}/event is not behind the REQUEST authorizer",
+    ),
+    ("a public route guarded", _guard("/health", "get"), "GET /health is a public route, yet the API guards it"),
+    ("a method the app does not have", _add_method("/debug", "get"), "RestAPI: GET /debug is not a route of the app"),
+    ("a route missing from the API", _drop_path("/status"), "the app's route GET /status is not a method of the API"),
+    (
+        "the authorizer's answers cached",
+        _authorizer("authorizerResultTtlInSeconds", 300),
+        "RestAPI: no uncached REQUEST authorizer run by a function of this stack",
+    ),
+    (
+        "a TOKEN authorizer",
+        _authorizer("type", "token"),
+        "RestAPI: no uncached REQUEST authorizer run by a function of this stack",
+    ),
+    (
+        "an authorizer run by a function of another stack",
+        _authorizer("authorizerUri", "arn:aws:apigateway:eu-west-1:lambda:path/2015-03-31/functions/x/invocations"),
+        "is not behind the REQUEST authorizer",
+    ),
     (
         "ingest worker outlasts the visibility",
         _timeout("ingest_uploaded_files", 61),
@@ -240,6 +327,47 @@ APP_STACK_BREAKS: list[tuple[str, Mutation, str]] = [
         "allows s3:GetObject on arn:aws:s3:::*/*",
     ),
     (
+        "the API sends to every queue, through Fn::Sub",
+        _grant("APIHandlerRole", "sqs:SendMessage", {"Fn::Sub": "arn:${AWS::Partition}:sqs:*:*:*"}),
+        "allows sqs:SendMessage on arn:<ref>:sqs:*:*:*",
+    ),
+    (
+        "the API sends to every queue of the account, through Fn::Sub with variables",
+        _grant(
+            "APIHandlerRole",
+            "sqs:SendMessage",
+            {"Fn::Sub": ["arn:${P}:sqs:${R}:${A}:${Q}", {"P": "aws", "R": "eu-west-1", "A": "123456789012", "Q": "*"}]},
+        ),
+        "allows sqs:SendMessage on arn:aws:sqs:eu-west-1:123456789012:*",
+    ),
+    (
+        "the ingest worker reads every bucket, through Fn::Sub with a reference",
+        _grant(
+            "IngestUploadedFilesRole",
+            "s3:GetObject",
+            {"Fn::Sub": ["arn:${P}:s3:::*", {"P": {"Ref": "AWS::Partition"}}]},
+        ),
+        "allows s3:GetObject on arn:<ref>:s3:::*",
+    ),
+    (
+        "the ingest worker reads every object, through Fn::Join",
+        _grant(
+            "IngestUploadedFilesRole",
+            "s3:GetObject",
+            {"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":s3:::*/*"]]},
+        ),
+        "allows s3:GetObject on arn:<ref>:s3:::*/*",
+    ),
+    (
+        "the QC worker reads every secret, through Fn::Join",
+        _grant(
+            "RunQcJobsRole",
+            "secretsmanager:GetSecretValue",
+            {"Fn::Join": [":", ["arn", {"Ref": "AWS::Partition"}, "secretsmanager", {"Ref": "AWS::Region"}, "*", "*"]]},
+        ),
+        "allows secretsmanager:GetSecretValue on arn:<ref>:secretsmanager:<ref>:*:*",
+    ),
+    (
         "migrate may do anything to secrets",
         _grant("MigrateRole", "secretsmanager:*", {"Fn::ImportValue": "dougal-prod-data-JwtSecretArn"}),
         "allows every action of a service (secretsmanager:*)",
@@ -250,7 +378,7 @@ APP_STACK_BREAKS: list[tuple[str, Mutation, str]] = [
 @pytest.mark.parametrize("form", ["merged", "transformed"])
 def test_the_application_stack_keeps_every_rule(deploy_report: deploy_check.Report, form: str) -> None:
     template = deploy_report.templates[form]
-    assert checks.app_stack_problems(template, DATA, DATA_STACK_NAME) == []
+    assert checks.app_stack_problems(template, DATA, DATA_STACK_NAME, deploy_report.routes) == []
     # Every work queue is read by its worker, through the data stack's export.
     readers = {queue["Fn::ImportValue"]: function for function, queue, _ in checks.sqs_sources(template)}
     assert len(readers) == len(QUEUES)
@@ -265,7 +393,7 @@ def test_an_application_stack_missing_one_rule_is_refused(
 ) -> None:
     broken = copy.deepcopy(deploy_report.templates[form])
     mutation(broken)
-    problems = checks.app_stack_problems(broken, DATA, DATA_STACK_NAME)
+    problems = checks.app_stack_problems(broken, DATA, DATA_STACK_NAME, deploy_report.routes)
     assert any(message in p for p in problems), problems
 
 
@@ -275,7 +403,7 @@ def test_a_worker_reading_a_queue_the_data_stack_does_not_export_is_refused(
     broken = copy.deepcopy(deploy_report.templates["merged"])
     [event] = _props(broken, _function_id(broken, "run_qc_jobs"))["Events"].values()
     event["Properties"]["Queue"] = {"Fn::ImportValue": "dougal-prod-data-UploadBucketArn"}
-    problems = checks.app_stack_problems(broken, DATA, DATA_STACK_NAME)
+    problems = checks.app_stack_problems(broken, DATA, DATA_STACK_NAME, deploy_report.routes)
     assert any("not a queue the data stack exports" in p for p in problems), problems
 
 
@@ -296,3 +424,50 @@ def test_the_worker_timeouts_are_those_the_visibility_was_sized_for(deploy_repor
                 visibility = exports[event["Properties"]["Queue"]["Fn::ImportValue"]]
                 assert 6 * resource["Properties"]["Timeout"] <= visibility
     assert seen == len(QUEUES)
+
+
+def test_the_route_table_checked_is_the_apps(deploy_report: deploy_check.Report) -> None:
+    """Read from the packaged copy; independently, from the application imported here."""
+    from app import app
+    from chalicelib.api.http import PUBLIC, ROUTE_ROLES
+
+    expected = {(path, method) for path, entries in app.routes.items() for method in entries}
+    assert set(deploy_report.routes) == expected
+    assert {key for key, public in deploy_report.routes.items() if public} == {
+        key for key, role in ROUTE_ROLES.items() if role == PUBLIC
+    }
+    assert {path for path, _ in deploy_report.routes if not deploy_report.routes[(path, _)]} >= {
+        "/project",
+        "/project/{project}",
+        "/audit",
+    }
+
+
+def test_deploy_check_reports_an_unguarded_route(deploy_report: deploy_check.Report) -> None:
+    merged = copy.deepcopy(deploy_report.templates["merged"])
+    transformed = copy.deepcopy(deploy_report.templates["transformed"])
+    for template in (merged, transformed):
+        _unguard("/project/{project}/sequence", "get")(template)
+    problems = deploy_check.template_problems(DATA, merged, transformed, DATA_STACK_NAME, deploy_report.routes)
+    assert [p for p in problems if "authorizer" in p] == [
+        "application stack: RestAPI: GET /project/{project}/sequence is not behind the REQUEST authorizer "
+        "(security null)",
+        "application stack (transformed): RestAPI: GET /project/{project}/sequence is not behind the REQUEST "
+        "authorizer (security null)",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("expression", "shown"),
+    [
+        ("arn:aws:sqs:eu-west-1:1:q", "arn:aws:sqs:eu-west-1:1:q"),
+        ({"Fn::Sub": "arn:${AWS::Partition}:sqs:*:*:*"}, "arn:<ref>:sqs:*:*:*"),
+        ({"Fn::Sub": "arn:aws:s3:::${!literal}/*"}, "arn:aws:s3:::${literal}/*"),
+        ({"Fn::Sub": ["arn:${P}:s3:::${B}/*", {"P": "aws", "B": {"Ref": "Bucket"}}]}, "arn:aws:s3:::<ref>/*"),
+        ({"Fn::Join": ["", ["arn:aws:s3:::", {"Fn::Sub": "${Bucket}"}, "/*"]]}, "arn:aws:s3:::<ref>/*"),
+        ({"Fn::GetAtt": ["Queue", "Arn"]}, "<ref>"),
+        ({"Fn::Base64": "x"}, None),
+    ],
+)
+def test_an_arn_built_with_intrinsics_is_read_as_written(expression: Any, shown: str | None) -> None:
+    assert checks.rendered(expression) == shown

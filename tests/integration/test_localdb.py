@@ -151,6 +151,29 @@ def test_old_backends_that_outlive_the_wait_are_quit(pg, monkeypatch):
     busy.thread.join(timeout=10)
 
 
+def test_by_default_old_backends_are_waited_for_five_seconds_at_most(pg, monkeypatch):
+    monkeypatch.delenv("DOUGAL_PG_ORPHAN_WAIT", raising=False)
+    localdb.start(pg)
+    write_row(pg, 5)
+    busy = BusyBackend(pg, seconds=120)
+    kill_postmaster(pg)
+    spent: list[float] = []
+    clear = localdb._clear_leftovers
+
+    def timed(cluster: localdb.Cluster) -> None:
+        started = time.monotonic()
+        clear(cluster)
+        spent.append(time.monotonic() - started)
+
+    monkeypatch.setattr(localdb, "_clear_leftovers", timed)
+    assert localdb.start(pg) is True
+    assert not alive(busy.pid)
+    assert rows(pg) == [5]
+    [waited] = spent
+    assert 3.0 <= waited <= 5.0, waited  # the backend had its chance to finish, and the wait is bounded
+    busy.thread.join(timeout=10)
+
+
 def test_a_pid_file_naming_another_live_process_is_cleared(pg):
     """After a power cut the dead postmaster's pid may belong to another program; PostgreSQL would refuse."""
     localdb.start(pg)
