@@ -134,8 +134,48 @@ def test_the_schedule_sends_what_is_due_without_a_message(client, aws, survey, v
     report = resolve(schedule.handler_string)(schedule_event(schedule.name), LocalContext(schedule.name))
     assert report["sent"] == [again["item_id"]]
     assert item(again["item_id"])["status"] == "sent"
-    names = [r["fileName"] for r in vessel_track.received()]
-    assert names[2:] == [f"{survey.line_name}-NavLog-1.json", f"{survey.line_name}-NavLog-1.pdf"]
+    received = vessel_track.received()
+    assert [r["fileName"] for r in received[2:]] == [
+        f"{survey.line_name}-NavLog-1.json",
+        f"{survey.line_name}-NavLog-1.pdf",
+    ]
+    # What the schedule recorded is what arrived: digests and receipts, file by file.
+    done = item(again["item_id"])
+    assert [r["digest"]["sha256"]["hex"] for r in done["results"]] == [r["sha256"] for r in received[2:]]
+    assert [r["sha256"] for r in received[2:]] == [hashlib.sha256(r["data"]).hexdigest() for r in received[2:]]
+    assert [r["response"]["id"] for r in done["results"]] == [r["id"] for r in received[2:]]
+    assert [r["idempotencyKey"] for r in received[2:]] == [f"{again['item_id']}-{r['sha256']}" for r in received[2:]]
+    # The PDF the schedule sent opens and names the sequence and its first and last shot.
+    text = pdf_text(received[3]["data"])
+    first, last = str(survey.shots[0].point), str(survey.shots[-1].point)
+    assert "Sequence 55" in text
+    assert f"First shot (FSP) {first}" in text and f"Last shot (LSP) {last}" in text
+
+
+def qc_findings(sequence):
+    sql = "SELECT id, point, meta FROM event WHERE sequence = %s AND 'QC' = ANY (labels) ORDER BY point, id"
+    return db.connection().execute(sql, (sequence,)).fetchall()
+
+
+def test_an_accepted_qc_finding_is_left_out_of_the_pdf_line_log(client, aws, survey, vessel_track):
+    findings = qc_findings(55)
+    by_test = {f["meta"]["qc"]["test"]: f for f in findings}
+    assert set(by_test) == {"missing_shots", "shot_interval"}  # the fixture's gap at 1010 gives both
+    accepted = by_test["shot_interval"]
+    kept = by_test["missing_shots"]
+    assert accepted["point"] != kept["point"]
+    headers = {**as_role("user"), "Content-Type": "application/json"}
+    answer = client.post("/project/alpha/qc/results/accept", headers=headers, body=json.dumps([accepted["id"]]))
+    assert answer.status_code == 204, answer.body
+
+    (queued,) = post(client, [{"project": "alpha", "sequence": 55}])
+    deliver_all(handler="send_asaqc_transfers")
+    assert item(queued["item_id"])["status"] == "sent"
+    text = pdf_text(vessel_track.received()[1]["data"])
+    assert "QC findings not accepted: 1" in text
+    assert kept["meta"]["qc"]["message"] in text
+    assert "shot_interval" not in text and accepted["meta"]["qc"]["message"] not in text
+    assert str(accepted["point"]) not in text  # the accepted finding's shot appears nowhere in the PDF
 
 
 def test_a_worker_short_of_time_takes_nothing(client, aws, survey, vessel_track):
