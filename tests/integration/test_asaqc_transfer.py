@@ -223,3 +223,117 @@ def test_a_slow_answer_over_http_is_a_timeout_and_the_retry_finds_the_receipt(
     report = sender.process_due()
     assert len(report.sent) == 1 and report.calls == 1  # the PDF only: the JSON had arrived
     assert len(vessel_track.received()) == 2
+
+
+@pytest.fixture
+def secret_only(aws, monkeypatch):
+    """The sender configured by the secret alone: no URL settings on top of it."""
+    from chalicelib.clients import asaqc as remote
+    from chalicelib.db import queue as db_queue
+
+    for name in ("DOUGAL_ASAQC_API_URL", "DOUGAL_ASAQC_TOKEN_URL"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("DOUGAL_ASAQC_SECRET_ID", SECRET_ID)
+    reload_settings()
+    remote.forget_tokens()
+    yield
+    remote.forget_tokens()
+    db_queue.close_journal()
+
+
+def put_secret(aws, **values):
+    aws.secrets().create_secret(Name=SECRET_ID, SecretString=json.dumps(values))
+
+
+def test_the_secrets_token_url_and_api_url_are_used_when_no_setting_overrides_them(client, aws, survey, secret_only):
+    fake = FakeVesselTrack(client_id="dougal-secret", subscription_key="sub-from-secret")
+    server = FakeServer(fake, delay_seconds=0.5).start()
+    try:
+        put_secret(
+            aws,
+            client_id=fake.client_id,
+            client_secret=fake.client_secret,
+            scope="api://vessel-track/.default",
+            subscription_key="sub-from-secret",
+            token_url=server.url + "/oauth2/token",
+            api_url=server.url + "/",
+        )
+        (queued,) = post(client, [{"project": "alpha", "sequence": 55}])
+        assert deliver_all(handler="send_asaqc_transfers") == 1
+    finally:
+        server.stop()
+    done = item(queued["item_id"])
+    assert done["status"] == "sent", done["results"]
+    received = fake.received()
+    assert [r["digest"]["sha256"]["hex"] for r in done["results"]] == [r["sha256"] for r in received]
+    assert len(received) == 2 and fake.token_requests == 1
+
+
+class TenantRouting:
+    """Answers the Microsoft identity platform's token endpoint of one tenant with the fake's token
+    endpoint, and everything else with the fake; records every URL asked for."""
+
+    def __init__(self, fake, token_url):
+        self.inner = fake.transport()
+        self.token_url = token_url
+        self.urls = []
+        self.forms = []
+
+    def request(self, method, url, headers, body, timeout):
+        from urllib.parse import parse_qs
+
+        from scripts.fake_vessel_track import TOKEN_PATH
+
+        self.urls.append((method, url))
+        if url == self.token_url:
+            self.forms.append({k: v[0] for k, v in parse_qs(body.decode()).items()})
+            return self.inner.request(method, "http://fake" + TOKEN_PATH, headers, body, timeout)
+        return self.inner.request(method, url, headers, body, timeout)
+
+
+def test_a_secret_with_a_tenant_id_takes_its_tokens_from_that_tenants_endpoint(client, aws, survey, secret_only):
+    from chalicelib.clients import asaqc as remote
+    from chalicelib.services.queue import sender
+
+    fake = FakeVesselTrack(client_id="dougal-tenant")
+    put_secret(
+        aws,
+        client_id=fake.client_id,
+        client_secret=fake.client_secret,
+        scope="api://vessel-track/.default",
+        tenant_id="4f1e0c8e-1111-2222-3333-444455556666",
+        api_url="https://vessel-track.example",
+    )
+    credentials = remote.load_credentials()
+    expected = "https://login.microsoftonline.com/4f1e0c8e-1111-2222-3333-444455556666/oauth2/v2.0/token"
+    assert credentials.token_url == expected
+    assert credentials.api_url == "https://vessel-track.example"
+
+    (queued,) = post(client, [{"project": "alpha", "sequence": 55}])
+    transport = TenantRouting(fake, expected)
+    report = sender.process_due(client=remote.VesselTrackClient(credentials, transport=transport))
+    assert report.sent == [queued["item_id"]]
+    assert transport.urls[0] == ("POST", expected)
+    assert transport.forms == [
+        {
+            "grant_type": "client_credentials",
+            "client_id": "dougal-tenant",
+            "client_secret": fake.client_secret,
+            "scope": "api://vessel-track/.default",
+        }
+    ]
+    upload = "https://vessel-track.example/vt/v1/api/upload-file-encoded"
+    assert transport.urls[1:] == [("POST", upload), ("POST", upload)]
+    assert len(fake.received()) == 2
+
+
+def test_a_secret_without_a_token_url_or_tenant_sends_nothing(client, aws, survey, secret_only):
+    from chalicelib.clients import asaqc as remote
+    from chalicelib.services.queue import sender
+
+    put_secret(aws, client_id="id", client_secret="secret", api_url="https://vessel-track.example")
+    with pytest.raises(remote.CredentialsError, match="token_url missing"):
+        remote.load_credentials()
+    (queued,) = post(client, [{"project": "alpha", "sequence": 55}])
+    assert sender.process_due().as_dict() == {"sent": [], "failed": [], "retries": [], "calls": 0}
+    assert item(queued["item_id"])["status"] == "queued"
