@@ -33,8 +33,8 @@ def survey(aws):
 
 
 @pytest.fixture
-def vessel_track(aws, monkeypatch):
-    """The fake on a loopback port; the sender pointed at it as the local stack points it."""
+def http_fake(aws, monkeypatch):
+    """The fake on a loopback port (and its server); the sender pointed at it as the local stack points it."""
     from chalicelib.clients import asaqc as remote
     from chalicelib.db import queue as db_queue
 
@@ -58,10 +58,15 @@ def vessel_track(aws, monkeypatch):
     monkeypatch.setenv("DOUGAL_ASAQC_RECEIPT_LOOKUP", "true")
     reload_settings()
     remote.forget_tokens()
-    yield fake
+    yield fake, server
     server.stop()
     remote.forget_tokens()
     db_queue.close_journal()
+
+
+@pytest.fixture
+def vessel_track(http_fake):
+    return http_fake[0]
 
 
 def post(client, body):
@@ -337,3 +342,101 @@ def test_a_secret_without_a_token_url_or_tenant_sends_nothing(client, aws, surve
     (queued,) = post(client, [{"project": "alpha", "sequence": 55}])
     assert sender.process_due().as_dict() == {"sent": [], "failed": [], "retries": [], "calls": 0}
     assert item(queued["item_id"])["status"] == "queued"
+
+
+def journal(item_id):
+    return db.connection().execute("SELECT * FROM queue_transfer WHERE item_id = %s ORDER BY id", (item_id,)).fetchall()
+
+
+def make_retry_due(parent_id):
+    sql = "UPDATE queue_item SET not_before = now() WHERE parent_id = %s RETURNING item_id"
+    return db.connection().execute(sql, (parent_id,)).fetchone()["item_id"]
+
+
+def connects(address) -> bool:
+    import socket
+
+    try:
+        socket.create_connection(address, timeout=2).close()
+    except ConnectionRefusedError:
+        return False
+    return True
+
+
+def test_a_refused_fault_over_http_is_a_refused_connection_known_not_to_have_arrived(
+    client, aws, survey, http_fake
+):
+    from chalicelib.services.queue import sender
+
+    fake, server = http_fake
+    server.refuse_seconds = 60  # ended below by listen_again()
+    sender.make_client().token()  # a token in hand: the next connection is the upload's
+    (queued,) = post(client, [{"project": "alpha", "sequence": 55}])
+    fake.inject("refused")
+    assert not server.listening.is_set() and not connects(server.address)  # refused by the system
+    deliver_all(handler="send_asaqc_transfers")
+    failed = item(queued["item_id"])
+    assert failed["status"] == "failed"
+    assert failed["results"][0]["response"]["error"]["code"] == "ECONNREFUSED"
+    assert [c["outcome"] for c in journal(queued["item_id"])] == ["failed"]  # not unknown
+    assert fake.requests == [] and fake.refusals == 1  # the call never reached the fake
+
+    server.listen_again()
+    retry = make_retry_due(queued["item_id"])
+    report = sender.process_due()
+    assert report.sent == [retry] and report.calls == 2
+    assert fake.lookups == 0  # a refused call cannot have delivered anything: nothing to look up
+    received = fake.received()
+    assert len(received) == 2 and len({r["sha256"] for r in received}) == 2
+
+
+def test_a_refusal_over_http_comes_after_the_faults_before_it_and_lasts_its_seconds(client, aws, survey, http_fake):
+    import urllib.request
+
+    from chalicelib.services.queue import sender
+
+    fake, server = http_fake
+    server.refuse_seconds = 60
+    sender.make_client().token()
+    request = urllib.request.Request(
+        server.url + "/fake/faults", data=json.dumps({"faults": ["500", "refused"]}).encode(), method="POST"
+    )
+    with urllib.request.urlopen(request, timeout=5) as answer:  # as an operator does it under make run
+        assert answer.status == 204
+    assert server.listening.is_set()  # the 500 comes first
+    (queued,) = post(client, [{"project": "alpha", "sequence": 55}])
+    deliver_all(handler="send_asaqc_transfers")
+    assert item(queued["item_id"])["results"][0]["response"]["error"]["status"] == 500
+    assert [r["fault"] for r in fake.requests] == ["500"]
+    assert not connects(server.address)  # the refusal began with the 500's answer
+    assert fake.refusals == 1 and fake.faults == []
+    server.listen_again()
+    assert connects(server.address)
+
+    server.refuse_seconds = 0.5  # left alone, a refusal ends by itself
+    fake.inject("refused")
+    assert not connects(server.address)
+    assert server.listening.wait(10) and connects(server.address)
+    assert fake.refusals == 2
+
+
+def test_a_reset_over_http_leaves_the_outcome_unknown_and_the_retry_looks_it_up(client, aws, survey, http_fake):
+    from chalicelib.services.queue import sender
+
+    fake, server = http_fake
+    fake.inject("reset")
+    (queued,) = post(client, [{"project": "alpha", "sequence": 55}])
+    deliver_all(handler="send_asaqc_transfers")
+    failed = item(queued["item_id"])
+    assert failed["status"] == "failed"
+    assert failed["results"][0]["response"]["error"]["code"] == "ENETWORK"
+    assert [c["outcome"] for c in journal(queued["item_id"])] == ["unknown"]  # it may have arrived
+    assert [(r["fault"], r["stored"]) for r in fake.requests] == [("reset", False)]
+
+    retry = make_retry_due(queued["item_id"])
+    report = sender.process_due()
+    assert report.sent == [retry] and report.calls == 2
+    assert fake.lookups == 1  # asked the receipt log first: not received, so sent again
+    assert [c["outcome"] for c in journal(queued["item_id"])] == ["not_received"]
+    received = fake.received()
+    assert len(received) == 2 and len({r["sha256"] for r in received}) == 2
