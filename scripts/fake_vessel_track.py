@@ -110,6 +110,7 @@ class FakeVesselTrack:
             self.refusals = 0
 
     def inject(self, *faults: str) -> None:
+        """Faults for the next upload calls, in order (the HTTP server is told, outside the lock)."""
         unknown = [f for f in faults if f not in FAULTS]
         if unknown:
             raise ValueError(f"unknown faults {unknown}; known: {', '.join(FAULTS)}")
@@ -135,6 +136,12 @@ class FakeVesselTrack:
 
     def handle(self, method: str, path: str, query: str, headers: dict[str, str], body: bytes | None) -> Answer:
         lowered = {k.lower(): v for k, v in headers.items()}
+        if method == "POST" and path == "/fake/faults":  # outside the lock: inject tells the server
+            try:
+                self.inject(*json.loads(body or b"{}").get("faults", []))
+            except (ValueError, AttributeError, TypeError) as exc:
+                return Answer(400, {"message": str(exc)})
+            return Answer(204, None)
         with self.lock:
             if method == "POST" and path == TOKEN_PATH:
                 return self._token(body or b"")
@@ -151,12 +158,6 @@ class FakeVesselTrack:
                 return Answer(200, [{**self._public(r), "size": r["size"]} for r in self.receipts])
             if method == "GET" and path == "/fake/requests":
                 return Answer(200, [dict(r) for r in self.requests])
-            if method == "POST" and path == "/fake/faults":
-                try:
-                    self.inject(*json.loads(body or b"{}").get("faults", []))
-                except (ValueError, AttributeError, TypeError) as exc:
-                    return Answer(400, {"message": str(exc)})
-                return Answer(204, None)
             if method == "POST" and path == "/fake/reset":
                 self.reset()
                 return Answer(204, None)
