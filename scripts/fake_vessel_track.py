@@ -379,7 +379,9 @@ class FakeServer:
             if self._stopped or self.listening.is_set():
                 return
             self.httpd = self._bind(*self.address)
-            self.thread = threading.Thread(target=self._serve, args=(self.httpd,), name="fake-vessel-track", daemon=True)
+            self.thread = threading.Thread(
+                target=self._serve, args=(self.httpd,), name="fake-vessel-track", daemon=True
+            )
             self.thread.start()
             self.listening.set()
         self.refuse_if_next()

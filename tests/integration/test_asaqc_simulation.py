@@ -28,10 +28,9 @@ import sys
 import threading
 import time
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
-
-from pathlib import Path
 
 from chalicelib import db
 from chalicelib.clients import asaqc as remote
@@ -376,7 +375,7 @@ def test_the_counts_show_in_the_output_of_a_passing_run(database_url):
     env.pop("PYTEST_ADDOPTS", None)
     test = f"{Path(__file__).relative_to(root)}::test_a_thousand_transfers_with_random_faults"
     try:
-        run = subprocess.run(  # noqa: S603 - this interpreter, this test
+        run = subprocess.run(
             [sys.executable, "-m", "pytest", "-q", test],
             cwd=root,
             env=env,

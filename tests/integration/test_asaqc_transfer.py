@@ -363,9 +363,7 @@ def connects(address) -> bool:
     return True
 
 
-def test_a_refused_fault_over_http_is_a_refused_connection_known_not_to_have_arrived(
-    client, aws, survey, http_fake
-):
+def test_a_refused_fault_over_http_is_a_refused_connection_known_not_to_have_arrived(client, aws, survey, http_fake):
     from chalicelib.services.queue import sender
 
     fake, server = http_fake
@@ -423,7 +421,7 @@ def test_a_refusal_over_http_comes_after_the_faults_before_it_and_lasts_its_seco
 def test_a_reset_over_http_leaves_the_outcome_unknown_and_the_retry_looks_it_up(client, aws, survey, http_fake):
     from chalicelib.services.queue import sender
 
-    fake, server = http_fake
+    fake, _ = http_fake
     fake.inject("reset")
     (queued,) = post(client, [{"project": "alpha", "sequence": 55}])
     deliver_all(handler="send_asaqc_transfers")
