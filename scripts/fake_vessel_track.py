@@ -15,14 +15,21 @@ What it serves:
   ``POST /fake/faults`` ``{"faults": [...]}`` (applied to the next upload calls, in order),
   ``POST /fake/reset``.
 
-Faults (one per upload call): ``refused`` (no connection: nothing received), ``500``, ``400`` (the
-file is refused for good), ``timeout`` (no answer within the client's time: nothing received),
+Faults (one per upload call): ``refused`` (no connection: nothing received), ``reset`` (the
+connection is closed after the request was read, without an answer: nothing kept, but the sender
+cannot know), ``500``, ``400`` (the file is refused for good), ``timeout`` (no answer within the
+client's time: nothing received),
 ``slow`` (the file is taken but the answer comes after the client gave up), ``garbled`` (the file is
 taken, the answer is not JSON), ``expired`` (the token presented has expired: 401), ``duplicate``
 (a file whose idempotency key was already received is answered with the earlier receipt and not kept
 again), ``kill`` (in-process only: the file is taken, then the sender dies before it can record it).
-Over HTTP ``refused`` closes the connection without an answer, ``timeout`` and ``slow`` wait
-``delay_seconds`` before answering.
+Over HTTP ``timeout`` and ``slow`` wait ``delay_seconds`` before answering, and ``refused`` is a
+refused connection: when it is the next fault (as soon as it is injected, or once the calls before it
+were answered) the server stops listening for ``refuse_seconds`` (or until ``listen_again()``), so
+that the next connection, whichever endpoint it is for (the token endpoint is on the same port), is
+refused by the system and never reaches the fake, which does not see it (``refusals`` counts the
+windows). A ``refused`` drawn by a ``fault_picker`` comes too late for that (the connection is made):
+over HTTP it is a ``reset``.
 """
 
 from __future__ import annotations
@@ -43,7 +50,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from chalicelib.clients import asaqc as remote
 
-FAULTS = ("refused", "500", "400", "timeout", "slow", "garbled", "expired", "duplicate", "kill")
+FAULTS = ("refused", "reset", "500", "400", "timeout", "slow", "garbled", "expired", "duplicate", "kill")
 TOKEN_PATH = "/oauth2/token"  # noqa: S105 - a path, not a secret
 
 
@@ -84,6 +91,11 @@ class FakeVesselTrack:
         self.fault_picker: Callable[[dict[str, Any]], str | None] | None = None
         self.tokens: dict[str, float] = {}
         self.token_requests = 0
+        self.lookups = 0
+        self.refusals = 0
+        # Called (outside the lock) once faults were injected and after every upload call: the HTTP
+        # server's chance to stop listening when the next fault is ``refused``.
+        self.on_faults: Callable[[], None] | None = None
 
     # ------------------------------------------------------------ state
 
@@ -94,13 +106,27 @@ class FakeVesselTrack:
             self.faults.clear()
             self.tokens.clear()
             self.token_requests = 0
+            self.lookups = 0
+            self.refusals = 0
 
     def inject(self, *faults: str) -> None:
+        """Faults for the next upload calls, in order (the HTTP server is told, outside the lock)."""
         unknown = [f for f in faults if f not in FAULTS]
         if unknown:
             raise ValueError(f"unknown faults {unknown}; known: {', '.join(FAULTS)}")
         with self.lock:
             self.faults.extend(faults)
+        if self.on_faults is not None:
+            self.on_faults()
+
+    def take_refusal(self) -> bool:
+        """Whether the next fault is ``refused``; if so it is taken (the caller refuses the connection)."""
+        with self.lock:
+            if not self.faults or self.faults[0] != "refused":
+                return False
+            self.faults.pop(0)
+            self.refusals += 1
+            return True
 
     def received(self, sha256: str | None = None) -> list[dict[str, Any]]:
         with self.lock:
@@ -110,6 +136,12 @@ class FakeVesselTrack:
 
     def handle(self, method: str, path: str, query: str, headers: dict[str, str], body: bytes | None) -> Answer:
         lowered = {k.lower(): v for k, v in headers.items()}
+        if method == "POST" and path == "/fake/faults":  # outside the lock: inject tells the server
+            try:
+                self.inject(*json.loads(body or b"{}").get("faults", []))
+            except (ValueError, AttributeError, TypeError) as exc:
+                return Answer(400, {"message": str(exc)})
+            return Answer(204, None)
         with self.lock:
             if method == "POST" and path == TOKEN_PATH:
                 return self._token(body or b"")
@@ -119,18 +151,13 @@ class FakeVesselTrack:
                 denied = self._denied(lowered)
                 if denied:
                     return denied
+                self.lookups += 1
                 key = (parse_qs(query).get("idempotencyKey") or [""])[0]
                 return Answer(200, [self._public(r) for r in self.receipts if r["idempotencyKey"] == key])
             if method == "GET" and path == "/fake/receipts":
                 return Answer(200, [{**self._public(r), "size": r["size"]} for r in self.receipts])
             if method == "GET" and path == "/fake/requests":
                 return Answer(200, [dict(r) for r in self.requests])
-            if method == "POST" and path == "/fake/faults":
-                try:
-                    self.inject(*json.loads(body or b"{}").get("faults", []))
-                except (ValueError, AttributeError, TypeError) as exc:
-                    return Answer(400, {"message": str(exc)})
-                return Answer(204, None)
             if method == "POST" and path == "/fake/reset":
                 self.reset()
                 return Answer(204, None)
@@ -168,8 +195,8 @@ class FakeVesselTrack:
         fault = self.faults.pop(0) if self.faults else (self.fault_picker(info) if self.fault_picker else None)
         record: dict[str, Any] = {**info, "fault": fault, "status": None, "stored": False}
         self.requests.append(record)
-        if fault == "refused":
-            return Answer(0, None, effect="refused")
+        if fault in ("refused", "reset"):
+            return Answer(0, None, effect=fault)
         if fault == "expired":
             _, _, token = headers.get("authorization", "").partition(" ")
             self.tokens.pop(token, None)
@@ -235,6 +262,8 @@ class InProcessTransport:
         answer = self.fake.handle(method, parts.path, parts.query, headers, body)
         if answer.effect == "refused":
             raise remote.ConnectionRefused(f"request to {url} failed, reason: connect ECONNREFUSED")
+        if answer.effect == "reset":
+            raise remote.TransportError(f"request to {url} failed, reason: socket hang up (ECONNRESET)")
         if answer.effect in ("timeout", "slow"):
             raise remote.Timeout(f"request to {url} timed out after {timeout} s")
         if answer.effect == "kill":
@@ -243,11 +272,27 @@ class InProcessTransport:
 
 
 class FakeServer:
-    """The fake over HTTP on a loopback port, in a thread of its own."""
+    """The fake over HTTP on a loopback port, in a thread of its own.
 
-    def __init__(self, fake: FakeVesselTrack, host: str = "127.0.0.1", port: int = 0, delay_seconds: float = 30.0):
+    ``refused`` faults are refused connections: the listening socket is closed for ``refuse_seconds``
+    (``listen_again()`` ends the refusal sooner) and opened again on the same port.
+    """
+
+    def __init__(
+        self,
+        fake: FakeVesselTrack,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        delay_seconds: float = 30.0,
+        refuse_seconds: float = 2.0,
+    ):
         self.fake = fake
         self.delay_seconds = delay_seconds
+        self.refuse_seconds = refuse_seconds
+        self.listening = threading.Event()
+        self._switch = threading.Lock()
+        self._reopen: threading.Timer | None = None
+        self._stopped = False
         server = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -261,7 +306,14 @@ class FakeServer:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else None
                 answer = fake.handle(self.command, parts.path, parts.query, dict(self.headers.items()), body)
-                if answer.effect == "refused":
+                if parts.path == remote.UPLOAD_PATH:
+                    # Before answering: the sender cannot have begun its next call yet, so no connection
+                    # is left waiting in the closed socket's backlog (those are reset, not refused).
+                    server.refuse_if_next()
+                self._answer(answer)
+
+            def _answer(self, answer: Answer) -> None:
+                if answer.effect in ("refused", "reset"):  # a refusal drawn too late: a reset
                     self.close_connection = True
                     return
                 if answer.effect in ("timeout", "slow"):
@@ -279,23 +331,73 @@ class FakeServer:
             do_GET = _serve
             do_POST = _serve
 
-        self.httpd = ThreadingHTTPServer((host, port), Handler)
-        self.httpd.daemon_threads = True
-        self.thread = threading.Thread(target=self.httpd.serve_forever, name="fake-vessel-track", daemon=True)
+        self.handler = Handler
+        self.httpd = self._bind(host, port)
+        self.address: tuple[str, int] = (str(self.httpd.server_address[0]), int(self.httpd.server_address[1]))
+        self.thread = threading.Thread(target=self._serve, args=(self.httpd,), name="fake-vessel-track", daemon=True)
+
+    def _bind(self, host: str, port: int) -> ThreadingHTTPServer:
+        httpd = ThreadingHTTPServer((host, port), self.handler)
+        httpd.daemon_threads = True
+        return httpd
+
+    @staticmethod
+    def _serve(httpd: ThreadingHTTPServer) -> None:
+        httpd.serve_forever(poll_interval=0.05)
 
     @property
     def url(self) -> str:
-        host, port = self.httpd.server_address[:2]
+        host, port = self.address
         return f"http://{host}:{port}"
 
     def start(self) -> FakeServer:
+        self.fake.on_faults = self.refuse_if_next
         self.thread.start()
+        self.listening.set()
+        self.refuse_if_next()
         return self
 
+    def refuse_if_next(self) -> None:
+        """Stop listening when the next fault is ``refused``: the next connection is refused."""
+        with self._switch:
+            if self._stopped or not self.listening.is_set() or not self.fake.take_refusal():
+                return
+            self.listening.clear()
+            self.httpd.shutdown()
+            self.httpd.server_close()
+            self.thread.join(timeout=5)
+            self._reopen = threading.Timer(self.refuse_seconds, self.listen_again)
+            self._reopen.daemon = True
+            self._reopen.start()
+
+    def listen_again(self) -> None:
+        """End a refusal: listen on the same port again (then refuse again if ``refused`` is next)."""
+        with self._switch:
+            if self._reopen is not None:
+                self._reopen.cancel()
+                self._reopen = None
+            if self._stopped or self.listening.is_set():
+                return
+            self.httpd = self._bind(*self.address)
+            self.thread = threading.Thread(
+                target=self._serve, args=(self.httpd,), name="fake-vessel-track", daemon=True
+            )
+            self.thread.start()
+            self.listening.set()
+        self.refuse_if_next()
+
     def stop(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
-        self.thread.join(timeout=5)
+        with self._switch:
+            self._stopped = True
+            if self._reopen is not None:
+                self._reopen.cancel()
+            if self.fake.on_faults == self.refuse_if_next:
+                self.fake.on_faults = None
+            if self.listening.is_set():
+                self.httpd.shutdown()
+                self.httpd.server_close()
+                self.thread.join(timeout=5)
+                self.listening.clear()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -304,9 +406,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--client-id", default="dougal-local")
     parser.add_argument("--client-secret", default=None, help="default: generated and printed")
     parser.add_argument("--delay", type=float, default=30.0, help="seconds the timeout and slow faults wait")
+    parser.add_argument("--refuse", type=float, default=2.0, help="seconds a refused fault stops listening")
     args = parser.parse_args(argv)
     fake = FakeVesselTrack(client_id=args.client_id, client_secret=args.client_secret)
-    server = FakeServer(fake, port=args.port, delay_seconds=args.delay).start()
+    server = FakeServer(fake, port=args.port, delay_seconds=args.delay, refuse_seconds=args.refuse).start()
     print(f"fake Vessel Track on {server.url}: client id {fake.client_id}, secret {fake.client_secret}", flush=True)
     try:
         while True:

@@ -32,8 +32,9 @@ os.environ.pop("DOUGAL_IMPLICIT_GUEST_NETWORKS", None)
 
 from scripts import localdb
 
-TEST_DB = "dougal_test"
-TEMPLATE_DB = "dougal_test_template"
+# A test that runs pytest itself gives that run databases of its own (DOUGAL_TEST_DATABASE).
+TEST_DB = os.environ.get("DOUGAL_TEST_DATABASE") or "dougal_test"
+TEMPLATE_DB = f"{TEST_DB}_template"
 
 
 @pytest.fixture(scope="session")

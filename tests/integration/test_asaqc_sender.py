@@ -426,3 +426,39 @@ def test_two_senders_never_take_the_same_item(fake, clock, project):
     assert sorted(first | second) == ids
     keys = [r["idempotencyKey"] for r in fake.received()]
     assert len(keys) == len(set(keys)) == 80
+
+
+def test_a_sender_skips_an_item_whose_row_another_holds_and_takes_the_next_at_once(fake, clock, project):
+    from chalicelib.db import queue as db_queue
+
+    oldest, following, last = enqueue(1, 2, 3)
+    holder = db.connect()  # another sender, in the middle of its work on the oldest due item
+    holder.execute("BEGIN")
+    held = holder.execute("SELECT item_id FROM queue_item WHERE item_id = %s FOR UPDATE", (oldest,)).fetchone()
+    assert held["item_id"] == oldest
+    reports = []
+
+    def second_sender():
+        try:
+            reports.append(run(fake, clock, limit=1))
+        finally:
+            db.close()
+            db_queue.close_journal()
+
+    thread = threading.Thread(target=second_sender)
+    started = time.monotonic()
+    try:
+        thread.start()
+        thread.join(timeout=10)
+        waited = time.monotonic() - started
+        assert not thread.is_alive(), "the sender waited for the row another sender holds"
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+        thread.join(timeout=30)
+    assert waited < 5
+    assert reports[0].sent == [following]
+    assert item(oldest)["status"] == "queued" and item(last)["status"] == "queued"
+    assert {r["idempotencyKey"].split("-")[0] for r in fake.received()} == {str(following)}
+    # Once let go, the oldest is the next one taken.
+    assert run(fake, clock, limit=1).sent == [oldest]
