@@ -254,7 +254,7 @@ def create(pid: str, body: PlannedSequenceIn, actor: Actor | None = None) -> Pla
         if sequence is None:
             sequence = (db.highest_sequence(conn, pid) or 0) + 1
         elif db.sequence_taken(conn, pid, sequence):
-            raise errors.ConflictError(f"sequence: {sequence} is already planned or acquired")
+            raise errors.ConflictError(f"sequence: {sequence} is already planned, acquired or online in the navigation feed")
         row = {
             "sequence": sequence,
             "line": body.line,
@@ -339,7 +339,7 @@ def update(pid: str, sequence: int, body: PlannedSequenceIn, actor: Actor | None
             row["meta"] = body.meta or {}
         if "sequence" in given and body.sequence is not None and body.sequence != sequence:
             if db.sequence_taken(conn, pid, body.sequence):
-                raise errors.ConflictError(f"sequence: {body.sequence} is already planned or acquired")
+                raise errors.ConflictError(f"sequence: {body.sequence} is already planned, acquired or online in the navigation feed")
             row["sequence"] = body.sequence
         db.update_planned(conn, pid, sequence, row)
         ids = {"project": pid, "sequence": sequence}
