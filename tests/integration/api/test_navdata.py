@@ -494,6 +494,97 @@ def test_a_bad_message_stores_nothing(project):
     assert count("SELECT count(*) FROM navdata") == 0
 
 
+def _sqs_record(message_id: str, body: str) -> dict:
+    return {
+        "messageId": message_id,
+        "receiptHandle": message_id,
+        "body": body,
+        "attributes": {},
+        "messageAttributes": {},
+        "md5OfBody": "",
+        "eventSource": "aws:sqs",
+        "eventSourceARN": "arn:aws:sqs:eu-west-1:123456789012:dougal-dev-navdata",
+        "awsRegion": "eu-west-1",
+    }
+
+
+def _worker():
+    import app
+    from scripts.dispatcher import LocalContext, resolve
+
+    source = next(s for s in app.app.event_sources if s.name == "store_navdata_messages")
+    handler = resolve(source.handler_string)  # the Lambda's handler, as deployed
+    return lambda event: handler(event, LocalContext(source.name))
+
+
+def test_the_worker_drops_bad_messages_with_a_log_and_returns_transient_failures(client, project, monkeypatch):
+    from chalicelib import errors
+    from chalicelib.db import navdata as db
+    from chalicelib.observability import logger
+
+    stored = db.insert_navdata
+
+    def insert(conn, received, rows):
+        if any(row["point"] == 1050 for row in rows):
+            raise errors.ServiceUnavailableError("Database unavailable")
+        return stored(conn, received, rows)
+
+    monkeypatch.setattr(db, "insert_navdata", insert)
+    warned: list[tuple[str, dict]] = []
+    monkeypatch.setattr(logger(), "warning", lambda message, extra: warned.append((message, extra)))
+    event = {
+        "Records": [
+            _sqs_record("good", json.dumps([header(n) for n in range(3)])),
+            _sqs_record("not-json", "{not json"),
+            _sqs_record("not-a-batch", "5"),
+            _sqs_record("bad-header", json.dumps([header(10), {**header(11), "lat": 91.0}])),
+            _sqs_record("database-away", json.dumps([header(50)])),
+            _sqs_record("one-header", json.dumps(header(20))),
+        ]
+    }
+    assert _worker()(event) == {"batchItemFailures": [{"itemIdentifier": "database-away"}]}
+    assert sorted(i["point"] for i in listed(client)[0]) == [1000, 1001, 1002, 1020]
+    reasons = [extra["reason"] for message, extra in warned if message == "navigation message rejected"]
+    assert len(reasons) == 3
+    assert reasons[0] == "The message is not JSON"
+    assert reasons[1].startswith("The body must be a JSON array")
+    assert reasons[2].startswith("item 1: lat: must be within")
+    assert [extra["body_start"] for _, extra in warned][0] == "{not json"
+
+
+def test_a_bad_message_is_not_retried_a_transient_failure_reaches_the_dlq(project, aws, monkeypatch):
+    from chalicelib import errors
+    from chalicelib.db import navdata as db
+    from chalicelib.settings import get_settings
+    from tests.integration.ingest_support import deliver_all
+
+    tries: list[int] = []
+
+    def away(conn, received, rows):
+        tries.append(len(rows))
+        raise errors.ServiceUnavailableError("Database unavailable")
+
+    sqs = aws.sqs()
+    url = aws.queue_url(get_settings().navdata_queue)
+    dlq = aws.queue_url(get_settings().navdata_queue + "-dlq")
+    sqs.set_queue_attributes(QueueUrl=url, Attributes={"VisibilityTimeout": "0"})
+
+    def waiting(queue: str) -> int:
+        found = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["ApproximateNumberOfMessages"])
+        return int(found["Attributes"]["ApproximateNumberOfMessages"])
+
+    _send(aws, "not json")
+    assert deliver_all(handler="store_navdata_messages") == 1  # received once, then deleted
+    assert (waiting(url), waiting(dlq)) == (0, 0)
+
+    monkeypatch.setattr(db, "insert_navdata", away)
+    _send(aws, json.dumps([header(0)]))
+    for _ in range(8):
+        assert deliver_all(handler="store_navdata_messages") == 0  # nothing done with it
+    assert len(tries) == 5 and (waiting(url), waiting(dlq)) == (0, 1)  # the redrive count, then the DLQ
+    assert count("SELECT count(*) FROM navdata") == 0
+
+
 def test_the_feed_is_kept_for_the_retention_days_of_its_project(client):
     from chalicelib.services import navdata
 
