@@ -19,6 +19,7 @@ T0 = datetime(2021, 10, 8, 10, 37, 0, tzinfo=UTC)
 GEOD = Geod(ellps="WGS84")
 # Matches the demo pattern: direction 10, line 5210, attempt 0, sequence 055.
 ONLINE_LINE = "NS21-1052100055S00000"
+CAPTURES = ["direction", "line", "attempt", "sequence"]
 
 
 def header(n: int, line: str = ONLINE_LINE, **extra: object) -> dict:
@@ -383,6 +384,33 @@ def test_gis_points_are_the_latest_fixes_as_geojson(client, track):
     assert headers["Content-Type"] == "application/json"
 
 
+@pytest.mark.parametrize("path", ["/navdata/gis/point", "/navdata/gis/line"])
+@pytest.mark.parametrize(
+    "accept", ["text/csv", "application/xml", "image/*", "application/geo+json;q=0, application/json;q=0, */*;q=0"]
+)
+def test_gis_views_refuse_a_representation_they_do_not_offer(client, track, path, accept):
+    status, body, _ = get(client, path, Accept=accept)
+    assert status == 406, body
+    offered = body["message"].split("available:", 1)[1]
+    assert [m.strip() for m in offered.split(",")] == ["application/geo+json", "application/json"]
+
+
+@pytest.mark.parametrize("path", ["/navdata/gis/point", "/navdata/gis/line"])
+@pytest.mark.parametrize(
+    ("accept", "answered"),
+    [
+        ("application/*", "application/geo+json"),
+        ("text/csv, application/json", "application/json"),
+        ("application/geo+json;q=0.5, application/json", "application/json"),
+        ("*/*", "application/geo+json"),
+    ],
+)
+def test_gis_views_answer_with_the_representation_asked_for(client, track, path, accept, answered):
+    status, body, headers = get(client, path, Accept=accept)
+    assert status == 200, body
+    assert headers["Content-Type"] == answered
+
+
 def test_gis_line_is_the_track_through_the_latest_vertices_in_time_order(client, track):
     status, feature, headers = get(client, "/navdata/gis/line?limit=4")
     assert status == 200
@@ -583,6 +611,46 @@ def test_a_bad_message_is_not_retried_a_transient_failure_reaches_the_dlq(projec
         assert deliver_all(handler="store_navdata_messages") == 0  # nothing done with it
     assert len(tries) == 5 and (waiting(url), waiting(dlq)) == (0, 1)  # the redrive count, then the DLQ
     assert count("SELECT count(*) FROM navdata") == 0
+
+
+def test_the_hourly_schedule_expires_each_project_past_its_retention_days(client):
+    from scripts.dispatcher import LocalContext, rate_seconds, resolve, schedule_event
+    from tests.integration.ingest_support import dispatcher
+
+    make_project("alpha", configuration={**CONFIGURATION, "navdata": {"retention_days": 60}})
+    beta_pattern = {"regex": "^BETA-(10|20)([0-9]{4})([0-9])([0-9]{3})$", "captures": CAPTURES}
+    make_project("beta", configuration={"online": {"line": {"pattern": beta_pattern}}, "navdata": {"retention_days": 10}})
+    now = datetime.now(UTC)
+
+    def at(days: float, n: int, line: str) -> dict:
+        return {**header(n, line=line), "tstamp": (now - timedelta(days=days)).isoformat()}
+
+    sent = [
+        at(40, 0, ONLINE_LINE),  # alpha: kept (60 days)
+        at(61, 1, ONLINE_LINE),  # alpha: gone
+        at(9, 2, "BETA-1052100077"),  # beta, sequence 77: kept (10 days)
+        at(11, 3, "BETA-1052100077"),  # beta, sequence 77: gone; 77 is kept (its latest header is 9 days old)
+        at(11, 4, "BETA-1052120078"),  # beta, sequence 78: gone, and with it the sequence
+        at(31, 5, "TRANSIT"),  # no project: gone (30 days)
+        at(29, 6, "TRANSIT"),  # no project: kept
+    ]
+    assert post(client, sent)[0] == 201
+    online = {(i["point"], i.get("_schema") is not None) for i in listed(client)[0]}
+    assert online == {(1000, True), (1001, True), (1002, True), (1003, True), (1004, True), (1005, False), (1006, False)}
+    assert count("SELECT count(*) FROM navdata_sequence WHERE pid = 'beta'") == 2
+
+    schedule = next(s for s in dispatcher().schedules if s.name == "expire_navdata")
+    assert rate_seconds(schedule.schedule_expression) == 3600
+    report = resolve(schedule.handler_string)(schedule_event(schedule.name), LocalContext(schedule.name))
+    assert report == {"items": 4, "sequences": 1}
+    assert sorted(i["point"] for i in listed(client)[0]) == [1000, 1002, 1006]
+    status, beta, _ = get(client, "/project/beta/sequence")
+    assert status == 200 and [s["sequence"] for s in beta] == [77]
+    # Nothing more is past its time: the next run deletes nothing.
+    assert resolve(schedule.handler_string)(schedule_event(schedule.name), LocalContext(schedule.name)) == {
+        "items": 0,
+        "sequences": 0,
+    }
 
 
 def test_the_feed_is_kept_for_the_retention_days_of_its_project(client):
