@@ -577,7 +577,7 @@ def test_the_worker_drops_bad_messages_with_a_log_and_returns_transient_failures
     assert reasons[0] == "The message is not JSON"
     assert reasons[1].startswith("The body must be a JSON array")
     assert reasons[2].startswith("item 1: lat: must be within")
-    assert [extra["body_start"] for _, extra in warned][0] == "{not json"
+    assert warned[0][1]["body_start"] == "{not json"
 
 
 def test_a_bad_message_is_not_retried_a_transient_failure_reaches_the_dlq(project, aws, monkeypatch):
@@ -619,7 +619,9 @@ def test_the_hourly_schedule_expires_each_project_past_its_retention_days(client
 
     make_project("alpha", configuration={**CONFIGURATION, "navdata": {"retention_days": 60}})
     beta_pattern = {"regex": "^BETA-(10|20)([0-9]{4})([0-9])([0-9]{3})$", "captures": CAPTURES}
-    make_project("beta", configuration={"online": {"line": {"pattern": beta_pattern}}, "navdata": {"retention_days": 10}})
+    make_project(
+        "beta", configuration={"online": {"line": {"pattern": beta_pattern}}, "navdata": {"retention_days": 10}}
+    )
     now = datetime.now(UTC)
 
     def at(days: float, n: int, line: str) -> dict:
@@ -636,7 +638,15 @@ def test_the_hourly_schedule_expires_each_project_past_its_retention_days(client
     ]
     assert post(client, sent)[0] == 201
     online = {(i["point"], i.get("_schema") is not None) for i in listed(client)[0]}
-    assert online == {(1000, True), (1001, True), (1002, True), (1003, True), (1004, True), (1005, False), (1006, False)}
+    assert online == {
+        (1000, True),
+        (1001, True),
+        (1002, True),
+        (1003, True),
+        (1004, True),
+        (1005, False),
+        (1006, False),
+    }
     assert count("SELECT count(*) FROM navdata_sequence WHERE pid = 'beta'") == 2
 
     schedule = next(s for s in dispatcher().schedules if s.name == "expire_navdata")

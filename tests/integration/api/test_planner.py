@@ -306,7 +306,9 @@ def test_sequences_online_in_the_navigation_feed_are_taken(aws, client, project)
     assert send_headers(client, [header(n) for n in range(10)])[0] == 201
     created, headers = post(client, {"line": 5212, "fsp": 1000, "lsp": 1050})
     assert created["sequence"] == 56 and headers["Location"] == "/project/alpha/plan/56"
-    status, found, _ = api(client, "POST", "/project/alpha/plan", {"sequence": 55, "line": 5214, "fsp": 1000, "lsp": 1010})
+    status, found, _ = api(
+        client, "POST", "/project/alpha/plan", {"sequence": 55, "line": 5214, "fsp": 1000, "lsp": 1010}
+    )
     assert status == 409 and found["message"].startswith("sequence"), found
     status, found, _ = api(client, "PATCH", "/project/alpha/plan/56", {"sequence": 55})
     assert status == 409 and found["message"].startswith("sequence"), found
