@@ -663,6 +663,40 @@ def test_the_hourly_schedule_expires_each_project_past_its_retention_days(client
     }
 
 
+def test_the_expiry_reads_only_what_may_be_due_through_the_time_index():
+    """30 days of a header a minute for a project keeping 60 days and one keeping 30: the hourly delete finds
+    its candidates (older than the shortest retention) through the time index, not by reading the feed."""
+    from chalicelib import db
+    from chalicelib.db import navdata as navdata_db
+    from chalicelib.db.queries import queries
+
+    make_project("alpha", configuration={**CONFIGURATION, "navdata": {"retention_days": 60}})
+    make_project("beta", configuration={"navdata": {"retention_days": 30}})
+    conn = db.connection()
+    conn.execute(
+        "INSERT INTO navdata (tstamp, received, lon, lat, online, pid, data) "
+        "SELECT now() - make_interval(mins => g), now(), 2.0 + g * 1e-6, 59.0, true, "
+        "       (ARRAY['alpha', 'beta'])[1 + g % 2], '{}'::jsonb "
+        "FROM generate_series(0, 31 * 1440) g"
+    )
+    conn.execute("ANALYZE navdata")
+    q = queries("navdata")
+    params: dict = {"default_days": 30}
+    with conn.transaction():
+        params["bound"] = conn.execute(q.expiry_bound, params).fetchone()["bound"]
+        [[plan]] = conn.execute("EXPLAIN (FORMAT JSON) " + q.expire_navdata, params).fetchall()[0].values()
+
+    def scans(node: dict) -> list[tuple[str, str]]:
+        found = [(node["Node Type"], node.get("Relation Name", ""))]
+        for child in node.get("Plans", []):
+            found += scans(child)
+        return found
+
+    of_navdata = [kind for kind, relation in scans(plan["Plan"]) if relation == "navdata"]
+    assert of_navdata and "Seq Scan" not in of_navdata, of_navdata
+    assert navdata_db.expire_navdata(30) == {"items": 720, "sequences": 0}  # beta's last day of the 31
+
+
 def test_the_feed_is_kept_for_the_retention_days_of_its_project(client):
     from chalicelib.services import navdata
 
