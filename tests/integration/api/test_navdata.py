@@ -567,16 +567,18 @@ def test_the_worker_drops_bad_messages_with_a_log_and_returns_transient_failures
             _sqs_record("not-a-batch", "5"),
             _sqs_record("bad-header", json.dumps([header(10), {**header(11), "lat": 91.0}])),
             _sqs_record("database-away", json.dumps([header(50)])),
+            _sqs_record("refused-by-the-database", json.dumps([{**header(30), "remark": "a\u0000b"}])),
             _sqs_record("one-header", json.dumps(header(20))),
         ]
     }
     assert _worker()(event) == {"batchItemFailures": [{"itemIdentifier": "database-away"}]}
     assert sorted(i["point"] for i in listed(client)[0]) == [1000, 1001, 1002, 1020]
     reasons = [extra["reason"] for message, extra in warned if message == "navigation message rejected"]
-    assert len(reasons) == 3
+    assert len(reasons) == 4
     assert reasons[0] == "The message is not JSON"
     assert reasons[1].startswith("The body must be a JSON array")
     assert reasons[2].startswith("item 1: lat: must be within")
+    assert reasons[3] == "A value is out of range or malformed"
     assert warned[0][1]["body_start"] == "{not json"
 
 
