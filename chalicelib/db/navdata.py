@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from chalicelib.db import Connection, Row, cursor, jsonb, page
+from chalicelib.db import Connection, Row, cursor, jsonb, page, transaction
 from chalicelib.db.queries import queries
 
 Q = queries("navdata")
@@ -87,6 +87,8 @@ def navdata_line(limit: int, offset: int) -> Row | None:
 
 def expire_navdata(default_days: int) -> Row:
     """Delete what is past its retention; how many items and online sequences went."""
-    with cursor() as conn:
-        found = conn.execute(Q.expire_navdata, {"default_days": default_days}).fetchone()
+    with transaction() as conn:  # one now() for both statements
+        bound = conn.execute(Q.expiry_bound, {"default_days": default_days}).fetchone()
+        params = {"default_days": default_days, "bound": bound["bound"] if bound else None}
+        found = conn.execute(Q.expire_navdata, params).fetchone()
         return found or {"items": 0, "sequences": 0}

@@ -80,19 +80,34 @@ FROM (SELECT geom, tstamp, lon, lat FROM navdata
       ORDER BY tstamp DESC, lon DESC, lat DESC
       LIMIT %(limit)s OFFSET %(offset)s) v;
 
+-- name: expiry_bound
+-- The time before which items may have expired: now less the shortest retention_days of any project (or the
+-- default, the retention of items of no project, when shorter). Nothing later can go.
+SELECT now() - make_interval(days => least(min(k.days), %(default_days)s::integer)) AS bound
+FROM (SELECT CASE WHEN jsonb_typeof(p.configuration -> 'navdata' -> 'retention_days') = 'number'
+                  THEN (p.configuration -> 'navdata' ->> 'retention_days')::numeric::integer END AS days
+      FROM project p) k;
+
 -- name: expire_navdata
 -- Items older than their project's retention_days (items of no project: the default), and the figures of
--- online sequences whose latest header is that old.
+-- online sequences whose latest header is that old. Only items before ``bound`` (``expiry_bound``, in the
+-- same transaction) can go: given as a value, it lets the time index find them and the planner count them,
+-- and the projects' limits are joined, not looked up item by item, so an hourly run reads what may be due
+-- rather than the whole feed.
 WITH kept AS (
     SELECT p.pid,
            CASE WHEN jsonb_typeof(p.configuration -> 'navdata' -> 'retention_days') = 'number'
                 THEN (p.configuration -> 'navdata' ->> 'retention_days')::numeric::integer
                 ELSE %(default_days)s::integer END AS days
     FROM project p
-), gone AS (
+), gone_of_projects AS (
     DELETE FROM navdata n
-    WHERE n.tstamp < now() - make_interval(days => coalesce((SELECT k.days FROM kept k WHERE k.pid = n.pid),
-                                                             %(default_days)s::integer))
+    USING kept k
+    WHERE n.tstamp < %(bound)s::timestamptz AND n.pid = k.pid AND n.tstamp < now() - make_interval(days => k.days)
+    RETURNING 1
+), gone_of_none AS (
+    DELETE FROM navdata n
+    WHERE n.pid IS NULL AND n.tstamp < now() - make_interval(days => %(default_days)s::integer)
     RETURNING 1
 ), sequences AS (
     DELETE FROM navdata_sequence o
@@ -100,7 +115,8 @@ WITH kept AS (
     WHERE k.pid = o.pid AND o.ts1 < now() - make_interval(days => k.days)
     RETURNING 1
 )
-SELECT (SELECT count(*) FROM gone) AS items, (SELECT count(*) FROM sequences) AS sequences;
+SELECT (SELECT count(*) FROM gone_of_projects) + (SELECT count(*) FROM gone_of_none) AS items,
+       (SELECT count(*) FROM sequences) AS sequences;
 
 -- name: online_events_due
 -- Online sequences (no file imported yet) whose FSP or LSP system event is behind the feed: the FSP as soon

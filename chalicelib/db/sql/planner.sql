@@ -42,13 +42,17 @@ WHERE pid = %(pid)s AND sequence = %(old_sequence)s;
 DELETE FROM planned_sequence WHERE pid = %(pid)s AND sequence = %(sequence)s;
 
 -- name: sequence_taken
--- Whether a sequence number is already planned or acquired.
+-- Whether a sequence number is already planned, acquired or online in the navigation feed (being shot, its
+-- raw file not imported yet: that import would remove a planned sequence of the same number).
 SELECT EXISTS (SELECT 1 FROM planned_sequence WHERE pid = %(pid)s AND sequence = %(sequence)s)
-    OR EXISTS (SELECT 1 FROM sequence WHERE pid = %(pid)s AND sequence = %(sequence)s) AS taken;
+    OR EXISTS (SELECT 1 FROM sequence WHERE pid = %(pid)s AND sequence = %(sequence)s)
+    OR EXISTS (SELECT 1 FROM navdata_sequence WHERE pid = %(pid)s AND sequence = %(sequence)s) AS taken;
 
 -- name: highest_sequence
+-- The highest sequence number planned, acquired or online in the navigation feed.
 SELECT greatest((SELECT max(sequence) FROM planned_sequence WHERE pid = %(pid)s),
-                (SELECT max(sequence) FROM sequence WHERE pid = %(pid)s)) AS highest;
+                (SELECT max(sequence) FROM sequence WHERE pid = %(pid)s),
+                (SELECT max(sequence) FROM navdata_sequence WHERE pid = %(pid)s)) AS highest;
 
 -- name: line_exists
 SELECT EXISTS (SELECT 1 FROM preplot_line WHERE pid = %(pid)s AND line = %(line)s) AS found;

@@ -29,6 +29,7 @@ DEFAULT_LINE_CHANGE_MINUTES = 90.0
 DEFAULT_SHOT_INTERVAL_S = 10.0
 DEFAULT_RUN_IN_POINTS = 10
 DEFAULT_FORECAST_DAYS = 7
+TAKEN = "already planned, acquired or online in the navigation feed"
 
 
 def now() -> datetime:
@@ -254,7 +255,7 @@ def create(pid: str, body: PlannedSequenceIn, actor: Actor | None = None) -> Pla
         if sequence is None:
             sequence = (db.highest_sequence(conn, pid) or 0) + 1
         elif db.sequence_taken(conn, pid, sequence):
-            raise errors.ConflictError(f"sequence: {sequence} is already planned or acquired")
+            raise errors.ConflictError(f"sequence: {sequence} is {TAKEN}")
         row = {
             "sequence": sequence,
             "line": body.line,
@@ -339,7 +340,7 @@ def update(pid: str, sequence: int, body: PlannedSequenceIn, actor: Actor | None
             row["meta"] = body.meta or {}
         if "sequence" in given and body.sequence is not None and body.sequence != sequence:
             if db.sequence_taken(conn, pid, body.sequence):
-                raise errors.ConflictError(f"sequence: {body.sequence} is already planned or acquired")
+                raise errors.ConflictError(f"sequence: {body.sequence} is {TAKEN}")
             row["sequence"] = body.sequence
         db.update_planned(conn, pid, sequence, row)
         ids = {"project": pid, "sequence": sequence}

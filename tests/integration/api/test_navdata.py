@@ -19,6 +19,7 @@ T0 = datetime(2021, 10, 8, 10, 37, 0, tzinfo=UTC)
 GEOD = Geod(ellps="WGS84")
 # Matches the demo pattern: direction 10, line 5210, attempt 0, sequence 055.
 ONLINE_LINE = "NS21-1052100055S00000"
+CAPTURES = ["direction", "line", "attempt", "sequence"]
 
 
 def header(n: int, line: str = ONLINE_LINE, **extra: object) -> dict:
@@ -383,6 +384,33 @@ def test_gis_points_are_the_latest_fixes_as_geojson(client, track):
     assert headers["Content-Type"] == "application/json"
 
 
+@pytest.mark.parametrize("path", ["/navdata/gis/point", "/navdata/gis/line"])
+@pytest.mark.parametrize(
+    "accept", ["text/csv", "application/xml", "image/*", "application/geo+json;q=0, application/json;q=0, */*;q=0"]
+)
+def test_gis_views_refuse_a_representation_they_do_not_offer(client, track, path, accept):
+    status, body, _ = get(client, path, Accept=accept)
+    assert status == 406, body
+    offered = body["message"].split("available:", 1)[1]
+    assert [m.strip() for m in offered.split(",")] == ["application/geo+json", "application/json"]
+
+
+@pytest.mark.parametrize("path", ["/navdata/gis/point", "/navdata/gis/line"])
+@pytest.mark.parametrize(
+    ("accept", "answered"),
+    [
+        ("application/*", "application/geo+json"),
+        ("text/csv, application/json", "application/json"),
+        ("application/geo+json;q=0.5, application/json", "application/json"),
+        ("*/*", "application/geo+json"),
+    ],
+)
+def test_gis_views_answer_with_the_representation_asked_for(client, track, path, accept, answered):
+    status, body, headers = get(client, path, Accept=accept)
+    assert status == 200, body
+    assert headers["Content-Type"] == answered
+
+
 def test_gis_line_is_the_track_through_the_latest_vertices_in_time_order(client, track):
     status, feature, headers = get(client, "/navdata/gis/line?limit=4")
     assert status == 200
@@ -492,6 +520,183 @@ def test_a_bad_message_stores_nothing(project):
         with pytest.raises(errors.BadRequestError):
             navdata.store_message(body)
     assert count("SELECT count(*) FROM navdata") == 0
+
+
+def _sqs_record(message_id: str, body: str) -> dict:
+    return {
+        "messageId": message_id,
+        "receiptHandle": message_id,
+        "body": body,
+        "attributes": {},
+        "messageAttributes": {},
+        "md5OfBody": "",
+        "eventSource": "aws:sqs",
+        "eventSourceARN": "arn:aws:sqs:eu-west-1:123456789012:dougal-dev-navdata",
+        "awsRegion": "eu-west-1",
+    }
+
+
+def _worker():
+    import app
+    from scripts.dispatcher import LocalContext, resolve
+
+    source = next(s for s in app.app.event_sources if s.name == "store_navdata_messages")
+    handler = resolve(source.handler_string)  # the Lambda's handler, as deployed
+    return lambda event: handler(event, LocalContext(source.name))
+
+
+def test_the_worker_drops_bad_messages_with_a_log_and_returns_transient_failures(client, project, monkeypatch):
+    from chalicelib import errors
+    from chalicelib.db import navdata as db
+    from chalicelib.observability import logger
+
+    stored = db.insert_navdata
+
+    def insert(conn, received, rows):
+        if any(row["point"] == 1050 for row in rows):
+            raise errors.ServiceUnavailableError("Database unavailable")
+        return stored(conn, received, rows)
+
+    monkeypatch.setattr(db, "insert_navdata", insert)
+    warned: list[tuple[str, dict]] = []
+    monkeypatch.setattr(logger(), "warning", lambda message, extra: warned.append((message, extra)))
+    event = {
+        "Records": [
+            _sqs_record("good", json.dumps([header(n) for n in range(3)])),
+            _sqs_record("not-json", "{not json"),
+            _sqs_record("not-a-batch", "5"),
+            _sqs_record("bad-header", json.dumps([header(10), {**header(11), "lat": 91.0}])),
+            _sqs_record("database-away", json.dumps([header(50)])),
+            _sqs_record("refused-by-the-database", json.dumps([{**header(30), "remark": "a\u0000b"}])),
+            _sqs_record("one-header", json.dumps(header(20))),
+        ]
+    }
+    assert _worker()(event) == {"batchItemFailures": [{"itemIdentifier": "database-away"}]}
+    assert sorted(i["point"] for i in listed(client)[0]) == [1000, 1001, 1002, 1020]
+    reasons = [extra["reason"] for message, extra in warned if message == "navigation message rejected"]
+    assert len(reasons) == 4
+    assert reasons[0] == "The message is not JSON"
+    assert reasons[1].startswith("The body must be a JSON array")
+    assert reasons[2].startswith("item 1: lat: must be within")
+    assert reasons[3] == "A value is out of range or malformed"
+    assert warned[0][1]["body_start"] == "{not json"
+
+
+def test_a_bad_message_is_not_retried_a_transient_failure_reaches_the_dlq(project, aws, monkeypatch):
+    from chalicelib import errors
+    from chalicelib.db import navdata as db
+    from chalicelib.settings import get_settings
+    from tests.integration.ingest_support import deliver_all
+
+    tries: list[int] = []
+
+    def away(conn, received, rows):
+        tries.append(len(rows))
+        raise errors.ServiceUnavailableError("Database unavailable")
+
+    sqs = aws.sqs()
+    url = aws.queue_url(get_settings().navdata_queue)
+    dlq = aws.queue_url(get_settings().navdata_queue + "-dlq")
+    sqs.set_queue_attributes(QueueUrl=url, Attributes={"VisibilityTimeout": "0"})
+
+    def waiting(queue: str) -> int:
+        found = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["ApproximateNumberOfMessages"])
+        return int(found["Attributes"]["ApproximateNumberOfMessages"])
+
+    _send(aws, "not json")
+    assert deliver_all(handler="store_navdata_messages") == 1  # received once, then deleted
+    assert (waiting(url), waiting(dlq)) == (0, 0)
+
+    monkeypatch.setattr(db, "insert_navdata", away)
+    _send(aws, json.dumps([header(0)]))
+    for _ in range(8):
+        assert deliver_all(handler="store_navdata_messages") == 0  # nothing done with it
+    assert len(tries) == 5 and (waiting(url), waiting(dlq)) == (0, 1)  # the redrive count, then the DLQ
+    assert count("SELECT count(*) FROM navdata") == 0
+
+
+def test_the_hourly_schedule_expires_each_project_past_its_retention_days(client):
+    from scripts.dispatcher import LocalContext, rate_seconds, resolve, schedule_event
+    from tests.integration.ingest_support import dispatcher
+
+    make_project("alpha", configuration={**CONFIGURATION, "navdata": {"retention_days": 60}})
+    beta_pattern = {"regex": "^BETA-(10|20)([0-9]{4})([0-9])([0-9]{3})$", "captures": CAPTURES}
+    make_project(
+        "beta", configuration={"online": {"line": {"pattern": beta_pattern}}, "navdata": {"retention_days": 10}}
+    )
+    now = datetime.now(UTC)
+
+    def at(days: float, n: int, line: str) -> dict:
+        return {**header(n, line=line), "tstamp": (now - timedelta(days=days)).isoformat()}
+
+    sent = [
+        at(40, 0, ONLINE_LINE),  # alpha: kept (60 days)
+        at(61, 1, ONLINE_LINE),  # alpha: gone
+        at(9, 2, "BETA-1052100077"),  # beta, sequence 77: kept (10 days)
+        at(11, 3, "BETA-1052100077"),  # beta, sequence 77: gone; 77 is kept (its latest header is 9 days old)
+        at(11, 4, "BETA-1052120078"),  # beta, sequence 78: gone, and with it the sequence
+        at(31, 5, "TRANSIT"),  # no project: gone (30 days)
+        at(29, 6, "TRANSIT"),  # no project: kept
+    ]
+    assert post(client, sent)[0] == 201
+    online = {(i["point"], i.get("_schema") is not None) for i in listed(client)[0]}
+    assert online == {
+        (1000, True),
+        (1001, True),
+        (1002, True),
+        (1003, True),
+        (1004, True),
+        (1005, False),
+        (1006, False),
+    }
+    assert count("SELECT count(*) FROM navdata_sequence WHERE pid = 'beta'") == 2
+
+    schedule = next(s for s in dispatcher().schedules if s.name == "expire_navdata")
+    assert rate_seconds(schedule.schedule_expression) == 3600
+    report = resolve(schedule.handler_string)(schedule_event(schedule.name), LocalContext(schedule.name))
+    assert report == {"items": 4, "sequences": 1}
+    assert sorted(i["point"] for i in listed(client)[0]) == [1000, 1002, 1006]
+    status, beta, _ = get(client, "/project/beta/sequence")
+    assert status == 200 and [s["sequence"] for s in beta] == [77]
+    # Nothing more is past its time: the next run deletes nothing.
+    assert resolve(schedule.handler_string)(schedule_event(schedule.name), LocalContext(schedule.name)) == {
+        "items": 0,
+        "sequences": 0,
+    }
+
+
+def test_the_expiry_reads_only_what_may_be_due_through_the_time_index():
+    """30 days of a header a minute for a project keeping 60 days and one keeping 30: the hourly delete finds
+    its candidates (older than the shortest retention) through the time index, not by reading the feed."""
+    from chalicelib import db
+    from chalicelib.db import navdata as navdata_db
+    from chalicelib.db.queries import queries
+
+    make_project("alpha", configuration={**CONFIGURATION, "navdata": {"retention_days": 60}})
+    make_project("beta", configuration={"navdata": {"retention_days": 30}})
+    conn = db.connection()
+    conn.execute(
+        "INSERT INTO navdata (tstamp, received, lon, lat, online, pid, data) "
+        "SELECT now() - make_interval(mins => g), now(), 2.0 + g * 1e-6, 59.0, true, "
+        "       (ARRAY['alpha', 'beta'])[1 + g % 2], '{}'::jsonb "
+        "FROM generate_series(0, 31 * 1440) g"
+    )
+    conn.execute("ANALYZE navdata")
+    q = queries("navdata")
+    params: dict = {"default_days": 30}
+    with conn.transaction():
+        params["bound"] = conn.execute(q.expiry_bound, params).fetchone()["bound"]
+        [[plan]] = conn.execute("EXPLAIN (FORMAT JSON) " + q.expire_navdata, params).fetchall()[0].values()
+
+    def scans(node: dict) -> list[tuple[str, str]]:
+        found = [(node["Node Type"], node.get("Relation Name", ""))]
+        for child in node.get("Plans", []):
+            found += scans(child)
+        return found
+
+    of_navdata = [kind for kind, relation in scans(plan["Plan"]) if relation == "navdata"]
+    assert of_navdata and "Seq Scan" not in of_navdata, of_navdata
+    assert navdata_db.expire_navdata(30) == {"items": 720, "sequences": 0}  # beta's last day of the 31
 
 
 def test_the_feed_is_kept_for_the_retention_days_of_its_project(client):

@@ -298,6 +298,82 @@ def test_renumber_conflicts_put_and_delete(aws, client, project):
     assert api(client, "DELETE", "/project/nowhere/plan/1")[0] == 404
 
 
+def test_sequences_online_in_the_navigation_feed_are_taken(aws, client, project):
+    from tests.integration.api.test_navdata import header
+    from tests.integration.api.test_navdata import post as send_headers
+
+    # Sequence 55 is being shot: the feed shows it online, its raw file is not imported yet.
+    assert send_headers(client, [header(n) for n in range(10)])[0] == 201
+    created, headers = post(client, {"line": 5212, "fsp": 1000, "lsp": 1050})
+    assert created["sequence"] == 56 and headers["Location"] == "/project/alpha/plan/56"
+    status, found, _ = api(
+        client, "POST", "/project/alpha/plan", {"sequence": 55, "line": 5214, "fsp": 1000, "lsp": 1010}
+    )
+    assert status == 409 and found["message"].startswith("sequence"), found
+    status, found, _ = api(client, "PATCH", "/project/alpha/plan/56", {"sequence": 55})
+    assert status == 409 and found["message"].startswith("sequence"), found
+    assert sorted(plan(client)) == [56]
+    # Infill proposals number after it too.
+    status, proposals, _ = api(client, "POST", "/project/alpha/plan/infill")
+    assert status == 200 and proposals and min(p["sequence"] for p in proposals) == 57
+    # The raw file of the online sequence arrives: the planned sequence stays planned.
+    shoot(aws, survey().sequence(55, 5210, start=START))
+    assert sorted(plan(client)) == [56]
+
+
+def test_without_configuration_or_measured_rate_a_shot_takes_ten_seconds(aws, client, project, monkeypatch):
+    from chalicelib.services.planner import plan as service
+
+    post(client, {"sequence": 60, "line": 5212, "fsp": 1000, "lsp": 1040})  # 41 points, nothing acquired
+    item = plan(client)[60]
+    assert at(item["ts0"]) == CLOCK + timedelta(minutes=90)  # now + the default line change
+    assert at(item["ts1"]) - at(item["ts0"]) == 41 * timedelta(seconds=10)
+    assert item["duration"] == {"hours": 0, "minutes": 6, "seconds": 50, "milliseconds": 0.0}
+    # A raw file only (no processed one): no measured shooting rate yet, still 10 s a shot, after its end.
+    truth = survey().sequence(55, 5210, start=START, shot_interval_s=8.0)
+    shoot(aws, truth)
+    monkeypatch.setattr(service, "now", lambda: START)
+    item = plan(client)[60]
+    assert at(item["ts0"]) == truth.events[-1].tstamp + timedelta(minutes=90)
+    assert at(item["ts1"]) - at(item["ts0"]) == 41 * timedelta(seconds=10)
+
+
+BAD_PUTS = [
+    ({"fsp": 999}, "fsp"),
+    ({"lsp": 1120}, "lsp"),
+    ({"lsp": 1000}, "lsp"),
+    ({"lsp": None}, "lsp"),
+    ({"fsp": None}, "fsp"),
+    ({"sequence": None}, "sequence"),
+    ({"fsp": "1000"}, "fsp"),
+    ({"ts0": "2026-03-01T10:00:00Z", "ts1": "2026-03-01T09:00:00Z"}, "ts1"),
+    ({"ts0": "2026-03-01T10:00:00"}, "ts0"),
+    ({"colour": "red"}, "colour"),
+]
+
+
+@pytest.mark.parametrize(("change", "field"), BAD_PUTS)
+def test_bad_puts_are_400_naming_the_field_and_change_nothing(client, project, change, field):
+    post(client, {"sequence": 5, "line": 5210, "fsp": 1000, "lsp": 1010, "remarks": "as planned"})
+    before = plan(client)
+    body = {"sequence": 5, "fsp": 1000, "lsp": 1020, "remarks": "changed", **change}
+    body = {k: v for k, v in body.items() if v is not None}  # None: the field is left out
+    status, found, _ = api(client, "PUT", "/project/alpha/plan", body)
+    assert status == 400, found
+    assert found["message"].startswith(field), found
+    assert plan(client) == before
+
+
+def test_put_ignores_an_unknown_line(client, project):
+    post(client, {"sequence": 5, "line": 5210, "fsp": 1000, "lsp": 1010})
+    status, found, _ = api(
+        client, "PUT", "/project/alpha/plan", {"sequence": 5, "line": 9999, "fsp": 1000, "lsp": 1020, "remarks": "put"}
+    )
+    assert status == 201, found
+    item = plan(client)[5]
+    assert (item["line"], item["lsp"], item["num_points"], item["remarks"]) == (5210, 1020, 21, "put")
+
+
 BAD_BODIES = [
     ({"line": 9999, "fsp": 1000, "lsp": 1010}, "line"),
     ({"line": 5212, "fsp": 999, "lsp": 1010}, "fsp"),
