@@ -224,7 +224,17 @@ def test_sps_relation_record_is_checked() -> None:
 
 
 def test_p111_trinav_decimals_crlf() -> None:
-    reader = p111.read_shots(lines("p111_trinav_decimals.p111"))
+    import io
+
+    from chalicelib.parsers import decode_lines
+
+    raw = (DIALECTS / "p111_trinav_decimals.p111").read_bytes()
+    records = raw.splitlines(keepends=True)
+    assert len(records) > 10 and all(record.endswith(b"\r\n") for record in records)  # the file really is CRLF
+    # The bytes as the import reads them: a binary spool through the readers' own decoding.
+    decoded = list(decode_lines(io.BytesIO(raw)))
+    assert len(decoded) == len(records) and not any("\r" in line for line in decoded)
+    reader = p111.read_shots(decode_lines(io.BytesIO(raw)))
     shots = list(reader)
     assert reader.header.leap_seconds == 18
     # GPS seconds 1317724695.000 since 1980-01-06, less the 18 leap seconds the header writes as 18.0.
