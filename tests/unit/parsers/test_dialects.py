@@ -244,6 +244,25 @@ def test_p111_trinav_decimals_crlf() -> None:
     assert reader.header.comments[0].endswith("counts as 3.000, CRLF")
 
 
+def test_p111_padded_numeric_fields() -> None:
+    """Numbers padded with blanks on either side (`, 5210`, `  2576`, `2576  `, ` 0`): the values as written."""
+    reader = p111.read_shots(lines("p111_padded_fields.p111"))
+    shots = list(reader)
+    gps = datetime(1980, 1, 6, tzinfo=UTC).timestamp() - 18
+    assert [(s.line_name, s.line, s.point, s.objref, s.tstamp.timestamp() - gps) for s in shots] == [
+        ("1052101055S00000", 5210, 2576, 2, 1317724695.0),
+        ("1052101055S00000", 5210, 2577, 3, 1317724705.25),
+        ("1052101055S00000", 5210, 2578, 2, 1317724715.5),
+    ]
+    assert (shots[0].easting, shots[0].northing, shots[0].lat, shots[0].lon) == (
+        470246.10,
+        6560527.52,
+        59.182837962,
+        2.479345044,
+    )
+    assert (shots[1].easting, shots[1].northing) == (470270.54, 6560539.92)
+
+
 def test_p111_dropped_trailing_fields_plus_signs_escapes_bom() -> None:
     from chalicelib.parsers import decode_lines
 
