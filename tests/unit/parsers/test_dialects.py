@@ -338,6 +338,21 @@ def test_p190_configured_year_only_without_a_header_year() -> None:
     assert next(iter(p190.read_shots(no_date, year=2020))).tstamp.year == 2020
 
 
+@pytest.mark.parametrize("drop", [None, "H1500"])
+def test_p190_nad27_header_is_read_as_nad27(drop: str | None) -> None:
+    """``H1500`` (datum as plotted), else ``H1400`` (as surveyed), naming NAD27: the lat/lon are NAD27 (EPSG:4267),
+    the UTM grid NAD27's own (EPSG:26715), and no shift is given (the import picks one for the area)."""
+    text = [line for line in lines("p190_nad27.p190") if drop is None or not line.startswith(drop)]
+    reader = p190.read_shots(text)
+    shots = list(reader)
+    assert (reader.header.geographic_epsg, reader.header.grid_epsg) == (4267, 26715)
+    assert reader.header.transformation is None
+    assert [(s.point, round(s.lat, 9), round(s.lon, 9)) for s in shots] == [
+        (2576, 27.5, -91.5),
+        (2577, 27.5002, -91.4995),
+    ]
+
+
 def test_p190_source_letters_and_blank() -> None:
     shots = list(p190.read_shots(lines("p190_source_letters.p190")))
     assert [(s.source_id, s.objref) for s in shots] == [("A", 1), ("B", 2), (None, None), ("C", None)]
