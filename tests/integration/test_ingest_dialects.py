@@ -11,10 +11,12 @@ from typing import Any
 
 import pytest
 
+from dougal_sim import simulator as sim
 from tests.integration.factories import as_role, make_project
 from tests.integration.ingest_support import CONFIGURATION, count, files, run_qc, upload
 
 DIALECTS = Path(__file__).parents[1] / "fixtures" / "dialects"
+START = datetime(2021, 10, 8, 23, 40, 0, 250_000, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -90,3 +92,53 @@ def test_p190_shots_of_blank_and_unlisted_sources_are_imported(client, project):
     assert count("SELECT count(*) FROM qc_run WHERE sequence = 55") == 1
     findings = db.connection().execute("SELECT meta -> 'qc' ->> 'test' AS test FROM event WHERE meta ? 'qc'")
     assert "duplicate_shots" not in [f["test"] for f in findings]
+
+
+# ------------------------------------------------------------------ TRINAV and SeaPro P1/11, end to end
+
+
+@pytest.mark.parametrize(
+    ("dialect", "kind", "trait"),
+    [
+        ("trinav", "final", b",18.0,GPS,"),  # leap seconds written 18.0, a UTC reference 0.0, CRLF
+        ("seapro", "raw", b"CC,1,0,0,CRS EPSG Code 32631"),  # the grid's code in a comment, trailing commas dropped
+    ],
+)
+def test_contractors_p111_through_the_import_to_seis_json(client, project, dialect, kind, trait):
+    from chalicelib import aws
+
+    srv = sim.Survey(num_lines=2, points_per_line=60, first_point=1000)
+    upload(aws, "alpha/preplot/survey.sps", sim.write_sps_preplot(srv, dialect="trinav" if dialect == "trinav" else None))
+    truth = srv.sequence(55, srv.lines[0], start=START, missing=[1030])
+    text = sim.write_p111(truth, kind=kind, dialect=dialect)
+    body = text.encode("utf-8")
+    assert trait in body
+    if dialect == "trinav":
+        assert b",0.0,UTC," in body and body.count(b"\r\n") == body.count(b"\n")
+    upload(aws, f"alpha/{kind}/seq055.p111", body)
+    shots = sorted(truth.shots, key=lambda s: (s.tstamp, s.objref))
+    assert [(f["key"], f["status"], f["records"]) for f in files()][1:] == [
+        (f"alpha/{kind}/seq055.p111", "imported", len(truth.shots))
+    ], files()
+
+    status, sequences = api(client, "/project/alpha/sequence")
+    assert status == 200
+    [row] = sequences
+    assert (row["sequence"], row["line"], row["status"]) == (55, srv.lines[0], kind)
+    assert (row["fsp"], row["lsp"]) == (shots[0].point, shots[-1].point)
+    assert row["num_points"] == len({s.point for s in shots}) and row["missing_shots"] == 1
+
+    events = system_events(client, 55)
+    assert (events["FSP"]["point"], events["LSP"]["point"]) == (shots[0].point, shots[-1].point)
+
+    # The import asked for QC: one message on the QC queue, and the worker ran the sequence.
+    assert run_qc() == 1
+    assert count("SELECT count(*) FROM qc_run WHERE sequence = 55") == 1
+
+    status, document = api(client, "/project/alpha/sequence/55", Accept="application/vnd.seis+json")
+    assert status == 200
+    entries = {e["EntryType"]: e for e in document["Sequences"][0]["Entries"]}
+    fsp = next(e for e in entries.values() if e["ShotPointId"] == shots[0].point)
+    first = shots[0].tstamp.astimezone(UTC)
+    assert fsp["Time"] == first.strftime("%Y-%m-%dT%H:%M:%S.") + f"{first.microsecond // 1000:03d}Z"
+    assert fsp["LineNumber"] == str(srv.lines[0])
