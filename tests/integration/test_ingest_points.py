@@ -125,6 +125,37 @@ def test_fractional_line_and_point_numbers_are_kept_in_meta(client, project):
     assert found[(2577, 1)] == {} and found[(2578, 1)] == {}
 
 
+def test_a_half_point_is_rounded_up_and_its_exact_number_shown_by_the_api(client, project):
+    """2576.5 is point 2577 (half up, as a navigator reads it; half-even would make it 2576): the line's
+    figures count it as 2577, and the API answers its meta, exact number included, at 2577 and not at 2576."""
+    from chalicelib import aws
+
+    header, record = (DIALECTS / "sps21_point_index.sps").read_text().splitlines(True)[0], (
+        "S   5210.00   2576.00  1A1     6.0       112.4 470246.1 6560527.5   0.0281103757\n"
+    )
+    points_written = ("2575.00", "2576.50", "2578.00")
+    body = header + "".join(record.replace("2576.00", p) for p in points_written)
+    upload(aws, "alpha/preplot/half.sps", body)
+    assert file_item(client, "alpha/preplot/half.sps")["status"] == "imported"
+    [line] = api(client, "/project/alpha/line")
+    assert (line["line"], line["fsp"], line["lsp"], line["num_points"]) == (5210, 2575, 2578, 3)
+
+    def put_meta(point):
+        body = {"type": "preplot", "line": 5210, "point": point, "path": "checked", "value": True}
+        return client.request(
+            "PUT",
+            "/project/alpha/meta",
+            headers={**as_role("user"), "Content-Type": "application/json"},
+            body=json.dumps(body).encode(),
+        )
+
+    response = put_meta(2577)
+    assert response.status_code == 201, response.body
+    assert json.loads(response.body) == {"exact_point": 2576.5, "checked": True}
+    assert put_meta(2576).status_code == 404
+    assert [p["point"] for p in points(5210)] == [2575, 2577, 2578]
+
+
 def test_points_that_round_to_one_number_are_rejected(client, project):
     from chalicelib import aws
 
