@@ -166,6 +166,23 @@ def test_points_that_round_to_one_number_are_rejected(client, project):
     assert count("SELECT count(*) FROM preplot_point") == 0
 
 
+def test_points_that_round_to_one_number_in_separate_stretches_of_a_line_are_rejected(client, project):
+    """2576.00 of line 5210, then a record of line 5212, then 2576.40 of line 5210: both file lines named."""
+    from chalicelib import aws
+
+    header, _, first = (DIALECTS / "sps21_rounding_collision.sps").read_text().splitlines(True)[:3]
+    second = first.replace("2576.00", "2576.40").replace("470246.1", "470256.1")
+    other = first.replace("S   5210.00", "S   5212.00")
+    upload(aws, "alpha/preplot/apart.sps", "".join([header, first, other, second]))
+    item = file_item(client, "alpha/preplot/apart.sps")
+    assert item["status"] == "rejected"
+    assert item["message"] == (
+        "line 4: point 2576 of line 5210 (index 1) is given twice: file line 2 and file line 4 (2576.4) "
+        "round to the same point"
+    )
+    assert count("SELECT count(*) FROM preplot_point") == 0
+
+
 def test_the_same_point_and_index_twice_is_rejected(client, project):
     """Records of one line that do not run together: the import finds the repeat."""
     from chalicelib import aws
@@ -175,7 +192,9 @@ def test_the_same_point_and_index_twice_is_rejected(client, project):
     upload(aws, "alpha/preplot/twice.sps", "".join([*lines, other, lines[2]]))
     item = file_item(client, "alpha/preplot/twice.sps")
     assert item["status"] == "rejected"
-    assert item["message"] == "point 2576 of line 5210 is given twice"
+    assert item["message"] == (
+        "line 8: point 2576 of line 5210 (index 1) is given twice: file line 3 and file line 8 give the same point"
+    )
     assert count("SELECT count(*) FROM preplot_point") == 0
 
 
@@ -191,7 +210,9 @@ def test_a_repeat_in_a_file_that_redefines_known_lines_is_rejected_and_changes_n
     upload(aws, "alpha/preplot/again.sps", "".join([*lines, *moved, lines[2]]))
     item = file_item(client, "alpha/preplot/again.sps")
     assert item["status"] == "rejected"
-    assert item["message"] == "point 2576 of line 5210 is given twice"
+    assert item["message"] == (
+        "line 8: point 2576 of line 5210 (index 1) is given twice: file line 3 and file line 8 give the same point"
+    )
     assert points(5210) == before
     assert count("SELECT count(*) FROM preplot_point WHERE line = 5212") == 0
 
