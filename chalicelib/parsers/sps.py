@@ -425,11 +425,15 @@ class ReadingState:
             raise _given_twice(point, line_no, index, other, lineno, self.fractional)
 
 
-def _given_twice(point: int, line_no: int, index: int, first: int, second: int, fractional: dict[int, float]) -> ParseError:
+def _given_twice(
+    point: int, line_no: int, index: int, first: int, second: int, fractional: dict[int, float]
+) -> ParseError:
     """Two records of one line and index with the same point, or with points that round to the same one
     (the point numbers as written shown where they are not whole)."""
     written = [fractional.get(first), fractional.get(second)]
-    named = [f"file line {n}" + (f" ({v:g})" if v is not None else "") for n, v in zip((first, second), written)]
+    named = [
+        f"file line {n}" + (f" ({v:g})" if v is not None else "") for n, v in zip((first, second), written, strict=True)
+    ]
     how = "round to the same point" if any(v is not None for v in written) else "give the same point"
     return ParseError(
         second, f"point {point} of line {line_no} (index {index}) is given twice: {named[0]} and {named[1]} {how}"

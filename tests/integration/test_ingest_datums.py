@@ -164,9 +164,7 @@ def best_in_whole_degrees(epsg: int, points: list[tuple[float, float]]) -> list[
     from pyproj.transformer import TransformerGroup
 
     lons, lats = [p[0] for p in points], [p[1] for p in points]
-    aoi = AreaOfInterest(
-        math.floor(min(lons)), math.floor(min(lats)), math.ceil(max(lons)), math.ceil(max(lats))
-    )
+    aoi = AreaOfInterest(math.floor(min(lons)), math.floor(min(lats)), math.ceil(max(lons)), math.ceil(max(lats)))
     group = TransformerGroup(f"EPSG:{epsg}", "EPSG:4326", always_xy=True, area_of_interest=aoi)
     assert group.best_available, [t.description for t in group.unavailable_operations]
     best = group.transformers[0]

@@ -108,7 +108,8 @@ def test_contractors_p111_through_the_import_to_seis_json(client, project, diale
     from chalicelib import aws
 
     srv = sim.Survey(num_lines=2, points_per_line=60, first_point=1000)
-    upload(aws, "alpha/preplot/survey.sps", sim.write_sps_preplot(srv, dialect="trinav" if dialect == "trinav" else None))
+    preplot = sim.write_sps_preplot(srv, dialect="trinav" if dialect == "trinav" else None)
+    upload(aws, "alpha/preplot/survey.sps", preplot)
     truth = srv.sequence(55, srv.lines[0], start=START, missing=[1030])
     text = sim.write_p111(truth, kind=kind, dialect=dialect)
     body = text.encode("utf-8")

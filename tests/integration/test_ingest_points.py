@@ -130,8 +130,9 @@ def test_a_half_point_is_rounded_up_and_its_exact_number_shown_by_the_api(client
     figures count it as 2577, and the API answers its meta, exact number included, at 2577 and not at 2576."""
     from chalicelib import aws
 
-    header, record = (DIALECTS / "sps21_point_index.sps").read_text().splitlines(True)[0], (
-        "S   5210.00   2576.00  1A1     6.0       112.4 470246.1 6560527.5   0.0281103757\n"
+    header, record = (
+        (DIALECTS / "sps21_point_index.sps").read_text().splitlines(True)[0],
+        ("S   5210.00   2576.00  1A1     6.0       112.4 470246.1 6560527.5   0.0281103757\n"),
     )
     points_written = ("2575.00", "2576.50", "2578.00")
     body = header + "".join(record.replace("2576.00", p) for p in points_written)
