@@ -236,6 +236,9 @@ def _complete_columns(
         out_lon, out_lat = lons.copy(), lats.copy()
         if has_ll.any():
             out_lon[has_ll], out_lat[has_ll] = geodesy.to_wgs84(datum, lons[has_ll], lats[has_ll])
+            note = geodesy.operation_note(datum, lons[has_ll], lats[has_ll])
+            if note is not None and note not in header.warnings:
+                header.warnings.append(note)
         if need_ll.all():
             assert source_grid is not None
             out_lon, out_lat = geodesy.grid_to_wgs84_arrays(source_grid, es, ns, datum)

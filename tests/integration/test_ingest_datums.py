@@ -205,6 +205,37 @@ def test_nad27_and_etrs89_shots_without_transformation_are_transformed(aws, name
         assert moved < 0.01  # ETRS89 to WGS 84 (1) is null: written and stored agree
 
 
+def test_nad27_where_the_best_operation_needs_a_missing_grid_says_which_it_used(aws):
+    """Onshore Texas PROJ's best NAD27 operation needs NOAA's NADCON5 grid, not installed: the first available
+    operation of PROJ's list is used, and the file's message says so."""
+    import warnings
+
+    from pyproj.aoi import AreaOfInterest
+    from pyproj.transformer import TransformerGroup
+
+    from chalicelib import aws as clients
+
+    make_project("gulf", configuration={**CONFIGURATION, "grid": {"epsg": 32615}})
+    upload(clients, "gulf/final/1052101055S00000.p111", fixture("p111_nad27_onshore.p111"))
+    [row] = files("gulf")
+    assert row["status"] == "imported", row
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        group = TransformerGroup(
+            "EPSG:4267", "EPSG:4326", always_xy=True, area_of_interest=AreaOfInterest(-96, 29, -95, 30)
+        )
+    assert not group.best_available
+    written = [(-95.5, 29.5), (-95.4995, 29.5002)]
+    expected = [tuple(float(v) for v in group.transformers[0].transform(lon, lat)) for lon, lat in written]
+    for shot, want in zip(stored_shots(), expected, strict=True):
+        assert distance_m((shot["lon"], shot["lat"]), want) < 0.1
+    message = row["message"]
+    assert message.startswith("warning: PROJ's best operation from EPSG:4267 to WGS 84 here")
+    used = group.transformers[0]
+    name = next(step for step in used.description.split(" + ") if step.startswith("NAD27 to WGS 84"))
+    assert "us_noaa_conus.tif" in message and f"{name} was used, accuracy {used.accuracy:g} m" in message
+
+
 def test_a_wgs84_realisation_is_stored_unchanged(project):
     from chalicelib import aws
 
