@@ -86,6 +86,12 @@ def test_p190_shots_of_blank_and_unlisted_sources_are_imported(client, project):
     assert status == 200
     entries = {e["EntryType"]: e for e in document["Sequences"][0]["Entries"]}
     assert {e["ShotPointId"] for e in entries.values()} == {2576, 2579}
+    # The other representations of the sequence: its shot line and its line log.
+    response = client.get("/project/alpha/sequence/55", headers={**as_role("guest"), "Accept": "application/geo+json"})
+    assert response.status_code == 200
+    assert len(json.loads(response.body)["geometry"]["coordinates"]) == 4
+    response = client.get("/project/alpha/sequence/55", headers={**as_role("guest"), "Accept": "application/pdf"})
+    assert response.status_code == 200 and bytes(response.body).startswith(b"%PDF")
 
     # QC runs over them (a duplicate test that knew only numbered sources would fail on None).
     assert run_qc() == 1
