@@ -30,7 +30,7 @@ from __future__ import annotations
 import math
 import re
 from array import array
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import IO, Any
 
 from chalicelib.parsers.p190 import grid_unit
@@ -281,7 +281,9 @@ class ReadingState:
         self.stretches: dict[int, list[tuple[Any, Any]]] = {}
         self.split: set[int] = set()
         self.fractional: dict[int, float] = {}
-        """File line → point number as written, for the records whose point is not a whole number."""
+        """File line → point number as written, for the records read one at a time whose point is not a
+        whole number; runs read as columns add (file lines, points) arrays to ``fractional_runs``."""
+        self.fractional_runs: list[tuple[Any, Any]] = []
 
     def line(self, lineno: int, raw: str) -> PreplotRecord | None:
         """The point a file line gives, or None (a header, receiver or relation record, a blank line)."""
@@ -408,7 +410,17 @@ class ReadingState:
         if found is not None:
             second, first, line_no, key = found
             point, index = key // 10, key % 10
-            raise _given_twice(point, line_no, index, first, second, self.fractional)
+            raise _given_twice(point, line_no, index, first, second, self.written)
+
+    def written(self, lineno: int) -> float | None:
+        """The point number file line ``lineno`` writes, when it is not a whole number (else None)."""
+        if lineno in self.fractional:
+            return self.fractional[lineno]
+        for linenos, values in self.fractional_runs:
+            hits = (linenos == lineno).nonzero()[0]
+            if len(hits):
+                return float(values[hits[0]])
+        return None
 
     def claim(self, line_no: int, point: int, index: int, lineno: int, point_value: float) -> None:
         """Note a point of the line being read; a point it already gave (rounded) is an error."""
@@ -422,19 +434,19 @@ class ReadingState:
             if len(hits):
                 other = min(other, int(linenos[hits[0]]))
         if other != lineno:
-            raise _given_twice(point, line_no, index, other, lineno, self.fractional)
+            raise _given_twice(point, line_no, index, other, lineno, self.written)
 
 
 def _given_twice(
-    point: int, line_no: int, index: int, first: int, second: int, fractional: dict[int, float]
+    point: int, line_no: int, index: int, first: int, second: int, written: Callable[[int], float | None]
 ) -> ParseError:
     """Two records of one line and index with the same point, or with points that round to the same one
     (the point numbers as written shown where they are not whole)."""
-    written = [fractional.get(first), fractional.get(second)]
+    values = [written(first), written(second)]
     named = [
-        f"file line {n}" + (f" ({v:g})" if v is not None else "") for n, v in zip((first, second), written, strict=True)
+        f"file line {n}" + (f" ({v:g})" if v is not None else "") for n, v in zip((first, second), values, strict=True)
     ]
-    how = "round to the same point" if any(v is not None for v in written) else "give the same point"
+    how = "round to the same point" if any(v is not None for v in values) else "give the same point"
     return ParseError(
         second, f"point {point} of line {line_no} (index {index}) is given twice: {named[0]} and {named[1]} {how}"
     )
