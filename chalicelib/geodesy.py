@@ -156,10 +156,19 @@ def _projection(epsg: int) -> Transformer:
 class _Shift:
     """One datum operation, lon/lat in and out, applied forwards (to WGS 84) or backwards."""
 
-    def __init__(self, transformer: Transformer | None, *, inverse: bool = False, lat_first: bool = False) -> None:
+    def __init__(
+        self,
+        transformer: Transformer | None,
+        *,
+        inverse: bool = False,
+        lat_first: bool = False,
+        note: str | None = None,
+    ) -> None:
         self.transformer = transformer
         self.inverse = inverse
         self.lat_first = lat_first
+        self.note = note
+        """What a user should know about the operation chosen (PROJ's best needed a grid not installed)."""
 
     def apply(self, x: Any, y: Any, *, to_wgs84: bool) -> tuple[Any, Any]:
         if self.transformer is None:
@@ -231,7 +240,31 @@ def _best(epsg: int, area: Area | None) -> _Shift:
         raise GeodesyError(f"cannot transform EPSG:{epsg} to WGS 84: {exc}") from None
     if not group.transformers:
         raise GeodesyError(f"PROJ has no available transformation from EPSG:{epsg} to WGS 84 here")
-    return _Shift(group.transformers[0])
+    chosen = group.transformers[0]
+    note = None
+    if not group.best_available and group.unavailable_operations:
+        better = group.unavailable_operations[0]
+        grids = ", ".join(g.short_name for g in better.grids if not g.available) or "a grid"
+        accuracy = f", accuracy {chosen.accuracy:g} m" if chosen.accuracy is not None and chosen.accuracy >= 0 else ""
+        note = (
+            f"PROJ's best operation from EPSG:{epsg} to WGS 84 here, {better.name}, needs {grids}, which is not "
+            f"installed: {_operation_name(chosen)} was used{accuracy}"
+        )
+    return _Shift(chosen, note=note)
+
+
+def _operation_name(transformer: Transformer) -> str:
+    """The datum operation of a transformer, without the axis swaps PROJ wraps it in."""
+    steps = [s for s in transformer.description.split(" + ") if not s.startswith("axis order change")]
+    return " + ".join(steps) or transformer.description
+
+
+def operation_note(datum: Datum, lons: Any, lats: Any) -> str | None:
+    """What ``to_wgs84`` of these points has to say about the operation it applies (else None)."""
+    x, y = _arrays(lons, lats)
+    if datum.is_wgs84 or x.size == 0:
+        return None
+    return _shift(datum, _area(x, y)).note
 
 
 @lru_cache(maxsize=64)

@@ -216,7 +216,7 @@ def run_figures(conn: Any, env: dict[str, str], work: Path, only: str | None = N
     _, warm = ingest([(f"{PID}/raw/seq900.p111", small), (f"{PID}/raw/seq001.p111", p111)], env)
     shots = [
         f"{PID}\t1\traw\t{s.line}\t{s.point}\t{s.objref}\t{s.tstamp.isoformat()}\t{s.easting}\t{s.northing}\t"
-        f"{s.lon}\t{s.lat}\t1\n"
+        f"{s.lon}\t{s.lat}\t1\t\\N\n"
         for s in ten_k.shots
     ]
     from chalicelib.db.sequences import SHOT_COLUMNS
@@ -262,7 +262,7 @@ def run_figures(conn: Any, env: dict[str, str], work: Path, only: str | None = N
     rows = [
         "".join(
             f"{PID}\t2\traw\t{s.line}\t{s.point}\t{s.objref}\t{s.tstamp.isoformat()}\t{s.easting}\t{s.northing}\t"
-            f"{s.lon}\t{s.lat}\t1\n"
+            f"{s.lon}\t{s.lat}\t1\t\\N\n"
             for s in chunk
         ).encode()
         for chunk in _chunked(large.shots, 50_000)

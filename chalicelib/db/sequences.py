@@ -12,7 +12,7 @@ Q = queries("sequences")
 
 # The columns of a COPY row, in the order of ``copy_shots`` in sql/sequences.sql (whose text starts with
 # ``COPY shot``, no comment: operators and tests find a running import by it in pg_stat_activity).
-SHOT_COLUMNS = "pid, sequence, kind, line, point, objref, tstamp, easting, northing, lon, lat, upload_id"
+SHOT_COLUMNS = "pid, sequence, kind, line, point, objref, tstamp, easting, northing, lon, lat, upload_id, meta"
 
 
 def lock_sequence(

@@ -124,7 +124,9 @@ class Shotpoint(Model):
     sequence: int
     line: int
     point: int
-    objref: int
+    objref: int | None
+    """The source that fired; null when the file does not say (P1/90 column 18 blank or a letter its header
+    does not list: the letter is in ``meta.source_id``)."""
     tstamp: str
     hash: str
     """The SHA-256 of the file the shot came from ("" when unknown)."""

@@ -29,7 +29,8 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable, Iterator
+from array import array
+from collections.abc import Callable, Iterable, Iterator
 from typing import IO, Any
 
 from chalicelib.parsers.p190 import grid_unit
@@ -50,6 +51,7 @@ _NEED = 65  # through the northing
 _EPSG = re.compile(r"EPSG\s*(?:code|CRS)?\s*[:#=]?\s*(\d{4,5})", re.IGNORECASE)
 _GEOGRAPHIC_EXTRA = frozenset({9057, 9755, 10606, 9053, 9054, 9055, 9056})
 _INDEXES = {" ": 1, **{str(i): i for i in range(10)}}  # point index column: blank is 1
+_INT64 = (-(2**63), 2**63 - 1)
 _COLUMNS = {SPS21: ("2-11", "12-21", "24"), SPS1: ("2-17", "18-25", "26")}
 
 
@@ -212,6 +214,7 @@ class PreplotReader:
             record = reading.line(lineno, raw)
             if record is not None:
                 yield record
+        reading.finish()
 
     def columns(self, size: int = 65_536) -> Iterator[PointColumns]:
         """The points in batches of about ``size``, as columns (see the class)."""
@@ -273,6 +276,14 @@ class ReadingState:
         # (keys, file lines) arrays instead.
         self.taken: dict[int, int] = {}
         self.taken_runs: list[tuple[Any, Any]] = []
+        # The points of the lines read before, kept compact (keys, file lines) per line: a line whose
+        # records come back after another line's ("split") is checked for repeats once, at the end.
+        self.stretches: dict[int, list[tuple[Any, Any]]] = {}
+        self.split: set[int] = set()
+        self.fractional: dict[int, float] = {}
+        """File line → point number as written, for the records read one at a time whose point is not a
+        whole number; runs read as columns add (file lines, points) arrays to ``fractional_runs``."""
+        self.fractional_runs: list[tuple[Any, Any]] = []
 
     def line(self, lineno: int, raw: str) -> PreplotRecord | None:
         """The point a file line gives, or None (a header, receiver or relation record, a blank line)."""
@@ -351,28 +362,94 @@ class ReadingState:
     def enter_line(self, line_no: int) -> None:
         """A record of ``line_no`` follows one of another line (or none)."""
         if line_no != self.last_line:
+            self._retire()
             self.last_line = line_no
-            self.taken = {}
-            self.taken_runs = []
             if line_no not in self.seen:
                 self.seen.add(line_no)
                 self.header.line_names.append(str(line_no))
+            else:
+                self.split.add(line_no)
+
+    def _retire(self) -> None:
+        """Keep the points of the line just read (compact) for the check of split lines at the end."""
+        if self.last_line is None:
+            return
+        kept = self.stretches.setdefault(self.last_line, [])
+        kept.extend(self.taken_runs)
+        if self.taken:
+            taken = self.taken
+            if not all(_INT64[0] <= key <= _INT64[1] for key in (min(taken), max(taken))):
+                taken = {k: v for k, v in taken.items() if _INT64[0] <= k <= _INT64[1]}  # refused later (32 bits)
+            kept.append((array("q", taken), array("q", taken.values())))
+        self.taken = {}
+        self.taken_runs = []
+
+    def finish(self) -> None:
+        """After the last record: a point of a split line given again in another of its stretches is an
+        error naming both file lines, as a repeat within a stretch is (the first such repeat in the file)."""
+        self._retire()
+        self.last_line = None
+        if not self.split:
+            return
+        import numpy as np
+
+        found: tuple[int, int, int, int] | None = None  # (second file line, first file line, line, key)
+        for line_no in sorted(self.split):
+            parts = self.stretches[line_no]
+            keys = np.concatenate([np.asarray(k, dtype=np.int64) for k, _ in parts])
+            linenos = np.concatenate([np.asarray(n, dtype=np.int64) for _, n in parts])
+            order = np.lexsort((linenos, keys))
+            keys, linenos = keys[order], linenos[order]
+            again = np.flatnonzero(keys[1:] == keys[:-1]) + 1
+            if not len(again):
+                continue
+            at = int(again[np.argmin(linenos[again])])
+            first = int(linenos[int(np.searchsorted(keys, keys[at]))])
+            if found is None or int(linenos[at]) < found[0]:
+                found = (int(linenos[at]), first, line_no, int(keys[at]))
+        if found is not None:
+            second, first, line_no, key = found
+            point, index = key // 10, key % 10
+            raise _given_twice(point, line_no, index, first, second, self.written)
+
+    def written(self, lineno: int) -> float | None:
+        """The point number file line ``lineno`` writes, when it is not a whole number (else None)."""
+        if lineno in self.fractional:
+            return self.fractional[lineno]
+        for linenos, values in self.fractional_runs:
+            hits = (linenos == lineno).nonzero()[0]
+            if len(hits):
+                return float(values[hits[0]])
+        return None
 
     def claim(self, line_no: int, point: int, index: int, lineno: int, point_value: float) -> None:
         """Note a point of the line being read; a point it already gave (rounded) is an error."""
         self.enter_line(line_no)
         key = point * 10 + index
+        if point_value != point:
+            self.fractional[lineno] = point_value
         other = self.taken.setdefault(key, lineno)
         for keys, linenos in self.taken_runs:
             hits = (keys == key).nonzero()[0]
             if len(hits):
                 other = min(other, int(linenos[hits[0]]))
         if other != lineno:
-            raise ParseError(
-                lineno,
-                f"point {point} of line {line_no} (index {index}) is given twice: file line {other} and"
-                f" file line {lineno} ({point_value:g}) round to the same point",
-            )
+            raise _given_twice(point, line_no, index, other, lineno, self.written)
+
+
+def _given_twice(
+    point: int, line_no: int, index: int, first: int, second: int, written: Callable[[int], float | None]
+) -> ParseError:
+    """Two records of one line and index with the same point, or with points that round to the same one
+    (the point numbers as written shown where they are not whole)."""
+    values = [written(first), written(second)]
+    named = [
+        f"file line {n}" + (f" ({v:g})" if v is not None else "") for n, v in zip((first, second), values, strict=True)
+    ]
+    how = "round to the same point" if any(v is not None for v in values) else "give the same point"
+    return ParseError(
+        second, f"point {point} of line {line_no} (index {index}) is given twice: {named[0]} and {named[1]} {how}"
+    )
 
 
 def read_preplot(lines: Iterable[str], *, rev: str | None = None) -> PreplotReader:

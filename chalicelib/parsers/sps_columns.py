@@ -128,6 +128,9 @@ def _claim(reading: ReadingState, cols: _Columns, start: int, stop: int, linenos
     import numpy as np
 
     lines = cols.line[start:stop]
+    fractional = np.flatnonzero(cols.point_value[start:stop] != cols.point[start:stop])
+    if len(fractional):
+        reading.fractional_runs.append((linenos[fractional], cols.point_value[start:stop][fractional]))
     changes = np.flatnonzero(lines[1:] != lines[:-1]) + 1
     bounds = [0, *changes.tolist(), len(lines)]
     for a, b in pairwise(bounds):
@@ -246,3 +249,4 @@ def read(reading: ReadingState, raw: IO[bytes], size: int) -> Iterator[PointColu
         pending.append(PointColumns.from_records(records))
     if pending:
         yield PointColumns.concatenate(pending)
+    reading.finish()

@@ -39,6 +39,7 @@ Guarantees:
 from __future__ import annotations
 
 import hashlib
+import json
 import math
 import re
 import tempfile
@@ -235,6 +236,9 @@ def _complete_columns(
         out_lon, out_lat = lons.copy(), lats.copy()
         if has_ll.any():
             out_lon[has_ll], out_lat[has_ll] = geodesy.to_wgs84(datum, lons[has_ll], lats[has_ll])
+            note = geodesy.operation_note(datum, lons[has_ll], lats[has_ll])
+            if note is not None and note not in header.warnings:
+                header.warnings.append(note)
         if need_ll.all():
             assert source_grid is not None
             out_lon, out_lat = geodesy.grid_to_wgs84_arrays(source_grid, es, ns, datum)
@@ -300,6 +304,19 @@ class _Counter:
     """Some record has a point index other than 1."""
 
 
+NULL = "\\N"
+"""NULL in a text COPY row."""
+
+
+def _shot_meta(source_id: str | None) -> str:
+    """The shot's ``meta`` in a text COPY row: the source id as the file writes it when it is not the
+    objref's own number (a P1/90 letter), so a shot of a source the header does not list keeps its name."""
+    if not source_id or source_id.isdigit():
+        return NULL
+    text = json.dumps({"source_id": source_id}, ensure_ascii=False)
+    return text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+
+
 def _shot_rows(
     records: Iterable[Any],
     reader: Any,
@@ -314,7 +331,7 @@ def _shot_rows(
 ) -> Iterator[bytes]:
     known_names: dict[str, int] = {}
     prefix = f"{pid}\t{ident.sequence}\t{kind}\t"
-    suffix = f"\t{upload_id}\n"
+    suffix = f"\t{upload_id}"
     for chunk in _chunks(records):
         es, ns, lons, lats = complete_coordinates(chunk, reader.header, project_grid)
         formatting = time.perf_counter()
@@ -329,9 +346,11 @@ def _shot_rows(
                     f"line {record.lineno}: line {record.line_name!r} belongs to sequence {seq}, "
                     f"not {ident.sequence}: one file, one sequence"
                 )
+            objref = record.objref
             lines.append(
-                f"{prefix}{record.line}\t{record.point}\t{record.objref}\t{record.tstamp.isoformat()}\t"
-                f"{e:.3f}\t{n:.3f}\t{lon:.9f}\t{lat:.9f}{suffix}"
+                f"{prefix}{record.line}\t{record.point}\t{NULL if objref is None else objref}\t"
+                f"{record.tstamp.isoformat()}\t{e:.3f}\t{n:.3f}\t{lon:.9f}\t{lat:.9f}{suffix}"
+                f"\t{NULL if record.source_id is None else _shot_meta(record.source_id)}\n"
             )
         counter.records += len(lines)
         encoded = "".join(lines).encode()

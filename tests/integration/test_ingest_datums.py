@@ -157,6 +157,85 @@ def test_ed50_shots_without_transformation_use_the_best_operation_for_their_area
     assert shift * math.sin(math.radians(azimuth)) == pytest.approx(-94, abs=3)
 
 
+def best_in_whole_degrees(epsg: int, points: list[tuple[float, float]]) -> list[tuple[float, float]]:
+    """PROJ's best operation from ``epsg`` to WGS 84 for the whole degrees around the points, asserted to be
+    available here (no grid missing), applied by pyproj."""
+    from pyproj.aoi import AreaOfInterest
+    from pyproj.transformer import TransformerGroup
+
+    lons, lats = [p[0] for p in points], [p[1] for p in points]
+    aoi = AreaOfInterest(math.floor(min(lons)), math.floor(min(lats)), math.ceil(max(lons)), math.ceil(max(lats)))
+    group = TransformerGroup(f"EPSG:{epsg}", "EPSG:4326", always_xy=True, area_of_interest=aoi)
+    assert group.best_available, [t.description for t in group.unavailable_operations]
+    best = group.transformers[0]
+    return [tuple(float(v) for v in best.transform(lon, lat)) for lon, lat in points]  # type: ignore[misc]
+
+
+GULF_SHOTS = [(-91.5, 27.5), (-91.4995, 27.5002)]  # (lon, lat) as the NAD27 fixtures write them
+
+
+@pytest.mark.parametrize(
+    ("name", "epsg", "written", "grid"),
+    [
+        ("p111_nad27_no_transformation.p111", 4267, GULF_SHOTS, 32615),
+        ("p190_nad27.p190", 4267, GULF_SHOTS, 32615),
+        ("p111_etrs89.p111", 4258, ED50_SHOTS, 32631),
+    ],
+)
+def test_nad27_and_etrs89_shots_without_transformation_are_transformed(aws, name, epsg, written, grid):
+    """No transformation in the header: PROJ's best operation for the data's area (whole degrees around it).
+    NAD27 in the Gulf of Mexico (offshore, 27-28 N 91-92 W): its best operation needs no grid; ETRS89 in the
+    North Sea: EPSG's ETRS89 to WGS 84 (1), a null transformation."""
+    from chalicelib import aws as clients
+
+    make_project("gulf", configuration={**CONFIGURATION, "grid": {"epsg": grid}})
+    upload(clients, f"gulf/final/1052101055S00000.{name.rsplit('.', 1)[1]}", fixture(name))
+    assert [f["status"] for f in files("gulf")] == ["imported"], files("gulf")
+    expected = best_in_whole_degrees(epsg, written)
+    shots = stored_shots()
+    assert len(shots) == 2
+    for shot, want in zip(shots, expected, strict=True):
+        assert distance_m((shot["lon"], shot["lat"]), want) < 0.1
+    for shot, (e, n) in zip(shots, to_grid(grid, expected), strict=True):
+        assert math.hypot(shot["easting"] - e, shot["northing"] - n) < 0.1
+    moved = distance_m(written[0], (shots[0]["lon"], shots[0]["lat"]))
+    if epsg == 4267:
+        assert moved > 10  # NAD27 is tens of metres off WGS 84 here: the positions were transformed
+    else:
+        assert moved < 0.01  # ETRS89 to WGS 84 (1) is null: written and stored agree
+
+
+def test_nad27_where_the_best_operation_needs_a_missing_grid_says_which_it_used(aws):
+    """Onshore Texas PROJ's best NAD27 operation needs NOAA's NADCON5 grid, not installed: the first available
+    operation of PROJ's list is used, and the file's message says so."""
+    import warnings
+
+    from pyproj.aoi import AreaOfInterest
+    from pyproj.transformer import TransformerGroup
+
+    from chalicelib import aws as clients
+
+    make_project("gulf", configuration={**CONFIGURATION, "grid": {"epsg": 32615}})
+    upload(clients, "gulf/final/1052101055S00000.p111", fixture("p111_nad27_onshore.p111"))
+    [row] = files("gulf")
+    assert row["status"] == "imported", row
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        group = TransformerGroup(
+            "EPSG:4267", "EPSG:4326", always_xy=True, area_of_interest=AreaOfInterest(-96, 29, -95, 30)
+        )
+    assert not group.best_available
+    written = [(-95.5, 29.5), (-95.4995, 29.5002)]
+    expected = [tuple(float(v) for v in group.transformers[0].transform(lon, lat)) for lon, lat in written]
+    for shot, want in zip(stored_shots(), expected, strict=True):
+        assert distance_m((shot["lon"], shot["lat"]), want) < 0.1
+    message = row["message"]
+    assert message.startswith("warning: PROJ's best operation from EPSG:4267 to WGS 84 here")
+    used = group.transformers[0]
+    name = next(step for step in used.description.split(" + ") if step.startswith("NAD27 to WGS 84"))
+    assert "us_noaa_conus.tif" in message and f"{name} was used, accuracy {used.accuracy:g} m" in message
+
+
 def test_a_wgs84_realisation_is_stored_unchanged(project):
     from chalicelib import aws
 

@@ -125,6 +125,38 @@ def test_fractional_line_and_point_numbers_are_kept_in_meta(client, project):
     assert found[(2577, 1)] == {} and found[(2578, 1)] == {}
 
 
+def test_a_half_point_is_rounded_up_and_its_exact_number_shown_by_the_api(client, project):
+    """2576.5 is point 2577 (half up, as a navigator reads it; half-even would make it 2576): the line's
+    figures count it as 2577, and the API answers its meta, exact number included, at 2577 and not at 2576."""
+    from chalicelib import aws
+
+    header, record = (
+        (DIALECTS / "sps21_point_index.sps").read_text().splitlines(True)[0],
+        ("S   5210.00   2576.00  1A1     6.0       112.4 470246.1 6560527.5   0.0281103757\n"),
+    )
+    points_written = ("2575.00", "2576.50", "2578.00")
+    body = header + "".join(record.replace("2576.00", p) for p in points_written)
+    upload(aws, "alpha/preplot/half.sps", body)
+    assert file_item(client, "alpha/preplot/half.sps")["status"] == "imported"
+    [line] = api(client, "/project/alpha/line")
+    assert (line["line"], line["fsp"], line["lsp"], line["num_points"]) == (5210, 2575, 2578, 3)
+
+    def put_meta(point):
+        body = {"type": "preplot", "line": 5210, "point": point, "path": "checked", "value": True}
+        return client.request(
+            "PUT",
+            "/project/alpha/meta",
+            headers={**as_role("user"), "Content-Type": "application/json"},
+            body=json.dumps(body).encode(),
+        )
+
+    response = put_meta(2577)
+    assert response.status_code == 201, response.body
+    assert json.loads(response.body) == {"exact_point": 2576.5, "checked": True}
+    assert put_meta(2576).status_code == 404
+    assert [p["point"] for p in points(5210)] == [2575, 2577, 2578]
+
+
 def test_points_that_round_to_one_number_are_rejected(client, project):
     from chalicelib import aws
 
@@ -132,6 +164,23 @@ def test_points_that_round_to_one_number_are_rejected(client, project):
     item = file_item(client, "alpha/preplot/collision.sps")
     assert item["status"] == "rejected"
     assert "file line 3 and file line 4" in item["message"] and "2576" in item["message"]
+    assert count("SELECT count(*) FROM preplot_point") == 0
+
+
+def test_points_that_round_to_one_number_in_separate_stretches_of_a_line_are_rejected(client, project):
+    """2576.00 of line 5210, then a record of line 5212, then 2576.40 of line 5210: both file lines named."""
+    from chalicelib import aws
+
+    header, _, first = (DIALECTS / "sps21_rounding_collision.sps").read_text().splitlines(True)[:3]
+    second = first.replace("2576.00", "2576.40").replace("470246.1", "470256.1")
+    other = first.replace("S   5210.00", "S   5212.00")
+    upload(aws, "alpha/preplot/apart.sps", "".join([header, first, other, second]))
+    item = file_item(client, "alpha/preplot/apart.sps")
+    assert item["status"] == "rejected"
+    assert item["message"] == (
+        "line 4: point 2576 of line 5210 (index 1) is given twice: file line 2 and file line 4 (2576.4) "
+        "round to the same point"
+    )
     assert count("SELECT count(*) FROM preplot_point") == 0
 
 
@@ -144,7 +193,9 @@ def test_the_same_point_and_index_twice_is_rejected(client, project):
     upload(aws, "alpha/preplot/twice.sps", "".join([*lines, other, lines[2]]))
     item = file_item(client, "alpha/preplot/twice.sps")
     assert item["status"] == "rejected"
-    assert item["message"] == "point 2576 of line 5210 is given twice"
+    assert item["message"] == (
+        "line 8: point 2576 of line 5210 (index 1) is given twice: file line 3 and file line 8 give the same point"
+    )
     assert count("SELECT count(*) FROM preplot_point") == 0
 
 
@@ -160,7 +211,9 @@ def test_a_repeat_in_a_file_that_redefines_known_lines_is_rejected_and_changes_n
     upload(aws, "alpha/preplot/again.sps", "".join([*lines, *moved, lines[2]]))
     item = file_item(client, "alpha/preplot/again.sps")
     assert item["status"] == "rejected"
-    assert item["message"] == "point 2576 of line 5210 is given twice"
+    assert item["message"] == (
+        "line 8: point 2576 of line 5210 (index 1) is given twice: file line 3 and file line 8 give the same point"
+    )
     assert points(5210) == before
     assert count("SELECT count(*) FROM preplot_point WHERE line = 5212") == 0
 

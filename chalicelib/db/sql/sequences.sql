@@ -195,7 +195,7 @@ FROM sequence
 WHERE pid = %(pid)s;
 
 -- name: copy_shots
-COPY shot (pid, sequence, kind, line, point, objref, tstamp, easting, northing, lon, lat, upload_id) FROM STDIN;
+COPY shot (pid, sequence, kind, line, point, objref, tstamp, easting, northing, lon, lat, upload_id, meta) FROM STDIN;
 
 -- name: sequence_track
 -- A sequence's shot line: its final shots once processed, else its raw ones; one position per shot point

@@ -22,7 +22,8 @@ class ShotRow(TypedDict):
     """One shot record as ``db.qc.sequence_shots`` returns it (``pre_*`` None: no preplot point)."""
 
     point: int
-    objref: int
+    objref: int | None
+    """The source; None when the file does not say (P1/90 column 18 blank or an unlisted letter)."""
     tstamp: datetime
     easting: float | None
     northing: float | None

@@ -224,7 +224,17 @@ def test_sps_relation_record_is_checked() -> None:
 
 
 def test_p111_trinav_decimals_crlf() -> None:
-    reader = p111.read_shots(lines("p111_trinav_decimals.p111"))
+    import io
+
+    from chalicelib.parsers import decode_lines
+
+    raw = (DIALECTS / "p111_trinav_decimals.p111").read_bytes()
+    records = raw.splitlines(keepends=True)
+    assert len(records) > 10 and all(record.endswith(b"\r\n") for record in records)  # the file really is CRLF
+    # The bytes as the import reads them: a binary spool through the readers' own decoding.
+    decoded = list(decode_lines(io.BytesIO(raw)))
+    assert len(decoded) == len(records) and not any("\r" in line for line in decoded)
+    reader = p111.read_shots(decode_lines(io.BytesIO(raw)))
     shots = list(reader)
     assert reader.header.leap_seconds == 18
     # GPS seconds 1317724695.000 since 1980-01-06, less the 18 leap seconds the header writes as 18.0.
@@ -232,6 +242,25 @@ def test_p111_trinav_decimals_crlf() -> None:
     assert shots[0].tstamp.timestamp() == expected
     assert [(s.point, s.objref) for s in shots] == [(2576, 2), (2577, 3), (2578, 2)]
     assert reader.header.comments[0].endswith("counts as 3.000, CRLF")
+
+
+def test_p111_padded_numeric_fields() -> None:
+    """Numbers padded with blanks on either side (`, 5210`, `  2576`, `2576  `, ` 0`): the values as written."""
+    reader = p111.read_shots(lines("p111_padded_fields.p111"))
+    shots = list(reader)
+    gps = datetime(1980, 1, 6, tzinfo=UTC).timestamp() - 18
+    assert [(s.line_name, s.line, s.point, s.objref, s.tstamp.timestamp() - gps) for s in shots] == [
+        ("1052101055S00000", 5210, 2576, 2, 1317724695.0),
+        ("1052101055S00000", 5210, 2577, 3, 1317724705.25),
+        ("1052101055S00000", 5210, 2578, 2, 1317724715.5),
+    ]
+    assert (shots[0].easting, shots[0].northing, shots[0].lat, shots[0].lon) == (
+        470246.10,
+        6560527.52,
+        59.182837962,
+        2.479345044,
+    )
+    assert (shots[1].easting, shots[1].northing) == (470270.54, 6560539.92)
 
 
 def test_p111_dropped_trailing_fields_plus_signs_escapes_bom() -> None:
@@ -307,6 +336,21 @@ def test_p190_configured_year_only_without_a_header_year() -> None:
     ]
     no_date = [line for line in lines("p190_source_letters.p190") if not line.startswith("H0200")]
     assert next(iter(p190.read_shots(no_date, year=2020))).tstamp.year == 2020
+
+
+@pytest.mark.parametrize("drop", [None, "H1500"])
+def test_p190_nad27_header_is_read_as_nad27(drop: str | None) -> None:
+    """``H1500`` (datum as plotted), else ``H1400`` (as surveyed), naming NAD27: the lat/lon are NAD27 (EPSG:4267),
+    the UTM grid NAD27's own (EPSG:26715), and no shift is given (the import picks one for the area)."""
+    text = [line for line in lines("p190_nad27.p190") if drop is None or not line.startswith(drop)]
+    reader = p190.read_shots(text)
+    shots = list(reader)
+    assert (reader.header.geographic_epsg, reader.header.grid_epsg) == (4267, 26715)
+    assert reader.header.transformation is None
+    assert [(s.point, round(s.lat, 9), round(s.lon, 9)) for s in shots] == [
+        (2576, 27.5, -91.5),
+        (2577, 27.5002, -91.4995),
+    ]
 
 
 def test_p190_source_letters_and_blank() -> None:

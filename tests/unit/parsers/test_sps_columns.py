@@ -79,7 +79,7 @@ def sps_files(draw: st.DrawFn) -> tuple[bytes, str | None]:
             for _ in range(draw(st.integers(1, 12))):
                 point += draw(st.sampled_from([1, 1, 1, 0, -1, 2]))
                 if draw(st.integers(0, 30)) == 0:
-                    line += 2
+                    line += draw(st.sampled_from([2, 2, -2]))  # now and then back to a line read before
                 fields = [f"{line}.00", f"{point}.00", f"{470000 + point * 3.1:.1f}", "6560527.5"]
                 if draw(st.integers(0, 8)) == 0:  # one character changed, the decimal point kept in place
                     which = draw(st.integers(0, 3))
@@ -144,7 +144,27 @@ def test_a_repeat_across_blocks_names_both_file_lines() -> None:
     text, binary = read_both(data, None)
     assert binary == text
     assert binary[0] == ("error", "line 41: point 1003 of line 5210 (index 1) is given twice: file line 4 and "
-                         "file line 41 (1003) round to the same point")  # fmt: skip
+                         "file line 41 give the same point")  # fmt: skip
+
+
+@pytest.mark.parametrize("later", ["1003.00", "1002.50", "1003.40"])
+def test_a_rounding_repeat_in_another_stretch_of_the_line_names_both_file_lines(later: str) -> None:
+    """Line 5210, then 5212, then 5210 again with a point that is (or rounds to) one it gave before."""
+    rows = [s_record("5210.00", f"{p}.00", "470000.0", "6560000.0") for p in range(1000, 1040)]
+    rows += [s_record("5212.00", f"{p}.00", "470000.0", "6560000.0") for p in range(1000, 1040)]
+    rows += [s_record("5210.00", f"{p}.00", "470000.0", "6560000.0") for p in range(1040, 1045)]
+    rows.append(s_record("5210.00", later, "470000.0", "6560000.0"))
+    rows += [s_record("5214.00", f"{p}.00", "470000.0", "6560000.0") for p in range(1000, 1040)]
+    data = ("\n".join(rows) + "\n").encode()
+    text, binary = read_both(data, None)
+    assert binary == text
+    how = "give the same point" if later == "1003.00" else f"({float(later):g}) round to the same point"
+    assert text[0] == ("error", "line 86: point 1003 of line 5210 (index 1) is given twice: file line 4 and "
+                                f"file line 86 {how}")  # fmt: skip
+    # Another stretch of a line with new points only is read.
+    rows[85] = s_record("5210.00", "1045.00", "470000.0", "6560000.0")
+    text, binary = read_both(("\n".join(rows) + "\n").encode(), None)
+    assert binary == text and len(text[0]) == 40 * 3 + 6
 
 
 def test_values_are_those_float_reads() -> None:

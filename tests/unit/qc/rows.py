@@ -12,7 +12,9 @@ SPACING = 25.0  # metres between preplot points
 INTERVAL = 10.0  # seconds between shots: 2.5 m/s, 4.86 kn
 
 
-def row(point: int, seconds: float, *, objref: int = 1, de: float = 0.0, dn: float = 0.0, **changes: Any) -> ShotRow:
+def row(
+    point: int, seconds: float, *, objref: int | None = 1, de: float = 0.0, dn: float = 0.0, **changes: Any
+) -> ShotRow:
     """The shot at ``point`` fired ``seconds`` after the start, ``de``/``dn`` metres off its preplot point."""
     north = (point - 1000) * SPACING
     shot: ShotRow = {
