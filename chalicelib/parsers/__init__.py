@@ -14,7 +14,7 @@ Typical use by the ingest worker::
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from typing import IO, Protocol
 
 from chalicelib.parsers import p111, p190, sps
@@ -83,37 +83,35 @@ def shot_reader(
     lines: Iterable[str],
     *,
     year: int | None = None,
-    line_number: Callable[[str], int] | None = None,
 ) -> ShotReader:
     """The shot reader for a detected format; SPS files hold no shots.
 
-    ``year`` and ``line_number`` (line name → preplot line) are project
-    configuration that only P1/90 needs: P1/11 records carry full times and a line
-    number of their own.
+    ``year`` is project configuration that only P1/90 needs: P1/11 records carry
+    full times.
     """
     if fmt == P111:
         return p111.read_shots(lines, year=year)
     if fmt == P190:
-        return p190.read_shots(lines, year=year, line_number=line_number)
+        return p190.read_shots(lines, year=year)
     if fmt in (SPS21, SPS1):
         raise ParseError(None, "an SPS file holds preplot points, not shots")
     raise ValueError(f"unknown format {fmt!r}")
 
 
-def open_preplot(fmt: str, raw: IO[bytes], *, line_number: Callable[[str], int] | None = None) -> PreplotReader:
+def open_preplot(fmt: str, raw: IO[bytes]) -> PreplotReader:
     """The preplot reader of a file's bytes: SPS read from its bytes (``columns()`` takes regular runs
     whole), the other formats from its decoded lines."""
     if fmt in (SPS21, SPS1):
         return sps.read_preplot_binary(raw, rev="2.1" if fmt == SPS21 else "1")
-    return preplot_reader(fmt, decode_lines(raw), line_number=line_number)
+    return preplot_reader(fmt, decode_lines(raw))
 
 
-def preplot_reader(fmt: str, lines: Iterable[str], *, line_number: Callable[[str], int] | None = None) -> PreplotReader:
-    """The preplot reader for a detected format (``line_number`` as for ``shot_reader``)."""
+def preplot_reader(fmt: str, lines: Iterable[str]) -> PreplotReader:
+    """The preplot reader for a detected format."""
     if fmt == P111:
         return p111.read_preplot(lines)
     if fmt == P190:
-        return p190.read_preplot(lines, line_number=line_number)
+        return p190.read_preplot(lines)
     if fmt in (SPS21, SPS1):
         return sps.read_preplot(lines, rev="2.1" if fmt == SPS21 else "1")
     raise ValueError(f"unknown format {fmt!r}")

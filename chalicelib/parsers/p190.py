@@ -11,10 +11,10 @@ Two things the format leaves out have to come from elsewhere:
   ``year`` argument (the project configuration), else the file is rejected. Day of
   year dropping from 365/366 to 1 moves to the next year; ``240000`` is midnight
   at the end of the day.
-* a line number: only a line name (columns 2-13) is given. ``line_number`` maps the
-  name to Dougal's preplot line; the default accepts a plain number (``5210``) and
-  Dougal's online naming ``(10|20)LLLLASSS`` with or without the ``S00000`` tail that
-  12 columns cannot hold. Pass the project's own rule for anything else.
+* a line number: only a line name (columns 2-13) is given. ``default_line_number``
+  maps the name to Dougal's preplot line: a plain number (``5210``) and Dougal's
+  online naming ``(10|20)LLLLASSS`` with or without the ``S00000`` tail that 12
+  columns cannot hold; any other name is a rejection naming it.
 
 Lowercase record ids, stray carriage returns and columns past 80 are tolerated; a
 record too short for the fields in use is rejected with its line number.
@@ -23,7 +23,7 @@ record too short for the fields in use is rejected with its line number.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime, timedelta
 from itertools import pairwise
 from math import gcd
@@ -47,7 +47,6 @@ from chalicelib.parsers.records import (
 
 __all__ = ["PreplotReader", "ShotReader", "default_line_number", "read_preplot", "read_shots"]
 
-LineNumber = Callable[[str], int]
 
 _POSITION_IDS = frozenset("SGQATCVEZR")
 _SHOT_COLUMNS = 79  # through the time field (74-79)
@@ -404,11 +403,9 @@ class ShotReader:
         lines: Iterable[str],
         *,
         year: int | None = None,
-        line_number: LineNumber | None = None,
     ) -> None:
         self._lines = lines
         self._year = year
-        self._line_number = line_number or default_line_number
         self.header = FileHeader(format="p190")
         self.receivers: list[ReceiverRecord] = []
         """``R`` receiver group positions, each with the time of the shot it follows."""
@@ -456,7 +453,7 @@ class ShotReader:
             line_no = line_numbers.get(name)
             if line_no is None:
                 try:
-                    line_no = self._line_number(name)
+                    line_no = default_line_number(name)
                 except ValueError as exc:
                     raise ParseError(lineno, str(exc)) from None
                 line_numbers[name] = line_no
@@ -541,9 +538,9 @@ def _source_identity(source: str, listed: list[str], lineno: int) -> tuple[int |
     raise ParseError(lineno, f"bad source id {source!r} in column 18 (a digit, a letter or blank)")
 
 
-def read_shots(lines: Iterable[str], *, year: int | None = None, line_number: LineNumber | None = None) -> ShotReader:
+def read_shots(lines: Iterable[str], *, year: int | None = None) -> ShotReader:
     """Shots of a P1/90 file, streamed from ``lines`` (see ShotReader)."""
-    return ShotReader(lines, year=year, line_number=line_number)
+    return ShotReader(lines, year=year)
 
 
 class PreplotReader:
@@ -566,11 +563,8 @@ class PreplotReader:
     metres wrong over a few kilometres: convert the grid coordinates instead.
     """
 
-    def __init__(
-        self, lines: Iterable[str], *, line_number: LineNumber | None = None, limits: PointLimits | None = None
-    ) -> None:
+    def __init__(self, lines: Iterable[str], *, limits: PointLimits | None = None) -> None:
         self._lines = lines
-        self._line_number = line_number or default_line_number
         self._limits = limits or current_point_limits()
         self.header = FileHeader(format="p190")
         self.receivers: list[ReceiverRecord] = []
@@ -634,7 +628,7 @@ class PreplotReader:
             return
         first_lineno, first = given[0]
         try:
-            line = self._line_number(first.line_name)
+            line = default_line_number(first.line_name)
         except ValueError as exc:
             raise ParseError(first_lineno, str(exc)) from None
         if not INT32_MIN <= line <= INT32_MAX:
@@ -681,8 +675,6 @@ def _fill(line: int, a: _Position, b: _Position, step: int, lineno: int) -> Iter
             yield PreplotRecord(lineno, line, point, None, None, None, None)
 
 
-def read_preplot(
-    lines: Iterable[str], *, line_number: LineNumber | None = None, limits: PointLimits | None = None
-) -> PreplotReader:
+def read_preplot(lines: Iterable[str], *, limits: PointLimits | None = None) -> PreplotReader:
     """Preplot points of a P1/90 file, streamed from ``lines`` (see PreplotReader)."""
-    return PreplotReader(lines, line_number=line_number, limits=limits)
+    return PreplotReader(lines, limits=limits)

@@ -139,12 +139,10 @@ def test_default_line_number(name: str, line: int) -> None:
     assert p190.default_line_number(name) == line
 
 
-def test_a_line_name_without_a_number_needs_configuration() -> None:
+def test_a_line_name_without_a_number_is_a_rejection_naming_it() -> None:
     lines = [line.replace("S5210       ", "SNORTH-A    ", 1) for line in fixture_lines("p190_shots.p190")]
     with pytest.raises(ParseError, match=r"^line 10: no line number in line name 'NORTH-A'"):
         list(p190.read_shots(lines))
-    shots = list(p190.read_shots(lines, line_number=lambda name: 5210))
-    assert [(s.line_name, s.line) for s in shots] == [("NORTH-A", 5210)] * 3
 
 
 # --------------------------------------------------------------------------- preplot
