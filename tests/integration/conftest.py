@@ -37,3 +37,15 @@ def reload_settings() -> None:
     from chalicelib.settings import get_settings
 
     get_settings.cache_clear()
+
+
+@pytest.fixture
+def project(aws: object) -> str:
+    """Project ``alpha`` with the ingest configuration of ``ingest_support`` (its line pattern and grid), with the
+    local AWS endpoint up: the project every file-reading test uploads to. A module needing another
+    configuration defines its own ``project``."""
+    from tests.integration.factories import make_project
+    from tests.integration.ingest_support import CONFIGURATION
+
+    make_project("alpha", configuration=CONFIGURATION)
+    return "alpha"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from dougal_sim import simulator as sim
@@ -66,3 +67,11 @@ def count(sql: str, *params: Any) -> int:
 def run_qc() -> int:
     """Deliver the QC queue's messages to the QC worker."""
     return deliver_all(handler="run_qc_jobs")
+
+
+def api(client: Any, path: str, role: str = "guest", **headers: str) -> tuple[int, Any]:
+    """GET ``path`` as ``role``: the status and the JSON body (None when empty)."""
+    from tests.integration.factories import as_role
+
+    response = client.get(path, headers={**as_role(role), **headers})
+    return response.status_code, (json.loads(response.body) if response.body else None)

@@ -14,21 +14,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from dougal_sim import simulator as sim
-from tests.integration.factories import as_role, make_project
-from tests.integration.ingest_support import CONFIGURATION, count, files, survey, upload
+from tests.integration.factories import as_role
+from tests.integration.ingest_support import api, count, files, survey, upload
 
 START = datetime(2021, 10, 8, 23, 40, tzinfo=UTC)
-
-
-@pytest.fixture
-def project(aws):
-    make_project("alpha", configuration=CONFIGURATION)
-    return "alpha"
-
-
-def api(client, path, role="guest", **headers):
-    response = client.get(path, headers={**as_role(role), **headers})
-    return response.status_code, (json.loads(response.body) if response.body else None)
 
 
 # ------------------------------------------------------------ the truth, computed independently
@@ -328,45 +317,6 @@ def test_an_older_version_arriving_late_does_not_win(client, project):
     assert count("SELECT count(*) FROM shot WHERE sequence = 55") == len(new.shots)
 
 
-def test_preplot_update_keeps_ntba_remarks_and_meta(client, project):
-    from chalicelib import aws
-
-    srv = survey()
-    upload(aws, "alpha/preplot/v1.sps", sim.write_sps_preplot(srv))
-    headers = {**as_role("user"), "Content-Type": "application/json"}
-    body = json.dumps({"remarks": "shoot last", "meta": {"priority": 3}, "complete": True}).encode()
-    assert client.patch("/project/alpha/line/5212", headers=headers, body=body).status_code == 204
-    assert api(client, "/project/alpha")[1]["ntba"] == 120
-    moved = survey(origin=(470000.5, 6560000.5))
-    upload(aws, "alpha/preplot/v2.p111", sim.write_p111_preplot(moved))
-    assert files()[-1]["status"] == "imported"
-    line = next(x for x in api(client, "/project/alpha/line")[1] if x["line"] == 5212)
-    assert (line["remarks"], line["meta"]) == ("shoot last", {"priority": 3})
-    assert api(client, "/project/alpha")[1]["ntba"] == 120
-    from chalicelib import db
-
-    row = db.connection().execute("SELECT easting FROM preplot_point WHERE line = 5210 AND point = 1000").fetchone()
-    assert row["easting"] == pytest.approx(470000.5, abs=0.01)
-
-
-def test_p190_preplot_end_points_are_interpolated(client, project):
-    from chalicelib import aws
-
-    srv = survey()
-    upload(aws, "alpha/preplot/ends.p190", sim.write_p190_preplot(srv, endpoints_only=True))
-    summary = api(client, "/project/alpha")[1]
-    assert (summary["lines"], summary["total"]) == (4, 480)
-    lon, lat = (
-        __import__("chalicelib.db", fromlist=["x"])
-        .connection()
-        .execute("SELECT lon, lat FROM preplot_point WHERE line = 5210 AND point = 1050")
-        .fetchone()
-        .values()
-    )
-    truth = next(p for p in srv.preplot_line(5210) if p.point == 1050)
-    assert (lon, lat) == (pytest.approx(truth.lon, abs=1e-5), pytest.approx(truth.lat, abs=1e-5))
-
-
 def test_line_and_sequence_edits_move_the_numbers(client, project):
     from chalicelib import aws
 
@@ -405,31 +355,6 @@ def test_line_and_sequence_edits_move_the_numbers(client, project):
     assert patch("/project/alpha/sequence/99", {"remarks": "x"}) == 404
 
 
-def test_files_listing(client, project):
-    from chalicelib import aws
-
-    truth = survey().sequence(55, 5210, start=START)
-    upload(aws, "alpha/raw/seq055.p111", sim.write_p111(truth, kind="raw"))
-    upload(aws, "alpha/raw/broken.p190", "S5210  garbage\n")
-    upload(aws, "alpha/elsewhere/x.p111", "whatever")
-    status, listed = api(client, "/project/alpha/files")
-    assert status == 200
-    assert [f["key"] for f in listed] == ["alpha/elsewhere/x.p111", "alpha/raw/broken.p190", "alpha/raw/seq055.p111"]
-    good = listed[2]
-    assert (good["kind"], good["format"], good["status"], good["records"], good["sequence"]) == (
-        "raw",
-        "p111",
-        "imported",
-        len(truth.shots),
-        55,
-    )
-    assert len(good["sha256"]) == 64 and good["size"] > 0 and good["imported_on"]
-    assert listed[1]["status"] == "rejected" and "line" in listed[1]["message"]
-    assert listed[0]["status"] == "rejected" and "preplot|raw|final" in listed[0]["message"]
-    assert [f["key"] for f in api(client, "/project/alpha/files?limit=1&offset=1")[1]] == ["alpha/raw/broken.p190"]
-    assert api(client, "/project/alpha/files?limit=0")[0] == 400
-
-
 def test_unknown_project_and_test_events(client, project):
     from chalicelib import aws
     from chalicelib.handlers.ingest import s3_objects
@@ -452,14 +377,3 @@ def test_unknown_project_and_test_events(client, project):
         )
     )
     assert named[0]["key"] == "alpha/raw/a b+c.p111"
-
-
-def test_file_matching_no_line_pattern_is_rejected(client, project):
-    from chalicelib import aws
-
-    truth = survey().sequence(55, 5210, start=START)
-    text = sim.write_p111(truth, kind="raw").replace(truth.line_name, "LINE-5210-X")
-    upload(aws, "alpha/raw/unnamed.p111", text)
-    [row] = files()
-    assert row["status"] == "rejected" and "line pattern" in row["message"]
-    assert count("SELECT count(*) FROM shot") == 0

@@ -12,7 +12,7 @@ import pytest
 
 from dougal_sim import simulator as sim
 from tests.integration.conftest import reload_settings
-from tests.integration.factories import as_role, make_project
+from tests.integration.factories import as_role
 from tests.integration.ingest_support import (
     BUCKET,
     CONFIGURATION,
@@ -25,12 +25,6 @@ from tests.integration.ingest_support import (
 )
 
 START = datetime(2021, 10, 8, 10, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def project(aws):
-    make_project("alpha", configuration=CONFIGURATION)
-    return "alpha"
 
 
 def _p111(sequence: int = 55, **kwargs) -> str:

@@ -18,18 +18,13 @@ import pytest
 
 from dougal_sim import simulator as sim
 from tests.integration.factories import as_role, make_project
-from tests.integration.ingest_support import CONFIGURATION, files, run_qc, survey, upload
+from tests.integration.ingest_support import CONFIGURATION, api, files, run_qc, survey, upload
 
 DIALECTS = Path(__file__).parents[1] / "fixtures" / "dialects"
 START = datetime(2021, 10, 8, 9, 0, tzinfo=UTC)
 US_FOOT = 1200 / 3937
 # The written ED50 lat/lon of the fixtures' two shots (lon, lat).
 ED50_SHOTS = [(2.5, 59.0), (2.5005, 59.0002)]
-
-
-def api(client: Any, path: str, role: str = "guest", **headers: str) -> tuple[int, Any]:
-    response = client.get(path, headers={**as_role(role), **headers})
-    return response.status_code, (json.loads(response.body) if response.body else None)
 
 
 def fixture(name: str) -> str:
@@ -103,12 +98,6 @@ def to_grid(epsg: int, points: list[tuple[float, float]]) -> list[tuple[float, f
 
     transformer = Transformer.from_crs("EPSG:4326", f"EPSG:{epsg}", always_xy=True)
     return [tuple(float(v) for v in transformer.transform(lon, lat)) for lon, lat in points]  # type: ignore[misc]
-
-
-@pytest.fixture
-def project(aws):
-    make_project("alpha", configuration=CONFIGURATION)
-    return "alpha"
 
 
 # ------------------------------------------------------------------ datums of P1/11 shots

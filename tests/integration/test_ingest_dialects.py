@@ -12,22 +12,11 @@ from typing import Any
 import pytest
 
 from dougal_sim import simulator as sim
-from tests.integration.factories import as_role, make_project
-from tests.integration.ingest_support import CONFIGURATION, count, files, run_qc, upload
+from tests.integration.factories import as_role
+from tests.integration.ingest_support import api, count, files, run_qc, upload
 
 DIALECTS = Path(__file__).parents[1] / "fixtures" / "dialects"
 START = datetime(2021, 10, 8, 23, 40, 0, 250_000, tzinfo=UTC)
-
-
-@pytest.fixture
-def project(aws):
-    make_project("alpha", configuration=CONFIGURATION)
-    return "alpha"
-
-
-def api(client: Any, path: str, **headers: str) -> tuple[int, Any]:
-    response = client.get(path, headers={**as_role("guest"), **headers})
-    return response.status_code, (json.loads(response.body) if response.body else None)
 
 
 def system_events(client: Any, sequence: int) -> dict[str, dict[str, Any]]:

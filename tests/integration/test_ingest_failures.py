@@ -14,17 +14,10 @@ from pathlib import Path
 import pytest
 
 from dougal_sim import simulator as sim
-from tests.integration.factories import make_project
-from tests.integration.ingest_support import CONFIGURATION, count, deliver_all, files, survey, upload
+from tests.integration.ingest_support import count, deliver_all, files, survey, upload
 
 ROOT = Path(__file__).resolve().parents[2]
 START = datetime(2021, 10, 8, 10, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def project(aws):
-    make_project("alpha", configuration=CONFIGURATION)
-    return "alpha"
 
 
 def _p111() -> list[str]:

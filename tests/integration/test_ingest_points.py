@@ -16,12 +16,6 @@ DIALECTS = Path(__file__).resolve().parents[1] / "fixtures" / "dialects"
 START = datetime(2021, 10, 8, 23, 40, tzinfo=UTC)
 
 
-@pytest.fixture
-def project(aws):
-    make_project("alpha", configuration=CONFIGURATION)
-    return "alpha"
-
-
 def api(client, path):
     response = client.get(path, headers=as_role("guest"))
     return json.loads(response.body)

@@ -4,20 +4,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-import pytest
-
 from dougal_sim import simulator as sim
-from tests.integration.factories import make_project
-from tests.integration.ingest_support import BUCKET, CONFIGURATION, survey, upload
+from tests.integration.ingest_support import BUCKET, survey, upload
 
 PREPLOT_PHASES = {"read from S3", "parse", "coordinates", "format rows", "copy", "merge into the preplot", "statistics"}
 SHOT_PHASES = {"read from S3", "parse", "coordinates", "format rows", "copy", "statistics", "system events"}
-
-
-@pytest.fixture
-def project(aws):
-    make_project("alpha", configuration=CONFIGURATION)
-    return "alpha"
 
 
 def ingest(aws, key, body):

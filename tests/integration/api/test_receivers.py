@@ -14,18 +14,12 @@ import pytest
 from pyproj import Transformer
 
 from dougal_sim import simulator as sim
-from tests.integration.factories import as_role, make_project
-from tests.integration.ingest_support import CONFIGURATION, count, survey, upload
+from tests.integration.factories import as_role
+from tests.integration.ingest_support import count, survey, upload
 
 DIALECTS = Path(__file__).resolve().parents[2] / "fixtures" / "dialects"
 START = datetime(2021, 10, 8, 23, 40, tzinfo=UTC)
 TO_WGS84 = Transformer.from_crs(32631, 4326, always_xy=True)
-
-
-@pytest.fixture
-def project(aws):
-    make_project("alpha", configuration=CONFIGURATION)
-    return "alpha"
 
 
 def fixture(name: str) -> bytes:
