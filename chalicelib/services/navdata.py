@@ -268,19 +268,16 @@ def point_features(limit: int, offset: int) -> list[Feature]:
     return [Feature(geometry=point(row["lon"], row["lat"]), properties=row["data"]) for row in rows]
 
 
-def line_feature(limit: int, offset: int) -> dict[str, Any]:
+def line_feature(limit: int, offset: int) -> Feature:
     """One LineString through the latest ``limit`` fixes in time order; no geometry with fewer than two."""
     row = db.navdata_line(limit, offset) or {}
     ts0, ts1 = row.get("ts0"), row.get("ts1")
-    return {
-        "type": "Feature",
-        "geometry": row.get("geometry"),
-        "properties": {
-            "vertices": int(row.get("vertices") or 0),
-            "ts0": ts0.isoformat() if ts0 else None,
-            "ts1": ts1.isoformat() if ts1 else None,
-        },
+    properties = {
+        "vertices": int(row.get("vertices") or 0),
+        "ts0": ts0.isoformat() if ts0 else None,
+        "ts1": ts1.isoformat() if ts1 else None,
     }
+    return Feature(geometry=row.get("geometry"), properties=properties)
 
 
 # ---------------------------------------------------------------- the feed's age
