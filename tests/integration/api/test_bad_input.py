@@ -160,8 +160,8 @@ BAD_CONFIGURATIONS = [
     ({"qc": {"speed": {"enabled": "yes"}}}, "configuration.qc.speed.enabled"),
     ({"qc": {"source_sequence": {"sources": "3,4"}}}, "configuration.qc.source_sequence.sources"),
     ({"online": {"line": {"pattern": {"regex": "(unclosed"}}}}, "configuration.online.line.pattern.regex"),
-    ({"online": {"line": {"pattern": {"regex": "(a+)+$"}}}}, "configuration.online.line.pattern.regex"),
-    ({"online": {"line": {"pattern": {"regex": "^(x|xx)*y"}}}}, "configuration.online.line.pattern.regex"),
+    ({"online": {"line": {"pattern": {"regex": r"(?=\d)(\d+)"}}}}, "configuration.online.line.pattern.regex"),
+    ({"online": {"line": {"pattern": {"regex": r"(\d)\1"}}}}, "look-around, no back-references"),
     ({"online": {"line": {"pattern": {"regex": "a" * 201}}}}, "200"),
     ({"online": {"line": {"pattern": {"regex": "^(1)", "captures": ["sequence", "line"]}}}}, "captures"),
     ({"online": {"line": "x"}}, "configuration.online.line"),
@@ -189,14 +189,66 @@ def test_a_configuration_of_the_wrong_shape_is_a_400_naming_the_path(client, pro
     assert status == 400
 
 
-def test_accepted_patterns_run_in_bounded_time():
+# The shapes that make a backtracking engine take exponential or high polynomial time (the first took
+# 90 s on 400 characters with Python's re), and the largest programs RE2 compiles within 200 characters:
+# all are accepted and run in time linear in the name.
+CATASTROPHIC_PATTERNS = [
+    r".*.*.*.*x",
+    r"(a+)+$",
+    r"^(x|xx)*y",
+    r"(a|a)*b",
+    r"^(\d+\d+)+S(\d+)$",
+    r"(.*a){12}",
+    r"((?:.*a){999})",
+    r"(.{0,1000})",
+    r"((.{0,30}){30})",
+    r"(\w{0,999})x",
+    r"^.*(10|20)([0-9]{4})([0-9])([0-9]{3})S00000$",
+]
+
+
+@pytest.mark.parametrize("regex", CATASTROPHIC_PATTERNS)
+def test_any_accepted_pattern_runs_in_bounded_time_on_the_longest_name(regex):
     import time
 
-    for regex in (r"^(\d+)\D*(\d+)?$", r"^.*?(\d{4})(\d{3})$", r"(\d+)-(\d+)"):
-        compiled = check_pattern(regex)
+    from chalicelib.models.configuration import MAX_LINE_NAME_CHARS
+    from chalicelib.services import ingest
+
+    compiled = check_pattern(regex)
+    spec = {"regex": f"({regex})", "captures": ["sequence"]}  # the whole match as the sequence number
+    pattern = ingest.line_pattern({"online": {"line": {"pattern": spec}}})
+    n = MAX_LINE_NAME_CHARS
+    for text in ("a" * n, "x" * n, "1" * (n - 1) + "!", "é" * n):
         started = time.perf_counter()
-        compiled.search("1" * 256 + "x")
-        assert time.perf_counter() - started < 0.5, regex
+        compiled.search(text)
+        assert time.perf_counter() - started < 0.1, (regex, text[:3])
+        started = time.perf_counter()
+        with pytest.raises(ingest.RejectError, match="longer than"):
+            ingest.identify_sequence(text * 400, text * 4, pattern)  # longer names are not searched
+        assert time.perf_counter() - started < 0.1, (regex, text[:3])
+
+
+@pytest.mark.parametrize("regex", [r"^.*.*.*.*.*Z(\d+)$", r"^(?=N)(\d+)"])
+def test_the_navigation_feed_runs_a_stored_pattern_in_bounded_time_or_not_at_all(client, project, regex):
+    import time
+
+    from tests.integration.api.test_navdata import header, post
+
+    stored = {"online": {"line": {"pattern": {"regex": regex, "captures": ["sequence"]}}}}
+    db.connection().execute("UPDATE project SET configuration = %s WHERE pid = 'alpha'", (json.dumps(stored),))
+    started = time.perf_counter()
+    status, body = post(client, [header(n, line="a" * 250) for n in range(5)])  # just under the names' cap
+    assert status == 201, body
+    assert time.perf_counter() - started < 5
+    assert db.connection().execute("SELECT count(*) AS n FROM navdata WHERE online").fetchone()["n"] == 0
+
+
+def test_patterns_keep_their_meaning_under_the_linear_engine():
+    demo = check_pattern(r"^.*(10|20)([0-9]{4})([0-9])([0-9]{3})S00000$", "i")
+    assert demo.search("ns21-1052100055s00000").groups() == ("10", "5210", "0", "055")
+    assert check_pattern(r"^(\d{3})(\d{4})(\d)?$").search("0551234").groups() == ("055", "1234", None)
+    assert check_pattern(r"^B(\d+)$").search("b12") is None  # case matters without the "i" flag
+    assert check_pattern(r"(?P<sequence>\d+)").groups == 1
 
 
 # ------------------------------------------------------------ bounded lists
