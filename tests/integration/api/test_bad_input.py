@@ -80,12 +80,28 @@ def test_a_data_error_at_the_database_edge_is_a_400():
         conn.execute("SELECT %s::integer", (int(BIG),))
 
 
-def test_a_unicode_digit_as_an_array_index_of_the_configuration_is_a_4xx(client):
+def test_a_unicode_digit_as_an_array_index_is_a_400_naming_it(client):
     make_project("alpha", configuration={"list": ["a", "b", "c"]})
-    assert call(client, "GET", "/project/alpha/configuration/list/1", role="guest")[1] == "b"
-    for index in ("%C2%B2", "%D9%A1", "99999999999999999999"):
-        status, _, _ = call(client, "GET", f"/project/alpha/configuration/list/{index}", role="guest")
-        assert status == 404
+    assert call(client, "PUT", "/project/alpha/info/key", {"list": ["a", "b", "c"]})[0] in (200, 201, 204)
+    for prefix in ("/project/alpha/configuration/list", "/project/alpha/info/key/list"):
+        assert call(client, "GET", f"{prefix}/1", role="guest")[1] == "b"
+        for index, shown in (("%C2%B2", "'²'"), ("%D9%A1", "'١'"), ("1_0", "'1_0'"), ("x", "'x'")):
+            status, found, _ = call(client, "GET", f"{prefix}/{index}", role="guest")
+            assert status == 400, (prefix, index, found)
+            assert shown in found["message"] and "ASCII digits" in found["message"], found
+    # An index past the end is absent: 404 from the configuration (info answers absence without an error).
+    assert call(client, "GET", "/project/alpha/configuration/list/99999999999999999999", role="guest")[0] == 404
+
+
+def test_the_path_walker_of_element_meta_refuses_a_unicode_index_too():
+    from chalicelib.services import jsonpaths
+
+    meta = {"weather": [{"swell": 1}]}
+    assert jsonpaths.walk(meta, ["weather", "0", "swell"]) == 1
+    with pytest.raises(errors.BadRequestError, match="'²' is not an index of the array at weather"):
+        jsonpaths.walk(meta, ["weather", "²", "swell"])
+    with pytest.raises(errors.BadRequestError, match="'²'"):
+        jsonpaths.put(meta, ["weather", "²"], 2)
 
 
 @pytest.mark.parametrize(
