@@ -282,8 +282,86 @@ def test_sequences_lines_and_qc_results_are_paged_with_a_total(client, project):
         status, found, headers = call(client, "GET", f"{path}?limit=2&offset=3", role="guest")
         assert [x[key] for x in found] == [x[key] for x in everything][3:5] and headers["X-Total-Count"] == "5"
         assert call(client, "GET", f"{path}?limit=10001", role="guest")[0] == 400
-    status, tree, headers = call(client, "GET", "/project/alpha/qc/results?limit=2&offset=1", role="guest")
-    assert status == 200 and headers["X-Total-Count"] == "5"
-    assert {s for test in tree.values() for s in test["sequences"]} == {"2", "3"}
     status, tree, headers = call(client, "GET", "/project/alpha/qc/results", role="guest")
+    assert status == 200 and headers["X-Total-Count"] == "0"  # counted in findings: none yet
     assert {s for test in tree.values() for s in test["sequences"]} == {"1", "2", "3", "4", "5"}
+
+
+# (sequence, point, test, accepted) of the findings the QC found; sequences 2 and 4 have none, 6 is not checked.
+FINDINGS = [
+    (1, 1001, "speed", False),
+    (1, 1002, "speed", False),
+    (1, 1003, "shot_interval", False),
+    (3, 1001, "speed", True),
+    (3, 1002, "shot_interval", False),
+    (3, 1005, "speed", False),
+    (3, 1009, "speed", True),
+    (5, 1004, "outside_preplot", False),
+    (6, 1000, "speed", False),
+]
+
+
+def _store_findings() -> dict[tuple[int, int, str], int]:
+    conn = db.connection()
+    for n in range(1, 7):
+        conn.execute("INSERT INTO sequence (pid, sequence, line) VALUES ('alpha', %s, %s)", (n, 1000 + n))
+        if n != 6:
+            conn.execute("INSERT INTO qc_run (pid, sequence) VALUES ('alpha', %s)", (n,))
+    ids = {}
+    for i, (sequence, point, test, accepted) in enumerate(FINDINGS, start=1):
+        qc = {"test": test, "value": i, "limit": 0, "message": f"finding {i}", "accepted": accepted}
+        conn.execute(
+            "INSERT INTO event (id, pid, tstamp, sequence, point, labels, meta, validity) "
+            "VALUES (%s, 'alpha', now(), %s, %s, '{QC}', %s, tstzrange(now(), NULL))",
+            (900 + i, sequence, point, json.dumps({"qc": qc})),
+        )
+        ids[(sequence, point, test)] = 900 + i
+    return ids
+
+
+def _page(client, query: str) -> tuple[dict, int]:
+    status, tree, headers = call(client, "GET", f"/project/alpha/qc/results{query}", role="guest")
+    assert status == 200, tree
+    return tree, int(headers["X-Total-Count"])
+
+
+def test_qc_results_are_paged_by_findings_with_their_total(client, project):
+    ids = _store_findings()
+    checked = [f for f in FINDINGS if f[0] != 6]
+    in_order = [ids[(s, p, t)] for s, p, t, _ in sorted(checked)]
+    # Without paging: every finding and every checked sequence, as today's clients read it.
+    tree, total = _page(client, "")
+    assert total == len(checked)
+    assert sorted(f["id"] for t in tree.values() for q in t["sequences"].values() for f in q["findings"]) == sorted(
+        in_order
+    )
+    assert set(tree["speed"]["sequences"]) == {"1", "2", "3", "4", "5"}
+    # Pages of three findings: each answer holds at most three, together each finding once, in order.
+    seen, shown = [], []
+    for offset in range(0, total + 3, 3):
+        tree, page_total = _page(client, f"?limit=3&offset={offset}")
+        assert page_total == total
+        page = sorted(
+            (int(seq), f["point"], f["id"])
+            for t in tree.values()
+            for seq, q in t["sequences"].items()
+            for f in q["findings"]
+        )
+        assert len(page) <= 3
+        seen += [i for _, _, i in page]
+        shown.append(set(tree["speed"]["sequences"]))
+        for sequence, result in tree["speed"]["sequences"].items():
+            # A status covers all the sequence's findings: sequence 3 fails by its finding at 1005 even on a
+            # page that holds only its accepted ones.
+            assert result["status"] == ("fail" if sequence in ("1", "3") else "pass"), (offset, sequence)
+    assert seen == in_order
+    # A sequence without findings is shown once; one whose findings span pages is shown on each of them.
+    assert shown == [{"1"}, {"2", "3"}, {"3", "4", "5"}, set()]
+    assert call(client, "GET", "/project/alpha/qc/results?limit=10001", role="guest")[0] == 400
+    # One sequence's results page the same way.
+    tree, total = _page(client, "/sequence/3?limit=2&offset=3")
+    assert total == 4
+    assert [f["point"] for f in tree["speed"]["sequences"]["3"]["findings"]] == [1009]
+    assert [f["point"] for f in tree["shot_interval"]["sequences"]["3"]["findings"]] == []
+    assert tree["speed"]["sequences"]["3"]["status"] == "fail"  # by 1005, on the page before
+    assert tree["shot_interval"]["sequences"]["3"]["status"] == "fail"  # by 1002, on the page before
