@@ -198,6 +198,13 @@ class Navdata(_Open):
     stale_seconds: Number | None = Field(default=None, gt=0, le=86_400)
 
 
+class P190(_Open):
+    """``configuration.p190``: the year of a P1/90 file whose records carry only the day of the year (when its
+    header gives none)."""
+
+    year: StrictInt | None = Field(default=None, ge=1900, le=2100)
+
+
 class Configuration(_Open):
     """What ``PUT …/configuration`` (and a new project's configuration) must look like."""
 
@@ -207,4 +214,5 @@ class Configuration(_Open):
     grid: Grid | None = None
     planner: Planner | None = None
     navdata: Navdata | None = None
+    p190: P190 | None = None
     asaqc: dict[str, Any] | None = None

@@ -162,6 +162,7 @@ GOOD_CONFIGURATION = {
     "qc": {"speed": {"min_kn": 3, "max_kn": 6.5, "severity": "error"}, "source_sequence": {"sources": [1, 2]}},
     "planner": {"anything": [1, 2]},
     "navdata": {},
+    "p190": {"year": 2021},
     "asaqc": {"id": "x"},
     "something else": {"kept": True},
 }
@@ -186,6 +187,10 @@ BAD_CONFIGURATIONS = [
     ({"grid": 32631}, "configuration.grid"),
     ({"planner": []}, "configuration.planner"),
     ({"navdata": "on"}, "configuration.navdata"),
+    ({"p190": 2021}, "configuration.p190"),
+    ({"p190": {"year": "2021"}}, "configuration.p190.year"),
+    ({"p190": {"year": 21}}, "configuration.p190.year"),
+    ({"p190": {"year": 2021.0}}, "configuration.p190.year"),
     ({"asaqc": 1}, "configuration.asaqc"),
 ]
 
