@@ -86,9 +86,7 @@ def results(pid: str, sequence: int | None, limit: int, offset: int) -> ResultsP
         bounds = {**base, "after": after, "upto": upto}
         between = {r["sequence"] for r in conn.execute(Q.checked_sequences, bounds)}
         shown = sorted(between | {r["sequence"] for r in found})
-        open_tests = {
-            (r["sequence"], r["test"]) for r in conn.execute(Q.open_tests, {"pid": pid, "sequences": shown})
-        }
+        open_tests = {(r["sequence"], r["test"]) for r in conn.execute(Q.open_tests, {"pid": pid, "sequences": shown})}
     return ResultsPage(found, shown, open_tests, total)
 
 

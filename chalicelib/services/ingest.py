@@ -132,9 +132,7 @@ def line_pattern(configuration: dict[str, Any]) -> tuple[Matcher, list[str]]:
     return compiled, [str(c) for c in captures]
 
 
-def identify_sequence(
-    line_name: str | None, file_name: str, pattern: tuple[Matcher, list[str]]
-) -> SequenceIdentity:
+def identify_sequence(line_name: str | None, file_name: str, pattern: tuple[Matcher, list[str]]) -> SequenceIdentity:
     """Sequence, line and attempt from the line name in the records, else from the file name."""
     from chalicelib.models.configuration import MAX_LINE_NAME_CHARS
 

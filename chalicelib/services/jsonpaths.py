@@ -16,7 +16,7 @@ MISSING: Any = object()
 
 
 def _is_index(segment: str) -> bool:
-    # ASCII digits only: str.isdigit() is also true of "²" and "١", which are no index.
+    # ASCII digits only: str.isdigit() is also true of "²" and of Arabic-Indic digits, which are no index.
     return segment.isascii() and segment.isdigit()
 
 
