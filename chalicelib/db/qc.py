@@ -60,17 +60,18 @@ class ResultsPage:
     findings: list[Row]  # the page, in (sequence, point, id) order
     sequences: list[int]  # the checked sequences the page shows: its findings' and those without findings
     open_tests: set[tuple[int, str]]  # (sequence, test) with an unaccepted finding, on any page
-    total: int  # current findings of the checked sequences
+    total: int  # current findings of the tests on the checked sequences
 
 
-def results(pid: str, sequence: int | None, limit: int, offset: int) -> ResultsPage:
-    """One page of current findings (``limit``/``offset`` count findings) with the checked sequences it shows.
+def results(pid: str, sequence: int | None, tests: list[str], limit: int, offset: int) -> ResultsPage:
+    """One page of the current findings of ``tests`` (``limit``/``offset`` count findings) with the checked
+    sequences it shows.
 
     A page shows the sequences of its findings, and the checked sequences without findings that come after
     the previous page's last finding and up to its own last one (the last page: all after it). So a sequence
     without findings is shown by exactly one page, a sequence with findings by each page holding some.
     """
-    base = {"pid": pid, "sequence": sequence}
+    base = {"pid": pid, "sequence": sequence, "tests": tests}
     before = 1 if offset > 0 else 0
     with cursor() as conn:
         rows = conn.execute(Q.results, {**base, "limit": limit + before + 1, "offset": offset - before}).fetchall()

@@ -62,13 +62,15 @@ SET raw_upload_id = excluded.raw_upload_id, final_upload_id = excluded.final_upl
 DELETE FROM qc_run WHERE pid = %(pid)s AND (%(sequence)s::integer IS NULL OR sequence = %(sequence)s);
 
 -- name: results
--- Current findings of checked sequences in (sequence, point, id) order, from a row (the one before the
--- page, when there is one) to one past the page: the page and its neighbours, which bound its sequences.
+-- Current findings of the enabled tests on checked sequences in (sequence, point, id) order, from a row
+-- (the one before the page, when there is one) to one past the page: the page and its neighbours, which
+-- bound its sequences.
 SELECT e.id, e.sequence, e.point, e.tstamp, e.meta
 FROM event e
 JOIN qc_run r ON r.pid = e.pid AND r.sequence = e.sequence
 WHERE e.pid = %(pid)s AND (%(sequence)s::integer IS NULL OR e.sequence = %(sequence)s)
   AND upper_inf(e.validity) AND e.meta ? 'qc'
+  AND e.meta->'qc'->>'test' = ANY (%(tests)s::text[])
 ORDER BY e.sequence, e.point, e.id
 LIMIT %(limit)s OFFSET %(offset)s;
 
@@ -77,7 +79,8 @@ SELECT count(*) AS n
 FROM event e
 JOIN qc_run r ON r.pid = e.pid AND r.sequence = e.sequence
 WHERE e.pid = %(pid)s AND (%(sequence)s::integer IS NULL OR e.sequence = %(sequence)s)
-  AND upper_inf(e.validity) AND e.meta ? 'qc';
+  AND upper_inf(e.validity) AND e.meta ? 'qc'
+  AND e.meta->'qc'->>'test' = ANY (%(tests)s::text[]);
 
 -- name: checked_sequences
 -- Checked sequences after %(after)s and up to %(upto)s (null: no bound).

@@ -18,7 +18,7 @@ from chalicelib.services.qc.runner import store_summary
 
 def results(pid: str, sequence: int | None, page: PageQuery | None = None) -> tuple[QcResults, int]:
     """Every enabled test with, per checked sequence the page shows (or the one asked for), its status and
-    the page's findings; and how many findings there are in all.
+    the page's findings; and how many findings of the enabled tests there are in all.
 
     ``limit``/``offset`` count findings in (sequence, point, id) order, so one answer is bounded however
     many findings a sequence has. A sequence's status covers all its findings, on this page or not.
@@ -26,7 +26,7 @@ def results(pid: str, sequence: int | None, page: PageQuery | None = None) -> tu
     page = page or PageQuery()
     project = get_project(pid)
     tests = tests_for(project["configuration"] or {})
-    found = db_qc.results(pid, sequence, page.limit, page.offset)
+    found = db_qc.results(pid, sequence, list(tests), page.limit, page.offset)
     if sequence is not None and not found.sequences:
         get_sequence_row(pid, sequence)
     by_test: dict[tuple[str, int], list[QcFinding]] = {}

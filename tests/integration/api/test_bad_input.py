@@ -292,9 +292,11 @@ def test_sequences_lines_and_qc_results_are_paged_with_a_total(client, project):
     assert {s for test in tree.values() for s in test["sequences"]} == {"1", "2", "3", "4", "5"}
 
 
-# (sequence, point, test, accepted) of the findings the QC found; sequences 2 and 4 have none, 6 is not checked.
+# (sequence, point, test, accepted) of the findings the QC found; sequences 2 and 4 have none, 6 is not checked,
+# and "retired" is a test no longer enabled.
 FINDINGS = [
     (1, 1001, "speed", False),
+    (1, 1001, "retired", False),
     (1, 1002, "speed", False),
     (1, 1003, "shot_interval", False),
     (3, 1001, "speed", True),
@@ -332,7 +334,7 @@ def _page(client, query: str) -> tuple[dict, int]:
 
 def test_qc_results_are_paged_by_findings_with_their_total(client, project):
     ids = _store_findings()
-    checked = [f for f in FINDINGS if f[0] != 6]
+    checked = [f for f in FINDINGS if f[0] != 6 and f[2] != "retired"]
     in_order = [ids[(s, p, t)] for s, p, t, _ in sorted(checked)]
     # Without paging: every finding and every checked sequence, as today's clients read it.
     tree, total = _page(client, "")
