@@ -1,7 +1,8 @@
 """``GET /health``: is the database reachable, are the queues there (public).
 
-Cheap enough to poll: the database is asked each time, the queues' answer is
-at most a few seconds old (``services.health.QUEUE_CHECK_SECONDS``).
+Cheap enough to poll: the database's answer is at most 2 seconds old
+(``services.health.DATABASE_CHECK_SECONDS``) and the queues' at most 5
+(``services.health.QUEUE_CHECK_SECONDS``); the answer names no queue.
 """
 
 from __future__ import annotations

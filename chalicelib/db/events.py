@@ -125,6 +125,24 @@ def others_with_label(conn: Connection, pid: str, sequence: int, label: str, eve
     ).fetchall()
 
 
+def strip_single_labels(
+    conn: Connection, pid: str, at: datetime, moves: list[tuple[int, str]], keep: list[int], author: str
+) -> list[int]:
+    """(sequence, label) ``moves``: the other current events of each sequence with the label lose it, each
+    by a new instance at ``at``; one statement. The ids of the events changed."""
+    if not moves:
+        return []
+    params = {
+        "pid": pid,
+        "at": at,
+        "author": author,
+        "sequences": [sequence for sequence, _ in moves],
+        "labels": [label for _, label in moves],
+        "keep": keep,
+    }
+    return [int(r["id"]) for r in conn.execute(Q.strip_single_labels, params)]
+
+
 def system_events_of_sequence(conn: Connection, pid: str, sequence: int) -> list[dict[str, Any]]:
     return conn.execute(Q.system_events_of_sequence, {"pid": pid, "sequence": sequence}).fetchall()
 

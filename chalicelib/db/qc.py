@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
-from chalicelib.db import Connection, Row, cursor, jsonb, page
+from chalicelib.db import Connection, Row, cursor, jsonb
 from chalicelib.db.queries import queries
 
 Q = queries("qc")
@@ -54,12 +55,40 @@ def forget_runs(conn: Connection, pid: str, sequence: int | None) -> None:
     conn.execute(Q.forget_runs, {"pid": pid, "sequence": sequence})
 
 
-def results(pid: str, sequence: int | None, limit: int, offset: int) -> tuple[list[Row], int]:
-    """One row per current finding of a page of checked sequences (a checked sequence with none: one row,
-    id null), and how many sequences were checked."""
-    params = {"pid": pid, "sequence": sequence, "limit": limit, "offset": offset}
+@dataclass(frozen=True)
+class ResultsPage:
+    findings: list[Row]  # the page, in (sequence, point, id) order
+    sequences: list[int]  # the checked sequences the page shows: its findings' and those without findings
+    open_tests: set[tuple[int, str]]  # (sequence, test) with an unaccepted finding, on any page
+    total: int  # current findings of the tests on the checked sequences
+
+
+def results(pid: str, sequence: int | None, tests: list[str], limit: int, offset: int) -> ResultsPage:
+    """One page of the current findings of ``tests`` (``limit``/``offset`` count findings) with the checked
+    sequences it shows.
+
+    A page shows the sequences of its findings, and the checked sequences without findings that come after
+    the previous page's last finding and up to its own last one (the last page: all after it). So a sequence
+    without findings is shown by exactly one page, a sequence with findings by each page holding some.
+    """
+    base = {"pid": pid, "sequence": sequence, "tests": tests}
+    before = 1 if offset > 0 else 0
     with cursor() as conn:
-        return page(conn, Q.results, Q.count_results, params)
+        rows = conn.execute(Q.results, {**base, "limit": limit + before + 1, "offset": offset - before}).fetchall()
+        total_row = conn.execute(Q.count_results, base).fetchone()
+        total = int(total_row["n"]) if total_row else 0
+        previous = rows[0] if before and rows else None
+        found = rows[before : before + limit]
+        following = rows[before + limit] if len(rows) > before + limit else None
+        if not found and offset > 0:
+            return ResultsPage([], [], set(), total)
+        after = previous["sequence"] if previous is not None else None
+        upto = found[-1]["sequence"] if found and following is not None else None
+        bounds = {**base, "after": after, "upto": upto}
+        between = {r["sequence"] for r in conn.execute(Q.checked_sequences, bounds)}
+        shown = sorted(between | {r["sequence"] for r in found})
+        open_tests = {(r["sequence"], r["test"]) for r in conn.execute(Q.open_tests, {"pid": pid, "sequences": shown})}
+    return ResultsPage(found, shown, open_tests, total)
 
 
 def findings_by_id(conn: Connection, pid: str, ids: list[int]) -> list[Row]:

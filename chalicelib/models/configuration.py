@@ -4,25 +4,31 @@ A wrong shape is refused when it is written (400 naming the path), not found lat
 event write (``labels``) or a crashed QC worker (``qc``). Keys the system does not read are kept as
 they are; ``asaqc`` is only required to be an object.
 
-``online.line.pattern.regex`` is written by a user and run on file content by the Python ``re`` engine
-(the linear-time ``google-re2`` has no wheel for Lambda's python3.11 runtime, glibc 2.26), so only
-patterns whose matching time stays polynomial and small are accepted: at most
-``MAX_PATTERN_CHARS`` characters, no repetition inside a repetition or of an alternation (the shapes
-of exponential backtracking, e.g. ``(a+)+`` or ``(a|a)*``) and at most ``MAX_UNBOUNDED_REPEATS``
-unbounded repetitions.
+``online.line.pattern.regex`` is written by a user and run on line names and file names, so it runs on
+RE2 (``google-re2``), whose matching time is linear in the text whatever the pattern: no pattern can make
+the import or the navigation feed hang, and it is run only on names of at most ``MAX_LINE_NAME_CHARS``
+characters. RE2 has no look-around and no back-references; a pattern using
+them, or longer than ``MAX_PATTERN_CHARS`` characters, is refused when it is written and, if it was
+stored before this check existed, rejects the file that needs it with the reason.
 """
 
 from __future__ import annotations
 
 import re
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 from pydantic import ConfigDict, Field, StrictBool, StrictFloat, StrictInt, field_validator
 
 from chalicelib.models import Model
 
 MAX_PATTERN_CHARS = 200
-MAX_UNBOUNDED_REPEATS = 4
+# A line name (or a file name's stem) longer than this is not a line name: the pattern is not run on it.
+# RE2's time is linear in the text times the pattern's size; at this length the largest pattern RE2
+# accepts takes about a millisecond.
+MAX_LINE_NAME_CHARS = 256
+# RE2's memory for one pattern (its default is 8 MiB): a line pattern needs a few kilobytes, and a larger
+# budget lets the biggest patterns build automata that take a tenth of a second on one name.
+PATTERN_MEMORY_BYTES = 1 << 20
 
 
 class _Open(Model):
@@ -60,47 +66,35 @@ class QcTestOverride(_Open):
                 raise ValueError(f"{name}: a QC parameter is a number")
 
 
-def _repeats(parsed: Any, inside_repeat: bool = False) -> int:
-    """Unbounded repetitions of a parsed pattern; ValueError for the exponential shapes."""
-    import re._constants as c
-    import re._parser as p
-
-    count = 0
-    for op, arg in parsed:
-        if op in (c.MAX_REPEAT, c.MIN_REPEAT, c.POSSESSIVE_REPEAT):
-            _low, high, sub = arg
-            repeated = high == c.MAXREPEAT or high > 1
-            if repeated and inside_repeat:
-                raise ValueError("a repetition inside a repetition can take exponential time")
-            count += (high == c.MAXREPEAT) + _repeats(sub, inside_repeat or repeated)
-        elif op is c.BRANCH:
-            if inside_repeat:
-                raise ValueError("a repeated alternation can take exponential time")
-            count += sum(_repeats(branch, inside_repeat) for branch in arg[1])
-        elif op is c.SUBPATTERN:
-            count += _repeats(arg[-1], inside_repeat)
-        elif op in (c.ASSERT, c.ASSERT_NOT):
-            count += _repeats(arg[1], inside_repeat)
-        elif op is c.GROUPREF_EXISTS:
-            count += sum(_repeats(x, inside_repeat) for x in arg[1:] if x is not None)
-        elif isinstance(arg, p.SubPattern):
-            count += _repeats(arg, inside_repeat)
-    return count
+class Match(Protocol):
+    def groups(self) -> tuple[Any, ...]: ...
 
 
-def check_pattern(regex: str, flags: str = "") -> re.Pattern[str]:
-    """The compiled pattern, or ValueError saying why it is refused."""
-    import re._parser as p
+class Matcher(Protocol):
+    """A compiled line pattern: RE2's ``search`` on a str, and its number of groups."""
+
+    groups: int
+
+    def search(self, text: str) -> Match | None: ...
+
+
+def check_pattern(regex: str, flags: str = "") -> Matcher:
+    """The pattern compiled by RE2 (linear-time matching), or ValueError saying why it is refused."""
+    import re2  # a compiled extension: loaded only where a pattern is checked or run
 
     if len(regex) > MAX_PATTERN_CHARS:
         raise ValueError(f"at most {MAX_PATTERN_CHARS} characters")
+    options = re2.Options()
+    options.log_errors = False
+    options.max_mem = PATTERN_MEMORY_BYTES
+    options.case_sensitive = "i" not in flags
     try:
-        compiled = re.compile(regex, re.IGNORECASE if "i" in flags else 0)
-        parsed = p.parse(regex)
-    except (re.error, RecursionError, OverflowError) as exc:
-        raise ValueError(f"not a valid regular expression: {exc}") from exc
-    if _repeats(parsed) > MAX_UNBOUNDED_REPEATS:
-        raise ValueError(f"at most {MAX_UNBOUNDED_REPEATS} unbounded repetitions (*, +, {{n,}})")
+        compiled: Matcher = re2.compile(regex, options)
+    except re2.error as exc:
+        reason = exc.args[0].decode(errors="replace") if exc.args and isinstance(exc.args[0], bytes) else str(exc)
+        raise ValueError(
+            f"not a regular expression the line matcher (RE2: no look-around, no back-references) accepts: {reason}"
+        ) from exc
     return compiled
 
 
@@ -116,7 +110,7 @@ class LinePattern(_Open):
         return value
 
     def model_post_init(self, context: Any, /) -> None:
-        groups = re.compile(self.regex).groups
+        groups = check_pattern(self.regex, self.flags).groups
         if len(self.captures) > groups:
             raise ValueError(f"captures names {len(self.captures)} groups; the regex has {groups}")
 
@@ -204,6 +198,13 @@ class Navdata(_Open):
     stale_seconds: Number | None = Field(default=None, gt=0, le=86_400)
 
 
+class P190(_Open):
+    """``configuration.p190``: the year of a P1/90 file whose records carry only the day of the year (when its
+    header gives none)."""
+
+    year: StrictInt | None = Field(default=None, ge=1900, le=2100)
+
+
 class Configuration(_Open):
     """What ``PUT …/configuration`` (and a new project's configuration) must look like."""
 
@@ -213,4 +214,5 @@ class Configuration(_Open):
     grid: Grid | None = None
     planner: Planner | None = None
     navdata: Navdata | None = None
+    p190: P190 | None = None
     asaqc: dict[str, Any] | None = None

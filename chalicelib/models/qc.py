@@ -54,7 +54,7 @@ class QcTestResult(Model):
 class QcResults(RootModel[dict[str, QcTestResult]]):
     model_config = ConfigDict(defer_build=True)
 
-    """``GET …/qc/results``: test → its definition and, per checked sequence, status and findings."""
+    """``GET …/qc/results``: test → its definition and, per sequence of the page, status and findings."""
 
 
 class QcEventIds(RootModel[list[Annotated[StrictInt, Field(ge=1, le=INT64_MAX)]]]):

@@ -92,6 +92,11 @@ class EventWriter:
             self.conn, self.pid, at, fields, event_id=current["id"], edited=True, author=self.author
         )
 
+    def strip_single_labels(self, moves: list[tuple[int, str]], keep: list[int]) -> list[int]:
+        """Each (sequence, label) of ``moves`` leaves the other events of the sequence (not ``keep``), each by a
+        new instance; one statement (a bulk import). The ids of the events changed."""
+        return db_events.strip_single_labels(self.conn, self.pid, self.at, moves, keep, self.author)
+
     def delete(self, current: Row) -> None:
         """Close the current instance: the event is deleted (and stays in the history)."""
         db_events.close_instance(self.conn, current["uid"], self.at, deleted=True)
@@ -146,6 +151,23 @@ def _apply_single_labels(writer: EventWriter, fields: dict[str, Any], event_id: 
             changed = _fields(other)
             changed["labels"] = [x for x in other["labels"] if x != name]
             writer.replace(other, changed)
+
+
+def _single_label_moves(rows: list[dict[str, Any]], known: dict[str, Any]) -> list[tuple[int, str]]:
+    """The (sequence, label) of ``multiple: false`` labels in rows of a bulk import; a label is left only on
+    the last row of its sequence that has it (``rows`` are changed)."""
+    last: dict[tuple[int, str], int] = {}
+    for index, fields in enumerate(rows):
+        if fields.get("sequence") is not None:
+            for name in label_rules.single_per_sequence(list(fields.get("labels") or []), known):
+                last[(fields["sequence"], name)] = index
+    for index, fields in enumerate(rows):
+        if fields.get("sequence") is not None:
+            labels = list(fields.get("labels") or [])
+            drop = {n for n in label_rules.single_per_sequence(labels, known) if last[(fields["sequence"], n)] != index}
+            if drop:
+                fields["labels"] = [x for x in labels if x not in drop]
+    return sorted(last)
 
 
 def _current_row(conn: Connection, pid: str, event_id: int) -> Row:
@@ -208,8 +230,10 @@ def create_events(pid: str, rows: list[tuple[int, EventNew]], author: str, actor
     """A line log imported in bulk: every row or none (the first bad row is named by its number).
 
     Every row is checked and given its shot's time and position first; the project's event clock (which
-    holds off the project's other writers) is taken only for the one bulk insert and the moves of
-    ``multiple: false`` labels that follow.
+    holds off the project's other writers) is taken only for the one bulk insert and the one statement
+    that moves the ``multiple: false`` labels. As if the rows were written one after the other, the last
+    row of a sequence with such a label keeps it: earlier rows are imported without it, and the sequence's
+    other events lose it.
     """
     if len(rows) > MAX_CSV_ROWS:
         raise errors.BadRequestError(f"a CSV import holds at most {MAX_CSV_ROWS} rows; split the file")
@@ -223,10 +247,10 @@ def create_events(pid: str, rows: list[tuple[int, EventNew]], author: str, actor
                 raise errors.BadRequestError(f"row {number}: {exc.message}") from exc
             _fill_from_shot(conn, pid, fields)
             checked.append(fields)
+        moves = _single_label_moves(checked, known)
         writer = EventWriter(conn, pid, author)
         ids = writer.create_many(checked)
-        for fields, event_id in zip(checked, ids, strict=True):
-            _apply_single_labels(writer, fields, event_id, known)
+        writer.strip_single_labels(moves, ids)
         audit.record(conn, actor, "create_events", pid, {"project": pid, "events": ids}, None, {"created": len(ids)})
         return ids
 

@@ -64,6 +64,7 @@ from chalicelib.settings import get_settings
 
 if TYPE_CHECKING:  # pragma: no cover
     from chalicelib import geodesy
+    from chalicelib.models.configuration import Matcher
     from chalicelib.parsers.records import FileHeader, PointColumns
 
 KINDS = ("preplot", "raw", "final")
@@ -109,29 +110,37 @@ def parse_key(key: str) -> tuple[str, str, str]:
     return parts[0], parts[1], parts[2]
 
 
-def line_pattern(configuration: dict[str, Any]) -> tuple[re.Pattern[str], list[str]]:
+def line_pattern(configuration: dict[str, Any]) -> tuple[Matcher, list[str]]:
+    """The project's line pattern run by RE2, checked as ``PUT …/configuration`` checks it (a pattern stored
+    before that check existed is refused here, with the reason, rather than run)."""
+    from chalicelib.models.configuration import check_pattern
+
     spec = (((configuration.get("online") or {}).get("line") or {}).get("pattern")) or {}
     regex, captures = spec.get("regex"), spec.get("captures") or []
     if not isinstance(regex, str) or not isinstance(captures, list):
         raise RejectError("the project configuration has no online.line.pattern to find the sequence number")
-    flags = re.IGNORECASE if "i" in str(spec.get("flags", "")) else 0
     try:
-        compiled = re.compile(regex, flags)
-    except re.error as exc:
-        raise RejectError(f"online.line.pattern.regex is not a valid regular expression: {exc}") from exc
+        compiled = check_pattern(regex, str(spec.get("flags", "")))
+    except ValueError as exc:
+        raise RejectError(f"the project's online.line.pattern.regex is refused: {exc}; nothing imported") from exc
     if "sequence" not in captures:
         raise RejectError("online.line.pattern.captures does not name a 'sequence' capture")
+    if len(captures) > compiled.groups:
+        raise RejectError(
+            f"the project's online.line.pattern.captures names {len(captures)} groups; "
+            f"the regex has {compiled.groups}; nothing imported"
+        )
     return compiled, [str(c) for c in captures]
 
 
-def identify_sequence(
-    line_name: str | None, file_name: str, pattern: tuple[re.Pattern[str], list[str]]
-) -> SequenceIdentity:
+def identify_sequence(line_name: str | None, file_name: str, pattern: tuple[Matcher, list[str]]) -> SequenceIdentity:
     """Sequence, line and attempt from the line name in the records, else from the file name."""
+    from chalicelib.models.configuration import MAX_LINE_NAME_CHARS
+
     regex, captures = pattern
     stem = PurePosixPath(file_name).stem
     for candidate in (line_name, stem):
-        if not candidate:
+        if not candidate or len(candidate.strip()) > MAX_LINE_NAME_CHARS:  # not a line name: not searched
             continue
         match = regex.search(candidate.strip())
         if match is None:
@@ -151,8 +160,13 @@ def identify_sequence(
                 )
         return SequenceIdentity(sequence=sequence, line=line, attempt=attempt)
     raise RejectError(
-        f"neither the line name {line_name!r} nor the file name {stem!r} match the project's line pattern"
+        f"neither the line name {_shown(line_name)} nor the file name {_shown(stem)} match the project's line pattern"
+        f" (a name longer than {MAX_LINE_NAME_CHARS} characters is not searched)"
     )
+
+
+def _shown(name: str | None) -> str:
+    return repr(name) if name is None or len(name) <= 80 else f"{name[:80]!r}… ({len(name)} characters)"
 
 
 # ---------------------------------------------------------------- coordinates
@@ -325,7 +339,7 @@ def _shot_rows(
     kind: str,
     upload_id: int,
     project_grid: int | None,
-    pattern: tuple[re.Pattern[str], list[str]],
+    pattern: tuple[Matcher, list[str]],
     file_name: str,
     counter: _Counter,
 ) -> Iterator[bytes]:

@@ -15,21 +15,38 @@ MISSING: Any = object()
 """What ``walk`` returns for a path that does not exist (a ``null`` value is found, and is ``None``)."""
 
 
+def _is_index(segment: str) -> bool:
+    # ASCII digits only: str.isdigit() is also true of "²" and of Arabic-Indic digits, which are no index.
+    return segment.isascii() and segment.isdigit()
+
+
 def _index(segment: str, array: list[Any]) -> int | None:
-    # ASCII digits only: str.isdigit() is also true of "²", which int() refuses.
-    if not (segment.isascii() and segment.isdigit()) or len(segment) > 9 or int(segment) >= len(array):
+    if not _is_index(segment) or len(segment) > 9 or int(segment) >= len(array):
         return None
     return int(segment)
 
 
+def _not_an_index(segments: list[str], depth: int) -> errors.BadRequestError:
+    return errors.BadRequestError(
+        f"The path {'/'.join(segments)}: {segments[depth]!r} is not an index of the array at "
+        f"{'/'.join(segments[:depth]) or 'the top'} (an index is ASCII digits)"
+    )
+
+
 def walk(value: Any, segments: list[str]) -> Any:
-    """Follow ``segments`` into nested objects (keys) and arrays (indexes); ``MISSING`` when absent."""
-    for segment in segments:
+    """Follow ``segments`` into nested objects (keys) and arrays (indexes); ``MISSING`` when absent.
+
+    A part that is not an index (ASCII digits) where the path meets an array is a 400 naming it; an index
+    past the array's end is absent.
+    """
+    for depth, segment in enumerate(segments):
         if isinstance(value, dict):
             if segment not in value:
                 return MISSING
             value = value[segment]
         elif isinstance(value, list):
+            if not _is_index(segment):
+                raise _not_an_index(segments, depth)
             index = _index(segment, value)
             if index is None:
                 return MISSING
@@ -61,6 +78,8 @@ def put(document: dict[str, Any], segments: list[str], value: Any) -> dict[str, 
         elif isinstance(node, list):
             index = _index(segment, node)
             if index is None:
+                if not _is_index(segment):
+                    raise _not_an_index(segments, depth)
                 raise errors.BadRequestError(
                     f"The path {'/'.join(segments)}: {segment!r} is not an index of the array at "
                     f"{'/'.join(segments[:depth]) or 'the top'}"

@@ -24,7 +24,7 @@ from typing import Any
 from chalicelib import errors
 from chalicelib.db import Connection, transaction
 from chalicelib.db import navdata as db
-from chalicelib.models.configuration import NavdataFields
+from chalicelib.models.configuration import Matcher, NavdataFields
 from chalicelib.models.geojson import Feature, point
 from chalicelib.models.limits import INT32_MAX, INT32_MIN
 from chalicelib.models.navdata import (
@@ -46,7 +46,7 @@ class Candidate:
     pid: str
     schema: str
     fields: NavdataFields
-    pattern: tuple[re.Pattern[str], list[str]] | None
+    pattern: tuple[Matcher, list[str]] | None
 
 
 def _candidate(row: dict[str, Any]) -> Candidate:
@@ -57,7 +57,7 @@ def _candidate(row: dict[str, Any]) -> Candidate:
     except ValueError:
         fields = NavdataFields()
     try:
-        pattern: tuple[re.Pattern[str], list[str]] | None = ingest.line_pattern(configuration)
+        pattern: tuple[Matcher, list[str]] | None = ingest.line_pattern(configuration)
     except ingest.RejectError:
         pattern = None
     return Candidate(row["pid"], row["schema"], fields, pattern)

@@ -210,6 +210,47 @@ def test_a_file_failing_on_anything_but_a_transient_error_is_rejected_and_its_me
     assert count("SELECT count(*) FROM shot") == 0 and count("SELECT count(*) FROM preplot_point") == 0
 
 
+def _store_pattern(regex: str) -> None:
+    """A line pattern written straight to the table, as one stored before the configuration's schema existed."""
+    from chalicelib import db
+
+    stored = {**CONFIGURATION, "online": {"line": {"pattern": {"regex": regex, "captures": ["sequence"]}}}}
+    db.connection().execute("UPDATE project SET configuration = %s WHERE pid = 'alpha'", (json.dumps(stored),))
+
+
+@pytest.mark.parametrize(
+    ("regex", "words"),
+    [
+        (r"^(?=\d)(\d+)", "look-around"),
+        (r"^(\d)\1(\d+)", "back-references"),
+        ("(" + "[0-9]" * 60 + ")", "at most 200 characters"),
+    ],
+)
+def test_a_stored_pattern_the_check_refuses_rejects_the_file_with_the_reason(client, project, regex, words):
+    from chalicelib import aws
+
+    _store_pattern(regex)
+    upload(aws, "alpha/raw/s.p111", _p111())
+    [row] = files()
+    assert row["status"] == "rejected", row
+    assert "online.line.pattern.regex is refused" in row["message"] and words in row["message"], row["message"]
+    assert _queues_empty(aws) and count("SELECT count(*) FROM shot") == 0
+
+
+def test_a_stored_backtracking_pattern_on_a_long_file_name_is_a_prompt_rejection(client, project):
+    # Python's re takes minutes on this pattern and a 250-character name; the linear engine answers at once.
+    import time
+
+    from chalicelib import aws
+
+    _store_pattern(r"^.*.*.*.*.*.*Z(\d+)$")
+    started = time.perf_counter()
+    upload(aws, "alpha/raw/" + "a" * 250 + ".p111", _p111())
+    [row] = files()
+    assert row["status"] == "rejected" and "match the project's line pattern" in row["message"], row
+    assert time.perf_counter() - started < 30
+
+
 def test_the_rejection_is_listed_by_files(client, project, monkeypatch):
     from chalicelib import aws
 

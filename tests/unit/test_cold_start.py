@@ -29,6 +29,7 @@ HEAVY = (
     "fpdf",
     "PIL",
     "fontTools",
+    "re2",
 )
 
 

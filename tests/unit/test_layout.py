@@ -29,6 +29,7 @@ IMPORT_NAMES = {  # requirement name → the module it is imported as
     "pyproj": "pyproj",
     "numpy": "numpy",
     "fpdf2": "fpdf",
+    "google-re2": "re2",
 }
 
 

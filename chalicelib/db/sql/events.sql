@@ -94,6 +94,31 @@ WHERE pid = %(pid)s AND sequence = %(sequence)s AND upper_inf(validity) AND %(la
   AND id <> %(id)s
 FOR UPDATE;
 
+-- name: strip_single_labels
+-- Labels one event of a sequence may hold (multiple: false) after a bulk import: every other current event
+-- of the sequence holding one (not %(keep)s) gets a new instance without it, all in one statement.
+WITH moves AS (
+    SELECT DISTINCT m.sequence, m.label
+    FROM unnest(%(sequences)s::integer[], %(labels)s::text[]) AS m(sequence, label)
+), hit AS (
+    SELECT e.uid, array_agg(m.label) AS gone
+    FROM event e
+    JOIN moves m ON e.sequence = m.sequence AND m.label = ANY (e.labels)
+    WHERE e.pid = %(pid)s AND upper_inf(e.validity) AND NOT (e.id = ANY (%(keep)s::bigint[]))
+    GROUP BY e.uid
+), closed AS (
+    UPDATE event e SET validity = tstzrange(lower(e.validity), %(at)s, '[)'), deleted = false
+    FROM hit
+    WHERE e.uid = hit.uid
+    RETURNING e.id, e.pid, e.tstamp, e.sequence, e.point, e.remarks, e.labels, e.meta, hit.gone
+)
+INSERT INTO event (uid, id, pid, tstamp, sequence, point, remarks, labels, meta, validity, edited, author)
+SELECT nextval(pg_get_serial_sequence('event', 'uid')), c.id, c.pid, c.tstamp, c.sequence, c.point, c.remarks,
+       ARRAY(SELECT x.l FROM unnest(c.labels) WITH ORDINALITY AS x(l, o) WHERE x.l <> ALL (c.gone) ORDER BY x.o),
+       c.meta, tstzrange(%(at)s, NULL, '[)'), true, %(author)s
+FROM closed c
+RETURNING id;
+
 -- name: system_events_of_sequence
 SELECT * FROM event
 WHERE pid = %(pid)s AND sequence = %(sequence)s AND upper_inf(validity) AND meta ? 'system'

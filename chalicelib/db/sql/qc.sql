@@ -62,21 +62,42 @@ SET raw_upload_id = excluded.raw_upload_id, final_upload_id = excluded.final_upl
 DELETE FROM qc_run WHERE pid = %(pid)s AND (%(sequence)s::integer IS NULL OR sequence = %(sequence)s);
 
 -- name: results
--- The findings of one page of checked sequences.
-WITH page AS (
-    SELECT pid, sequence, ran_on FROM qc_run
-    WHERE pid = %(pid)s AND (%(sequence)s::integer IS NULL OR sequence = %(sequence)s)
-    ORDER BY sequence
-    LIMIT %(limit)s OFFSET %(offset)s
-)
-SELECT e.id, r.sequence, e.point, e.tstamp, e.meta, r.ran_on
-FROM page r
-LEFT JOIN event e ON e.pid = r.pid AND e.sequence = r.sequence AND upper_inf(e.validity) AND e.meta ? 'qc'
-ORDER BY r.sequence, e.point, e.id;
+-- Current findings of the enabled tests on checked sequences in (sequence, point, id) order, from a row
+-- (the one before the page, when there is one) to one past the page: the page and its neighbours, which
+-- bound its sequences.
+SELECT e.id, e.sequence, e.point, e.tstamp, e.meta
+FROM event e
+JOIN qc_run r ON r.pid = e.pid AND r.sequence = e.sequence
+WHERE e.pid = %(pid)s AND (%(sequence)s::integer IS NULL OR e.sequence = %(sequence)s)
+  AND upper_inf(e.validity) AND e.meta ? 'qc'
+  AND e.meta->'qc'->>'test' = ANY (%(tests)s::text[])
+ORDER BY e.sequence, e.point, e.id
+LIMIT %(limit)s OFFSET %(offset)s;
 
 -- name: count_results
-SELECT count(*) AS n FROM qc_run
-WHERE pid = %(pid)s AND (%(sequence)s::integer IS NULL OR sequence = %(sequence)s);
+SELECT count(*) AS n
+FROM event e
+JOIN qc_run r ON r.pid = e.pid AND r.sequence = e.sequence
+WHERE e.pid = %(pid)s AND (%(sequence)s::integer IS NULL OR e.sequence = %(sequence)s)
+  AND upper_inf(e.validity) AND e.meta ? 'qc'
+  AND e.meta->'qc'->>'test' = ANY (%(tests)s::text[]);
+
+-- name: checked_sequences
+-- Checked sequences after %(after)s and up to %(upto)s (null: no bound).
+SELECT sequence FROM qc_run
+WHERE pid = %(pid)s AND (%(sequence)s::integer IS NULL OR sequence = %(sequence)s)
+  AND (%(after)s::integer IS NULL OR sequence > %(after)s)
+  AND (%(upto)s::integer IS NULL OR sequence <= %(upto)s)
+ORDER BY sequence;
+
+-- name: open_tests
+-- The tests with an unaccepted current finding, per sequence: a test's status covers all its findings,
+-- those on other pages too.
+SELECT DISTINCT e.sequence, e.meta->'qc'->>'test' AS test
+FROM event e
+WHERE e.pid = %(pid)s AND e.sequence = ANY (%(sequences)s::integer[])
+  AND upper_inf(e.validity) AND e.meta ? 'qc'
+  AND NOT coalesce((e.meta->'qc'->>'accepted')::boolean, false);
 
 -- name: findings_by_id
 SELECT * FROM event WHERE pid = %(pid)s AND id = ANY (%(ids)s::bigint[]) AND upper_inf(validity)

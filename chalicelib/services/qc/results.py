@@ -17,38 +17,44 @@ from chalicelib.services.qc.runner import store_summary
 
 
 def results(pid: str, sequence: int | None, page: PageQuery | None = None) -> tuple[QcResults, int]:
-    """Every enabled test with, per checked sequence of the page (or the one asked for), its status and
-    findings; and how many sequences were checked."""
+    """Every enabled test with, per checked sequence the page shows (or the one asked for), its status and
+    the page's findings; and how many findings of the enabled tests there are in all.
+
+    ``limit``/``offset`` count findings in (sequence, point, id) order, so one answer is bounded however
+    many findings a sequence has. A sequence's status covers all its findings, on this page or not.
+    """
     page = page or PageQuery()
     project = get_project(pid)
     tests = tests_for(project["configuration"] or {})
-    rows, total = db_qc.results(pid, sequence, page.limit, page.offset)
-    if sequence is not None and not rows:
+    found = db_qc.results(pid, sequence, list(tests), page.limit, page.offset)
+    if sequence is not None and not found.sequences:
         get_sequence_row(pid, sequence)
-    checked = sorted({r["sequence"] for r in rows})
+    by_test: dict[tuple[str, int], list[QcFinding]] = {}
+    for r in found.findings:
+        qc = r["meta"]["qc"]
+        by_test.setdefault((qc["test"], r["sequence"]), []).append(
+            QcFinding(
+                id=r["id"],
+                point=r["point"],
+                tstamp=r["tstamp"].isoformat() if r["tstamp"] else None,
+                value=qc["value"],
+                limit=qc["limit"],
+                message=qc["message"],
+                accepted=bool(qc["accepted"]),
+            )
+        )
     tree: dict[str, QcTestResult] = {}
     for test, spec in tests.items():
         sequences: dict[str, QcSequenceResult] = {}
-        for number in checked:
-            findings = [
-                QcFinding(
-                    id=r["id"],
-                    point=r["point"],
-                    tstamp=r["tstamp"].isoformat() if r["tstamp"] else None,
-                    value=r["meta"]["qc"]["value"],
-                    limit=r["meta"]["qc"]["limit"],
-                    message=r["meta"]["qc"]["message"],
-                    accepted=bool(r["meta"]["qc"]["accepted"]),
-                )
-                for r in rows
-                if r["sequence"] == number and r["id"] is not None and r["meta"]["qc"]["test"] == test
-            ]
-            failing = spec["severity"] != "info" and any(not f.accepted for f in findings)
-            sequences[str(number)] = QcSequenceResult(status="fail" if failing else "pass", findings=findings)
+        for number in found.sequences:
+            failing = spec["severity"] != "info" and (number, test) in found.open_tests
+            sequences[str(number)] = QcSequenceResult(
+                status="fail" if failing else "pass", findings=by_test.get((test, number), [])
+            )
         tree[test] = QcTestResult(
             name=spec["name"], severity=spec["severity"], parameters=spec["parameters"], sequences=sequences
         )
-    return QcResults(tree), total
+    return QcResults(tree), found.total
 
 
 def set_accepted(pid: str, ids: list[int], accepted: bool, author: str, actor: Actor | None = None) -> int:

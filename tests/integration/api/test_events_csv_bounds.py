@@ -54,22 +54,42 @@ def test_an_import_at_the_limit_is_accepted(client, project):
 
 def test_the_event_clock_is_held_only_for_one_bulk_insert(client, project, monkeypatch):
     """Every row is checked and looked up before the clock (which holds off the project's other writers)
-    is taken; under it there is one insert statement for all the rows."""
+    is taken; under it there is one insert statement for all the rows, and one statement that moves the
+    labels a sequence may hold once (FGSP) from its other events."""
+    headers = {**as_role("user"), "Content-Type": "application/json"}
+    earlier = {"sequence": 7, "point": 500, "remarks": "first good shot", "labels": ["FGSP", "Nav"]}
+    response = client.post("/project/alpha/event", body=json.dumps(earlier).encode(), headers=headers)
+    assert response.status_code == 201, response.body
+    earlier_id = json.loads(response.body)["id"]
     calls: list[str] = []
     db_events = event_service.db_events  # the queries the one writer runs
-    for name in ("tick", "insert_event", "insert_events", "shot_at"):
-        original = getattr(db_events, name)
+    for name in ("tick", "insert_event", "insert_events", "shot_at", "others_with_label", "strip_single_labels"):
+        original = getattr(db_events, name, None)
+        if original is None:
+            continue
 
         def watched(*args, _name=name, _original=original, **kwargs):
             calls.append(_name)
             return _original(*args, **kwargs)
 
         monkeypatch.setattr(db_events, name, watched)
-    text = "sequence,point,remarks\r\n" + "".join(f"7,{p},shot {p}\r\n" for p in range(1, 201))
+    labelled = {10: "FGSP", 150: "FGSP;Gun"}
+    text = "sequence,point,remarks,labels\r\n" + "".join(
+        f"7,{p},shot {p},{labelled.get(p, '')}\r\n" for p in range(1, 201)
+    )
     response = post_csv(client, text)
     assert response.status_code == 201, response.body
     assert calls.index("tick") == 200  # 200 shot look-ups first
-    assert calls[200:] == ["tick", "insert_events"]
+    assert calls[200:] == ["tick", "insert_events", "strip_single_labels"]
+    # As if written one after the other: the last row with FGSP holds it, the sequence's other events not.
+    current = {
+        (e["point"]): e["labels"]
+        for e in json.loads(client.get("/project/alpha/event?sequence=7", headers=as_role("guest")).body)
+    }
+    assert [p for p, labels in current.items() if "FGSP" in labels] == [150]
+    assert current[150] == ["FGSP", "Gun"] and current[10] == [] and current[500] == ["Nav"]
+    history = json.loads(client.get(f"/project/alpha/event/{earlier_id}", headers=as_role("guest")).body)
+    assert [h["labels"] for h in history] == [["FGSP", "Nav"], ["Nav"]]
 
 
 @pytest.mark.parametrize("start", ["=", "+", "-", "@", "\t"])

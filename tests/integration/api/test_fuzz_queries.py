@@ -42,6 +42,11 @@ QUERY_PARAMETERS: dict[str, list[str]] = {
     "/project/{project}/qc/results": ["limit", "offset"],
     "/project/{project}/qc/results/sequence/{sequence}": ["limit", "offset"],
     "/queue/outgoing/asaqc": ["status", "order", "dir", "limit", "offset"],
+    "/project/{project}/gis/event": ["limit", "offset"],
+    "/navdata": ["q", "fields", "limit", "offset"],
+    "/navdata/gis/point": ["limit", "offset"],
+    "/navdata/gis/line": ["limit", "offset"],
+    "/audit": ["project", "since", "actor", "limit", "offset"],
 }
 ACCEPT = [
     "application/json",
@@ -61,6 +66,16 @@ values = st.one_of(
     st.sampled_from(["", "0", "-1", "1", "2147483648", "١٢", "²", "1_0", " 7", "1;2,3", "2021-10-08", "tab"]),
     st.just("9" * 5000),
 )
+# Values shaped like what a parameter expects, so the fuzz gets past its first check.
+near_values = st.sampled_from(
+    ["2021-10-08T10:37:00Z", "2021-10-08T10:37:00+14:00", "2.48,59.18", "1e308", "nan", "inf", "-0", "0,0,0", "9" * 50]
+)
+q_parts = st.tuples(st.sampled_from(["tstamp", "tolerance", "pos", "radius", "x", ""]), st.one_of(values, near_values))
+PARAMETER_VALUES = {
+    "q": st.lists(q_parts, max_size=5).map(lambda parts: ";".join(f"{k}:{v}" for k, v in parts)),
+    "fields": st.one_of(values, st.sampled_from(["tstamp,lat,lon", "lat,lat", "_schema,speed", ",", "a" * 300])),
+    "since": st.one_of(values, near_values),
+}
 
 
 @st.composite
@@ -73,7 +88,7 @@ def requests(draw):
         url = url.replace("{" + name + "}", quote(value, safe="") or "x", 1)
     known = QUERY_PARAMETERS.get(route, [])
     chosen = draw(st.lists(st.sampled_from([*known, "unknown"]), max_size=4, unique=True))
-    query = {name: draw(values) for name in chosen}
+    query = {name: draw(PARAMETER_VALUES.get(name, values)) for name in chosen}
     if query:
         url += "?" + urlencode(query)
     return route, url, draw(st.sampled_from(ACCEPT))
