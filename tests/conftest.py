@@ -2,7 +2,8 @@
 
 Settings for the tests, fake AWS credentials (never the real AWS); one real
 PostGIS database per session (a template migrated once, the test database made
-from it), moto, and the Chalice test client. Session fixtures live here, once,
+from it), moto, and the Chalice test client (whose JSON answers are checked against the served OpenAPI
+document, ``tests/openapi_answers.py``). Session fixtures live here, once,
 so that every test directory shares the same database.
 """
 
@@ -88,7 +89,22 @@ def client() -> Iterator[Any]:
     from app import app
     from scripts.local_api import thread_local_requests
 
+    from tests.openapi_answers import ValidatingClient
+
     # Tests that write from several threads need each thread's own current request, as the local server has.
     thread_local_requests(app)
     with Client(app, stage_name="dev") as test_client:
-        yield test_client.http
+        # Every JSON answer with a documented status is checked against the served OpenAPI document.
+        yield ValidatingClient(test_client.http)
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """Statuses the served document does not list, as the suite's answers gave them (not a failure here)."""
+    from tests.openapi_answers import UNDOCUMENTED, VALIDATED
+
+    if VALIDATED:
+        terminalreporter.write_line(
+            f"openapi: {sum(VALIDATED.values())} JSON answers of {len(VALIDATED)} operations validated"
+        )
+    for (method, path, status), count in sorted(UNDOCUMENTED.items()):
+        terminalreporter.write_line(f"openapi: {method} {path} answered {status} ({count}×), not in the document")
