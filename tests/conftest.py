@@ -33,8 +33,9 @@ os.environ.pop("DOUGAL_IMPLICIT_GUEST_NETWORKS", None)
 
 from scripts import localdb
 
-TEST_DB = "dougal_test"
-TEMPLATE_DB = "dougal_test_template"
+# DOUGAL_TEST_DB names another database, so that two test runs can share one cluster.
+TEST_DB = os.environ.get("DOUGAL_TEST_DB", "dougal_test")
+TEMPLATE_DB = f"{TEST_DB}_template"
 
 
 @pytest.fixture(scope="session")

@@ -115,7 +115,7 @@ _PARAMETER = re.compile(r"\{([^}]+)\}")
 _INTEGER_PARAMETERS = {"line", "sequence", "shot", "id"}
 _HTTP_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 _BINARY_MEDIA = {"application/pdf"}
-_TEXT_MEDIA = {"text/csv", "text/html"}
+_TEXT_MEDIA = {"text/csv", "text/html", "text/css", "application/javascript"}
 _JSON = "application/json"
 
 
@@ -365,7 +365,41 @@ def get_openapi_document() -> Any:
 
 @route(bp, "/docs", role=PUBLIC, media_types=("text/html",))
 def get_docs_page() -> Any:
-    """A page to browse the API document, readable offline (no script or style from elsewhere)."""
-    from chalicelib.api.docs_page import PAGE
+    """A page to browse the API document (Swagger UI where installed), readable offline."""
+    from chalicelib.api import docs_page
 
-    return Response(body=PAGE, status_code=200, headers={"Content-Type": "text/html; charset=utf-8"})
+    return Response(body=docs_page.page(), status_code=200, headers={"Content-Type": "text/html; charset=utf-8"})
+
+
+@route(bp, "/docs/{asset}", role=PUBLIC, media_types=("text/css", "application/javascript"))
+def get_docs_asset(asset: str) -> Any:
+    """Swagger UI's style and script for ``/docs`` (served where the Swagger UI package is installed)."""
+    from chalicelib import errors
+    from chalicelib.api import docs_page
+
+    text = docs_page.asset(asset)
+    if text is None:
+        if asset in docs_page.ASSETS:
+            raise errors.NotFoundError(f"{asset} is not installed here: /docs shows its own page instead")
+        raise errors.NotFoundError(f"No file {asset[:60]!r}: /docs loads {', '.join(docs_page.ASSETS)}")
+    headers = {"Content-Type": docs_page.ASSETS[asset], "Cache-Control": "public, max-age=86400"}
+    return Response(body=text, status_code=200, headers=headers)
+
+
+def document_text() -> str:
+    """The document as the repository keeps it (``openapi.json``): indented, keys in the built order."""
+    return json.dumps(build_document(), indent=2, ensure_ascii=False) + "\n"
+
+
+def main() -> int:
+    """``python -m chalicelib.api.openapi > openapi.json``: the document of every route of the app."""
+    import sys
+
+    import app  # noqa: F401 - registers every route
+
+    sys.stdout.write(document_text())
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

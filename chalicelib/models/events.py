@@ -115,6 +115,13 @@ def iso(value: datetime | None) -> str | None:
     return value.isoformat() if value is not None else None
 
 
+class EventsCreated(Model):
+    """``POST …/event`` with a CSV body: how many events were created, and their ids in the file's order."""
+
+    created: int
+    ids: list[int]
+
+
 class Event(Model):
     """The spec's Event: an event's current instance."""
 
