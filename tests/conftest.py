@@ -89,7 +89,6 @@ def client() -> Iterator[Any]:
 
     from app import app
     from scripts.local_api import thread_local_requests
-
     from tests.openapi_answers import ValidatingClient
 
     # Tests that write from several threads need each thread's own current request, as the local server has.
@@ -108,4 +107,4 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
             f"openapi: {sum(VALIDATED.values())} JSON answers of {len(VALIDATED)} operations validated"
         )
     for (method, path, status), count in sorted(UNDOCUMENTED.items()):
-        terminalreporter.write_line(f"openapi: {method} {path} answered {status} ({count}×), not in the document")
+        terminalreporter.write_line(f"openapi: {method} {path} answered {status} ({count}x), undocumented")

@@ -77,6 +77,7 @@ def asset(name: str) -> str | None:
         return None
     return str((folder / name).read_text(encoding="utf-8"))
 
+
 PAGE = """<!DOCTYPE html>
 <html lang="en">
 <head>

@@ -382,7 +382,10 @@ def get_docs_asset(asset: str) -> Any:
         if asset in docs_page.ASSETS:
             raise errors.NotFoundError(f"{asset} is not installed here: /docs shows its own page instead")
         raise errors.NotFoundError(f"No file {asset[:60]!r}: /docs loads {', '.join(docs_page.ASSETS)}")
-    headers = {"Content-Type": docs_page.ASSETS[asset], "Cache-Control": "public, max-age=86400"}
+    headers: dict[str, str | list[str]] = {
+        "Content-Type": docs_page.ASSETS[asset],
+        "Cache-Control": "public, max-age=86400",
+    }
     return Response(body=text, status_code=200, headers=headers)
 
 

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from chalicelib import API_VERSION, __version__
+from chalicelib.clients import asaqc as asaqc_client
 from chalicelib.models import limits
 from chalicelib.models.audit import MAX_AUDIT_PAGE
-from chalicelib.clients import asaqc as asaqc_client
 from chalicelib.models.capabilities import (
     AsaqcIntegration,
     Capabilities,

@@ -1,5 +1,6 @@
 """Schemathesis against the served ``/openapi.json``, signed in as each role: no server error (5xx), and every
-answer has a documented status, media type and shape.
+answer has a documented status, media type and shape. Signed in as the vessel's sender, every operation but
+the public ones and those marked ``x-dougal-vessel`` is refused (403).
 
 Requests go through ``scripts.local_api.GatewayApplication``, the routing ``make run`` serves, into a real
 PostGIS and moto. Bounded: schemathesis's example and coverage phases plus five generated cases per operation
@@ -51,7 +52,7 @@ def project(aws):
     return "alpha"
 
 
-@pytest.mark.parametrize("role", ["guest", "user", "master"])
+@pytest.mark.parametrize("role", ["guest", "user", "master", "vessel"])
 @schema.parametrize()
 # derandomize=False: the seed above fixes the cases already, and Hypothesis's CI profile (loaded when the
 # environment sets CI) would otherwise derandomize, which refuses an example database.
@@ -65,7 +66,11 @@ def test_no_server_error_and_answers_as_documented(case, role, project):
     case.cookies = {}
     response = case.call()
     assert response.status_code < 500, (case.method, case.formatted_path, response.text[:300])
-    if (case.method, case.operation.path) == ("GET", "/project/{project}") and "Content-Type" not in case.headers:
+    operation = case.operation.definition.raw
+    if role == "vessel" and operation.get("x-dougal-role") != "public" and not operation.get("x-dougal-vessel"):
+        # The vessel's sender may send navigation headers and nothing else.
+        assert response.status_code == 403, (case.method, case.formatted_path, response.status_code)
+    elif (case.method, case.operation.path) == ("GET", "/project/{project}") and "Content-Type" not in case.headers:
         assert response.status_code == 200, response.text  # the requests reach the app, signed in
     found = CHECKS
     if case.operation.path == "/project/{project}/info/{path}" and response.status_code == 200 and not response.content:

@@ -303,7 +303,10 @@ def test_docs_is_swagger_ui_from_the_package_and_nothing_from_elsewhere(client):
     folder = files("swagger_ui_bundle")
     shipped = {p.name: p for p in folder.joinpath("vendor").iterdir() if p.name.startswith("swagger-ui-")}
     (distribution,) = shipped.values()
-    for address, media in (("docs/swagger-ui-bundle.js", "application/javascript"), ("docs/swagger-ui.css", "text/css")):
+    for address, media in (
+        ("docs/swagger-ui-bundle.js", "application/javascript"),
+        ("docs/swagger-ui.css", "text/css"),
+    ):
         answer = client.get("/" + address)
         assert answer.status_code == 200, address
         assert answer.headers["Content-Type"].startswith(media)
