@@ -313,6 +313,7 @@ def build_document() -> dict[str, Any]:
         responses["4XX"] = {"description": "Bad request, not allowed, not found or not acceptable", **error}
         if role != PUBLIC:
             responses["401"] = {"description": f"No valid token, or a role below {role}", **error}
+            responses["503"] = {"description": "The database is busy or out of reach: try again later", **error}
             operation["security"] = [{"bearerAuth": []}, {"cookieAuth": []}]
         operation["responses"] = responses
         paths.setdefault(shown, {})[method.lower()] = operation
