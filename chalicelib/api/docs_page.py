@@ -3,7 +3,7 @@
 Swagger UI comes from the PyPI package ``swagger-ui-bundle`` (Apache-2.0; its ``vendor/`` folder is Swagger
 UI's own distribution), a development requirement: the local stack and the tests have it, the Lambda package
 does not (it would add about 3 MB to a zip kept under Lambda's 50 MB). ``SWAGGER_PAGE`` loads the
-distribution's script and style from ``docs/…`` beside it (``GET /docs/{asset}``) and reads ``openapi.json``;
+distribution's script and style from ``docs?file=…`` (``GET /docs`` with a ``file``) and reads ``openapi.json``;
 the validator badge, which asks a public server, is off. Where the package is absent (in Lambda) ``PAGE`` is
 served: plain HTML, style and script, all inline, listing the operations by tag with their parameters,
 bodies, answers and schemas. Either way every address is relative (so it works under any stage prefix) and
@@ -30,13 +30,13 @@ SWAGGER_PAGE = """<!DOCTYPE html>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Dougal API</title>
-<link rel="stylesheet" href="docs/swagger-ui.css">
+<link rel="stylesheet" href="docs?file=swagger-ui.css">
 </head>
 <body>
 <noscript><p>This page shows <a href="openapi.json">openapi.json</a> with script; without script, read that
 document itself.</p></noscript>
 <div id="swagger-ui"></div>
-<script src="docs/swagger-ui-bundle.js"></script>
+<script src="docs?file=swagger-ui-bundle.js"></script>
 <script>
 "use strict";
 window.ui = SwaggerUIBundle({

@@ -14,12 +14,17 @@ import functools
 import inspect
 import json
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalice import Blueprint, Response
 
 from chalicelib.api import http
 from chalicelib.api.http import PUBLIC, route
+
+if TYPE_CHECKING:
+    from chalicelib.models.docs import DocsQuery
+else:
+    (DocsQuery,) = http.lazy_models("chalicelib.models.docs", "DocsQuery")
 
 bp = Blueprint(__name__)
 
@@ -364,27 +369,31 @@ def get_openapi_document() -> Any:
     return Response(body=served_document(), status_code=200, headers={"Content-Type": _JSON})
 
 
-@route(bp, "/docs", role=PUBLIC, media_types=("text/html",))
+@route(
+    bp,
+    "/docs",
+    role=PUBLIC,
+    media_types=("text/html", "text/css", "application/javascript"),
+    query=DocsQuery,
+)
 def get_docs_page() -> Any:
-    """A page to browse the API document (Swagger UI where installed), readable offline."""
-    from chalicelib.api import docs_page
+    """A page to browse the API document (Swagger UI where installed), readable offline.
 
-    return Response(body=docs_page.page(), status_code=200, headers={"Content-Type": "text/html; charset=utf-8"})
-
-
-@route(bp, "/docs/{asset}", role=PUBLIC, media_types=("text/css", "application/javascript"))
-def get_docs_asset(asset: str) -> Any:
-    """Swagger UI's style and script for ``/docs`` (served where the Swagger UI package is installed)."""
+    With ``file=swagger-ui.css`` or ``file=swagger-ui-bundle.js``: that file of Swagger UI, which the page
+    loads (where the Swagger UI package is installed; else 404)."""
     from chalicelib import errors
     from chalicelib.api import docs_page
 
-    text = docs_page.asset(asset)
+    name = http.query_params(bp.current_request).get("file")
+    if name is None:
+        return Response(body=docs_page.page(), status_code=200, headers={"Content-Type": "text/html; charset=utf-8"})
+    text = docs_page.asset(name)
     if text is None:
-        if asset in docs_page.ASSETS:
-            raise errors.NotFoundError(f"{asset} is not installed here: /docs shows its own page instead")
-        raise errors.NotFoundError(f"No file {asset[:60]!r}: /docs loads {', '.join(docs_page.ASSETS)}")
+        if name in docs_page.ASSETS:
+            raise errors.NotFoundError(f"{name} is not installed here: /docs shows its own page instead")
+        raise errors.NotFoundError(f"No file {name[:60]!r}: /docs loads {', '.join(docs_page.ASSETS)}")
     headers: dict[str, str | list[str]] = {
-        "Content-Type": docs_page.ASSETS[asset],
+        "Content-Type": docs_page.ASSETS[name],
         "Cache-Control": "public, max-age=86400",
     }
     return Response(body=text, status_code=200, headers=headers)

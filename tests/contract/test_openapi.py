@@ -297,23 +297,23 @@ def test_docs_is_swagger_ui_from_the_package_and_nothing_from_elsewhere(client):
     assert 'url: "openapi.json"' in page and 'href="openapi.json"' in page
     assert "validatorUrl: null" in page  # the badge would ask a public server
     _offline(page)
-    loaded = re.findall(r'(?:src|href)="(docs/[^"]+)"', page)
-    assert sorted(loaded) == ["docs/swagger-ui-bundle.js", "docs/swagger-ui.css"]
+    loaded = re.findall(r'(?:src|href)="(docs\?file=[^"]+)"', page)
+    assert sorted(loaded) == ["docs?file=swagger-ui-bundle.js", "docs?file=swagger-ui.css"]
     # Each file is the package's own, with its media type.
     folder = files("swagger_ui_bundle")
     shipped = {p.name: p for p in folder.joinpath("vendor").iterdir() if p.name.startswith("swagger-ui-")}
     (distribution,) = shipped.values()
     for address, media in (
-        ("docs/swagger-ui-bundle.js", "application/javascript"),
-        ("docs/swagger-ui.css", "text/css"),
+        ("docs?file=swagger-ui-bundle.js", "application/javascript"),
+        ("docs?file=swagger-ui.css", "text/css"),
     ):
         answer = client.get("/" + address)
         assert answer.status_code == 200, address
         assert answer.headers["Content-Type"].startswith(media)
         body = answer.body if isinstance(answer.body, bytes) else answer.body.encode()
-        assert body == distribution.joinpath(address.split("/")[1]).read_bytes()
-    assert b"SwaggerUIBundle" in client.get("/docs/swagger-ui-bundle.js").body
-    missing = client.get("/docs/index.html")
+        assert body == distribution.joinpath(address.split("=")[1]).read_bytes()
+    assert b"SwaggerUIBundle" in client.get("/docs?file=swagger-ui-bundle.js").body
+    missing = client.get("/docs?file=index.html")
     assert missing.status_code == 404 and "swagger-ui.css" in json.loads(missing.body)["message"]
 
 
@@ -329,7 +329,7 @@ def test_docs_without_the_swagger_ui_package_is_the_page_of_our_own(client, monk
         assert page == docs_page.PAGE
         assert 'fetch("openapi.json"' in page and 'href="openapi.json"' in page
         _offline(page)
-        answer = client.get("/docs/swagger-ui.css")
+        answer = client.get("/docs?file=swagger-ui.css")
         assert answer.status_code == 404 and "not installed here" in json.loads(answer.body)["message"]
     finally:
         docs_page.swagger_ui_folder.cache_clear()
