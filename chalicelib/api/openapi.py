@@ -308,6 +308,8 @@ def build_document() -> dict[str, Any]:
             operation["requestBody"] = {"required": True, "content": {_JSON: {"schema": body}}}
         media_types = http.MEDIA_TYPES.get((path, method), (_JSON,))
         response = schemas.get(f"response {method} {path}")
+        if doc.projection and response is not None and "$ref" in response:
+            response = _with_projection(response, components)
         responses: dict[str, Any] = {}
         for status in _success_statuses(method, doc.status, contract_status if key in contract else False):
             answer: dict[str, Any] = {"description": "Success" if status < 400 else "Failure"}
@@ -344,6 +346,15 @@ def build_document() -> dict[str, Any]:
             },
         },
     }
+
+
+def _with_projection(response: dict[str, Any], components: dict[str, Any]) -> dict[str, Any]:
+    """The answer of a route with the contract's projections: the whole model, or some of its attributes."""
+    name = response["$ref"].rsplit("/", 1)[1]
+    partial = {k: v for k, v in components[name].items() if k not in ("required", "title")}
+    partial["description"] = f"Some attributes of {name}: those named in the query's `project`."
+    components[f"{name}Projection"] = partial
+    return {"anyOf": [response, {"$ref": f"#/components/schemas/{name}Projection"}]}
 
 
 def _unique_operation_ids(paths: dict[str, dict[str, Any]]) -> None:

@@ -271,6 +271,35 @@ def test_the_suites_client_checks_every_json_answer(client, monkeypatch):
     check_answer("GET", "/no/such/route", 403, {"Content-Type": "application/json"}, b"[]")
 
 
+def test_a_projected_shotpoint_validates_as_a_projection(served, client, survey_project):
+    """``?project=…`` answers some attributes of a shotpoint: the document says so (``ShotpointProjection``),
+    while the whole model's required attributes still apply without a projection."""
+    answer = client.get("/project/alpha/sequence/55/1020?project=point;objref", headers=as_role("guest"))
+    assert answer.status_code == 200, answer.body
+    body = json.loads(answer.body)
+    assert set(body) == {"point", "objref"}
+    path = "/project/{project}/sequence/{sequence}/{shot}"
+    answer_validator(served, "GET", path, 200).validate(body)
+    schema = served["paths"][path]["get"]["responses"]["200"]["content"]["application/json"]["schema"]
+    assert schema == {
+        "anyOf": [{"$ref": "#/components/schemas/Shotpoint"}, {"$ref": "#/components/schemas/ShotpointProjection"}]
+    }
+    whole = {
+        **served,
+        "paths": {
+            path: {
+                "get": {
+                    "responses": {
+                        "200": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Shotpoint"}}}}
+                    }
+                }
+            }
+        },
+    }
+    with pytest.raises(jsonschema.ValidationError):
+        answer_validator(whole, "GET", path, 200).validate(body)
+
+
 def test_the_served_schemas_reject_a_wrong_answer(served):
     validator = answer_validator(served, "GET", "/project/{project}/sequence/{sequence}", 200)
     with pytest.raises(jsonschema.ValidationError):
