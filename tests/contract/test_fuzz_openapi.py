@@ -4,7 +4,7 @@ the public ones and those marked ``x-dougal-vessel`` is refused (403).
 
 Requests go through ``scripts.local_api.GatewayApplication``, the routing ``make run`` serves, into a real
 PostGIS and moto. Bounded: schemathesis's example and coverage phases plus five generated cases per operation
-and role (about 5,000 requests, a few minutes). The seed is kept here (``FUZZ_SEED``: the same cases every run,
+and role (four roles: about 7,000 requests, four minutes). The seed is kept here (``FUZZ_SEED``: the same cases every run,
 each operation its own seed derived from it), and so are the cases it found: Hypothesis's example database in
 ``tests/contract/examples/`` holds every failing case a run shrank, and each run replays them before generating
 new ones. Runs only read it; ``DOUGAL_FUZZ_RECORD=1`` lets a run add what it finds (commit the new files with
