@@ -4,11 +4,11 @@ the public ones and those marked ``x-dougal-vessel`` is refused (403).
 
 Requests go through ``scripts.local_api.GatewayApplication``, the routing ``make run`` serves, into a real
 PostGIS and moto. Bounded: schemathesis's example and coverage phases plus five generated cases per operation
-and role (four roles: about 7,000 requests, four minutes). The seed is kept here (``FUZZ_SEED``: the same cases every run,
-each operation its own seed derived from it), and so are the cases it found: Hypothesis's example database in
-``tests/contract/examples/`` holds every failing case a run shrank, and each run replays them before generating
-new ones. Runs only read it; ``DOUGAL_FUZZ_RECORD=1`` lets a run add what it finds (commit the new files with
-the fix). A failing case is printed with a curl line to reproduce it.
+and role (four roles: about 7,000 requests, four minutes). The seed is kept here (``FUZZ_SEED``: the same
+cases every run, each operation its own seed derived from it), and so are the cases it found: Hypothesis's
+example database in ``tests/contract/examples/`` holds every failing case a run shrank, and each run replays
+them before generating new ones. Runs only read it; ``DOUGAL_FUZZ_RECORD=1`` lets a run add what it finds
+(commit the new files with the fix). A failing case is printed with a curl line to reproduce it.
 """
 
 from __future__ import annotations
