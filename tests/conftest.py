@@ -2,7 +2,8 @@
 
 Settings for the tests, fake AWS credentials (never the real AWS); one real
 PostGIS database per session (a template migrated once, the test database made
-from it), moto, and the Chalice test client. Session fixtures live here, once,
+from it), moto, and the Chalice test client (whose JSON answers are checked against the served OpenAPI
+document, ``tests/openapi_answers.py``). Session fixtures live here, once,
 so that every test directory shares the same database.
 """
 
@@ -32,7 +33,8 @@ os.environ.pop("DOUGAL_IMPLICIT_GUEST_NETWORKS", None)
 
 from scripts import localdb
 
-# A test that runs pytest itself gives that run databases of its own (DOUGAL_TEST_DATABASE).
+# DOUGAL_TEST_DATABASE names another database, so that two test runs can share one cluster (a test that
+# runs pytest itself gives that run databases of its own).
 TEST_DB = os.environ.get("DOUGAL_TEST_DATABASE") or "dougal_test"
 TEMPLATE_DB = f"{TEST_DB}_template"
 
@@ -88,8 +90,22 @@ def client() -> Iterator[Any]:
 
     from app import app
     from scripts.local_api import thread_local_requests
+    from tests.openapi_answers import ValidatingClient
 
     # Tests that write from several threads need each thread's own current request, as the local server has.
     thread_local_requests(app)
     with Client(app, stage_name="dev") as test_client:
-        yield test_client.http
+        # Every JSON answer with a documented status is checked against the served OpenAPI document.
+        yield ValidatingClient(test_client.http)
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """Statuses the served document does not list, as the suite's answers gave them (not a failure here)."""
+    from tests.openapi_answers import UNDOCUMENTED, VALIDATED
+
+    if VALIDATED:
+        terminalreporter.write_line(
+            f"openapi: {sum(VALIDATED.values())} JSON answers of {len(VALIDATED)} operations validated"
+        )
+    for (method, path, status), count in sorted(UNDOCUMENTED.items()):
+        terminalreporter.write_line(f"openapi: {method} {path} answered {status} ({count}x), undocumented")

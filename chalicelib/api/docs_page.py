@@ -1,11 +1,82 @@
-"""The page ``GET /docs`` answers: plain HTML, style and script, all inline.
+"""The pages ``GET /docs`` answers: Swagger UI where its files are installed, else a page of our own.
 
-It reads ``openapi.json`` beside it (a relative address, so it works under any stage prefix) and lists the
-operations by tag: method, path, role, summary, parameters, body and answers, and the schemas they name.
-Nothing is loaded from another host, so it works on a vessel without internet access.
+Swagger UI comes from the PyPI package ``swagger-ui-bundle`` (Apache-2.0; its ``vendor/`` folder is Swagger
+UI's own distribution), a development requirement: the local stack and the tests have it, the Lambda package
+does not (it would add about 3 MB to a zip kept under Lambda's 50 MB). ``SWAGGER_PAGE`` loads the
+distribution's script and style from ``docs?file=…`` (``GET /docs`` with a ``file``) and reads ``openapi.json``;
+the validator badge, which asks a public server, is off. Where the package is absent (in Lambda) ``PAGE`` is
+served: plain HTML, style and script, all inline, listing the operations by tag with their parameters,
+bodies, answers and schemas. Either way every address is relative (so it works under any stage prefix) and
+nothing is loaded from another host: it works on a vessel without internet access.
 """
 
 from __future__ import annotations
+
+import functools
+from typing import Any
+
+# The package whose files are Swagger UI's distribution (``swagger_ui_path`` is their folder), imported by
+# name because it is optional: the Lambda package does not carry it.
+SWAGGER_UI_PACKAGE = "swagger_ui_bundle"
+# The distribution's files the page loads, with their media types.
+ASSETS = {
+    "swagger-ui.css": "text/css; charset=utf-8",
+    "swagger-ui-bundle.js": "application/javascript; charset=utf-8",
+}
+
+SWAGGER_PAGE = """<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Dougal API</title>
+<link rel="stylesheet" href="docs?file=swagger-ui.css">
+</head>
+<body>
+<noscript><p>This page shows <a href="openapi.json">openapi.json</a> with script; without script, read that
+document itself.</p></noscript>
+<div id="swagger-ui"></div>
+<script src="docs?file=swagger-ui-bundle.js"></script>
+<script>
+"use strict";
+window.ui = SwaggerUIBundle({
+  url: "openapi.json",
+  dom_id: "#swagger-ui",
+  deepLinking: true,
+  validatorUrl: null,
+  withCredentials: true,
+  persistAuthorization: true,
+});
+</script>
+</body>
+</html>
+"""
+
+
+@functools.cache
+def swagger_ui_folder() -> Any:
+    """The folder of Swagger UI's files (an ``importlib.resources`` traversable), None where not installed."""
+    import importlib
+    import importlib.util
+
+    if importlib.util.find_spec(SWAGGER_UI_PACKAGE) is None:
+        return None
+    return importlib.import_module(SWAGGER_UI_PACKAGE).swagger_ui_path
+
+
+def page() -> str:
+    """The page of ``/docs``: Swagger UI where its files are installed, else the page of our own."""
+    return SWAGGER_PAGE if swagger_ui_folder() is not None else PAGE
+
+
+@functools.cache
+def asset(name: str) -> str | None:
+    """One of Swagger UI's files named in ``ASSETS``; None for another name or where it is not installed."""
+    folder = swagger_ui_folder()
+    if name not in ASSETS or folder is None:
+        return None
+    return str((folder / name).read_text(encoding="utf-8"))
+
 
 PAGE = """<!DOCTYPE html>
 <html lang="en">

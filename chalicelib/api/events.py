@@ -26,6 +26,7 @@ if TYPE_CHECKING:
         EventListParameters,
         EventListQuery,
         EventNew,
+        EventsCreated,
         Label,
     )
     from chalicelib.services import events, events_csv, seis
@@ -44,6 +45,7 @@ else:
         EventListParameters,
         EventListQuery,
         EventNew,
+        EventsCreated,
         Label,
     ) = http.lazy_models(
         "chalicelib.models.events",
@@ -57,6 +59,7 @@ else:
         "EventListParameters",
         "EventListQuery",
         "EventNew",
+        "EventsCreated",
         "Label",
     )
     events_models = http.lazy_service("chalicelib.models.events")
@@ -179,7 +182,7 @@ def list_events(project: str) -> Any:
     methods=("POST",),
     content_types=[JSON, CSV],
     body=EventNew,
-    response=Event,
+    response=Event | EventsCreated,
     query=EventCsvParameters,
 )
 def create_event(project: str) -> Any:
@@ -192,7 +195,7 @@ def create_event(project: str) -> Any:
             raw if isinstance(raw, bytes) else raw.encode(), csv_options(http.query_params(request))
         )
         ids = events.create_events(project, rows, _author(), http.actor(request))
-        return http.json_response(events_models.CsvImportResult(created=len(ids), ids=ids), status=201)
+        return http.json_response(EventsCreated(created=len(ids), ids=ids), status=201)
     created = events.create_event(project, http.parse_body(request, EventNew), _author(), http.actor(request))
     return http.json_response(created, status=201, headers={"Location": f"/project/{project}/event/{created.id}"})
 

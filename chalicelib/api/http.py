@@ -54,6 +54,8 @@ class RouteDoc:
     response: Any = None
     query: Any = None
     status: tuple[int, ...] = ()
+    projection: bool = False
+    """The answer may hold only the attributes the query's ``project`` names (the contract's projections)."""
 
 
 # (resource path, method) -> the view and the shapes of what it reads and answers (``GET /openapi.json``).
@@ -74,12 +76,13 @@ def route(
     query: Any = None,
     status: int | tuple[int, ...] = (),
     vessel: bool = False,
+    projection: bool = False,
     **kwargs: Any,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Register a view. Default role: ``guest`` for GET, ``user`` for writes; ``vessel``: an account of role
     ``vessel`` may use it too (the only routes it may use). ``media_types``: what the view
     negotiates (``negotiate(request, media_types)``), when it offers more than JSON. ``body``, ``response``,
-    ``query`` and ``status`` only describe the route in the served API document (``RouteDoc``)."""
+    ``query``, ``status`` and ``projection`` only describe the route in the served API document (``RouteDoc``)."""
     statuses = (status,) if isinstance(status, int) else tuple(status)
 
     def decorator(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -91,7 +94,7 @@ def route(
                 VESSEL_ROUTES.add((path, method))
             if media_types:
                 MEDIA_TYPES[(path, method)] = tuple(media_types)
-            ROUTE_DOCS[(path, method)] = RouteDoc(func, body, response, query, statuses)
+            ROUTE_DOCS[(path, method)] = RouteDoc(func, body, response, query, statuses, projection)
         bp.route(path, methods=list(methods), **kwargs)(wrapped)
         return wrapped
 

@@ -15,11 +15,11 @@ from chalicelib.api.http import route
 
 if TYPE_CHECKING:
     from chalicelib.models import navdata as navdata_models
-    from chalicelib.models.navdata import NavQuery
+    from chalicelib.models.navdata import NavIngestResult, NavQuery
     from chalicelib.services import navdata
 else:
     navdata = http.lazy_service("chalicelib.services.navdata")
-    (NavQuery,) = http.lazy_models("chalicelib.models.navdata", "NavQuery")
+    NavIngestResult, NavQuery = http.lazy_models("chalicelib.models.navdata", "NavIngestResult", "NavQuery")
     navdata_models = http.lazy_service("chalicelib.models.navdata")
 
 bp = Blueprint(__name__)
@@ -100,8 +100,9 @@ def parse_fields(fields: str | None) -> list[str] | None:
     return list(dict.fromkeys(names))[:MAX_FIELDS]
 
 
-@route(bp, "/navdata", methods=("POST",), role=http.USER, vessel=True)
+@route(bp, "/navdata", methods=("POST",), role=http.USER, vessel=True, response=NavIngestResult, status=(201, 200))
 def store_navdata() -> Any:
+    """Navigation headers from the vessel: 201 when some were new, 200 when all were already stored."""
     request = bp.current_request
     caller = http.identity(request)
     result = navdata.store_headers(

@@ -14,12 +14,17 @@ import functools
 import inspect
 import json
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalice import Blueprint, Response
 
 from chalicelib.api import http
 from chalicelib.api.http import PUBLIC, route
+
+if TYPE_CHECKING:
+    from chalicelib.models.docs import DocsQuery
+else:
+    (DocsQuery,) = http.lazy_models("chalicelib.models.docs", "DocsQuery")
 
 bp = Blueprint(__name__)
 
@@ -115,7 +120,7 @@ _PARAMETER = re.compile(r"\{([^}]+)\}")
 _INTEGER_PARAMETERS = {"line", "sequence", "shot", "id"}
 _HTTP_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 _BINARY_MEDIA = {"application/pdf"}
-_TEXT_MEDIA = {"text/csv", "text/html"}
+_TEXT_MEDIA = {"text/csv", "text/html", "text/css", "application/javascript"}
 _JSON = "application/json"
 
 
@@ -303,6 +308,8 @@ def build_document() -> dict[str, Any]:
             operation["requestBody"] = {"required": True, "content": {_JSON: {"schema": body}}}
         media_types = http.MEDIA_TYPES.get((path, method), (_JSON,))
         response = schemas.get(f"response {method} {path}")
+        if doc.projection and response is not None and "$ref" in response:
+            response = _with_projection(response, components)
         responses: dict[str, Any] = {}
         for status in _success_statuses(method, doc.status, contract_status if key in contract else False):
             answer: dict[str, Any] = {"description": "Success" if status < 400 else "Failure"}
@@ -313,6 +320,7 @@ def build_document() -> dict[str, Any]:
         responses["4XX"] = {"description": "Bad request, not allowed, not found or not acceptable", **error}
         if role != PUBLIC:
             responses["401"] = {"description": f"No valid token, or a role below {role}", **error}
+            responses["503"] = {"description": "The database is busy or out of reach: try again later", **error}
             operation["security"] = [{"bearerAuth": []}, {"cookieAuth": []}]
         operation["responses"] = responses
         paths.setdefault(shown, {})[method.lower()] = operation
@@ -340,6 +348,15 @@ def build_document() -> dict[str, Any]:
     }
 
 
+def _with_projection(response: dict[str, Any], components: dict[str, Any]) -> dict[str, Any]:
+    """The answer of a route with the contract's projections: the whole model, or some of its attributes."""
+    name = response["$ref"].rsplit("/", 1)[1]
+    partial = {k: v for k, v in components[name].items() if k not in ("required", "title")}
+    partial["description"] = f"Some attributes of {name}: those named in the query's `project`."
+    components[f"{name}Projection"] = partial
+    return {"anyOf": [response, {"$ref": f"#/components/schemas/{name}Projection"}]}
+
+
 def _unique_operation_ids(paths: dict[str, dict[str, Any]]) -> None:
     """One view serving several methods (``write_info``: PUT and DELETE) gets one id per method."""
     operations = [(method, op) for item in paths.values() for method, op in item.items()]
@@ -363,9 +380,50 @@ def get_openapi_document() -> Any:
     return Response(body=served_document(), status_code=200, headers={"Content-Type": _JSON})
 
 
-@route(bp, "/docs", role=PUBLIC, media_types=("text/html",))
+@route(
+    bp,
+    "/docs",
+    role=PUBLIC,
+    media_types=("text/html", "text/css", "application/javascript"),
+    query=DocsQuery,
+)
 def get_docs_page() -> Any:
-    """A page to browse the API document, readable offline (no script or style from elsewhere)."""
-    from chalicelib.api.docs_page import PAGE
+    """A page to browse the API document (Swagger UI where installed), readable offline.
 
-    return Response(body=PAGE, status_code=200, headers={"Content-Type": "text/html; charset=utf-8"})
+    With ``file=swagger-ui.css`` or ``file=swagger-ui-bundle.js``: that file of Swagger UI, which the page
+    loads (where the Swagger UI package is installed; else 404)."""
+    from chalicelib import errors
+    from chalicelib.api import docs_page
+
+    name = http.query_params(bp.current_request).get("file")
+    if name is None:
+        return Response(body=docs_page.page(), status_code=200, headers={"Content-Type": "text/html; charset=utf-8"})
+    text = docs_page.asset(name)
+    if text is None:
+        if name in docs_page.ASSETS:
+            raise errors.NotFoundError(f"{name} is not installed here: /docs shows its own page instead")
+        raise errors.NotFoundError(f"No file {name[:60]!r}: /docs loads {', '.join(docs_page.ASSETS)}")
+    headers: dict[str, str | list[str]] = {
+        "Content-Type": docs_page.ASSETS[name],
+        "Cache-Control": "public, max-age=86400",
+    }
+    return Response(body=text, status_code=200, headers=headers)
+
+
+def document_text() -> str:
+    """The document as the repository keeps it (``openapi.json``): indented, keys in the built order."""
+    return json.dumps(build_document(), indent=2, ensure_ascii=False) + "\n"
+
+
+def main() -> int:
+    """``python -m chalicelib.api.openapi > openapi.json``: the document of every route of the app."""
+    import sys
+
+    import app  # noqa: F401 - registers every route
+
+    sys.stdout.write(document_text())
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

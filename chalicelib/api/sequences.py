@@ -103,6 +103,7 @@ def update_sequence(project: str, sequence: str) -> Any:
     media_types=SHOTPOINT_REPRESENTATIONS,
     response=Shotpoint,
     query=ShotpointParameters,
+    projection=True,
 )
 def get_shotpoint(project: str, sequence: str, shot: str) -> Any:
     """One shotpoint of a sequence."""

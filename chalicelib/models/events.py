@@ -64,13 +64,6 @@ class Label(Model):
     data: dict[str, Any]
 
 
-class CsvImportResult(Model):
-    """What a CSV import of the event log created: one event per row, in the file's order."""
-
-    created: int
-    ids: list[int]
-
-
 class EventChanged(Model):
     """A change of ``GET …/changes/{since}`` that created an instance: the instance, and when."""
 
@@ -113,6 +106,13 @@ MAX_CSV_ROWS = 5000
 
 def iso(value: datetime | None) -> str | None:
     return value.isoformat() if value is not None else None
+
+
+class EventsCreated(Model):
+    """``POST …/event`` with a CSV body: how many events were created, and their ids in the file's order."""
+
+    created: int
+    ids: list[int]
 
 
 class Event(Model):

@@ -32,6 +32,7 @@ from chalicelib.parsers.records import (
 )
 
 __all__ = [
+    "DIALECTS",
     "FORMATS",
     "FileHeader",
     "ParseError",
@@ -52,6 +53,33 @@ __all__ = [
 ]
 
 FORMATS = (P111, P190, SPS21, SPS1)
+
+# The writers' ways of writing each format that the readers take (README "Navigation files from the field"),
+# by the names the simulator's ``dialect=`` uses: what the reader does with each. ``GET /capabilities`` lists them.
+DIALECTS: dict[str, dict[str, str]] = {
+    P111: {
+        "trinav": "integers written as decimals (18.0, 3.000), CRLF line ends, a compound CRS on a WGS 84 realisation",
+        "seapro": "a byte-order mark, trailing empty fields dropped, the grid's EPSG code only in a CC comment",
+        "spectra": "blank optional quality fields, \\u002C escapes in text",
+        "feet-grid": "a grid in US survey feet, declared by the CRS's axis unit",
+        "obn": "ocean-bottom node positions as R1 receiver records",
+    },
+    P190: {
+        "trinav": "the grid named only by an H2600 comment (CRS EPSG Code …)",
+        "spectra": "sources by letter in column 18 (listed in H0103), the survey date as a span in H0200",
+        "ed50-p190": "lat/lon and UTM grid on ED50 (H1500), the shift to WGS 84 in H1600",
+        "feet-grid": "a grid in US survey feet (H2000)",
+        "obn": "ocean-bottom node positions as R records",
+    },
+    SPS21: {
+        "trinav": "whole line and point numbers in the rev 2.1 columns with no H00 version record, CRLF line ends",
+        "feet-grid": "a grid in feet or US survey feet (H20)",
+        "obn": "receivers (R) and relations (X) beside the source points",
+    },
+    SPS1: {
+        "feet-grid": "a grid in feet or US survey feet (H200, and H201 the factor to metre)",
+    },
+}
 
 
 class ShotReader(Protocol):

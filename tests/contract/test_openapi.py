@@ -6,6 +6,7 @@ from __future__ import annotations
 import inspect
 import json
 import re
+from pathlib import Path
 from typing import Any
 
 import jsonschema
@@ -15,6 +16,7 @@ from openapi_spec_validator import OpenAPIV30SpecValidator
 from app import app
 from chalicelib.api import http, openapi
 from tests.integration.factories import as_role
+from tests.openapi_answers import check_answer, validator_for
 
 METHODS = ("get", "post", "put", "patch", "delete")
 
@@ -43,6 +45,43 @@ def test_the_document_is_valid_openapi_3_0(served):
     assert served["openapi"].startswith("3.0.")
     errors = [e.message for e in OpenAPIV30SpecValidator(served).iter_errors()]
     assert errors == []
+
+
+REPOSITORY = Path(__file__).resolve().parents[2]
+REGENERATE = "python -m chalicelib.api.openapi > openapi.json"
+
+
+def differences(kept: Any, served: Any, where: str = "") -> list[str]:
+    """Where two JSON documents differ (the first few places), to name in a failure."""
+    if isinstance(kept, dict) and isinstance(served, dict):
+        found = [f"{where}/{k}: only in the served document" for k in served if k not in kept]
+        found += [f"{where}/{k}: only in openapi.json" for k in kept if k not in served]
+        for key in kept.keys() & served.keys():
+            found += differences(kept[key], served[key], f"{where}/{key}")
+        return found
+    return [] if kept == served else [f"{where or '/'}: differs"]
+
+
+def test_the_repository_keeps_the_served_document(served):
+    kept = json.loads((REPOSITORY / "openapi.json").read_text(encoding="utf-8"))
+    found = sorted(differences(kept, served))
+    assert not found, f"openapi.json is not what /openapi.json serves ({'; '.join(found[:5])}): run {REGENERATE}"
+
+
+def test_the_kept_document_is_the_regenerating_commands_output(capsys):
+    assert openapi.main() == 0
+    printed = capsys.readouterr().out
+    assert printed == (REPOSITORY / "openapi.json").read_text(encoding="utf-8"), f"run {REGENERATE}"
+
+
+def test_a_changed_route_is_found_in_the_kept_document(served):
+    changed = json.loads(json.dumps(served))
+    changed["paths"]["/status"]["get"]["summary"] = "another summary"
+    del changed["paths"]["/capabilities"]
+    assert sorted(differences(served, changed)) == [
+        "/paths//capabilities: only in openapi.json",
+        "/paths//status/get/summary: differs",
+    ]
 
 
 def test_the_validator_catches_a_broken_document(served):
@@ -151,32 +190,8 @@ def test_request_bodies_come_from_the_models(served):
 # ------------------------------------------------------------------ answers against the served schemas
 
 
-def _json_schema(node: Any) -> Any:
-    """OpenAPI 3.0 schema → draft 4 JSON Schema: nullable as a null alternative, refs into definitions."""
-    if isinstance(node, list):
-        return [_json_schema(n) for n in node]
-    if not isinstance(node, dict):
-        return node
-    if "$ref" in node:
-        return {"$ref": "#/definitions/" + node["$ref"].rsplit("/", 1)[1]}
-    out = {}
-    for key, value in node.items():
-        if key == "properties":
-            out[key] = {name: _json_schema(s) for name, s in value.items()}
-        elif key not in ("nullable", "discriminator", "example"):
-            out[key] = _json_schema(value)
-    if node.get("nullable"):
-        return {"anyOf": [out, {"type": "null"}]}
-    return out
-
-
-def answer_validator(served: dict[str, Any], method: str, path: str, status: int, media: str = "application/json"):
-    op = served["paths"][path][method.lower()]
-    code = str(status) if str(status) in op["responses"] else f"{str(status)[0]}XX"
-    assert code in op["responses"], f"{method} {path} answered {status}, not in the document"
-    schema = op["responses"][code]["content"][media]["schema"]
-    definitions = {name: _json_schema(s) for name, s in served["components"]["schemas"].items()}
-    return jsonschema.Draft4Validator({**_json_schema(schema), "definitions": definitions})
+# The validator every answer of the suite's ``client`` goes through (tests/openapi_answers.py).
+answer_validator = validator_for
 
 
 # (URL, the document's path, role) of answers the suite's fixtures give.
@@ -237,6 +252,54 @@ def test_answers_of_the_fixtures_validate_against_the_served_document(served, cl
     answer_validator(served, "GET", "/project/{project}/sequence/{sequence}", 404).validate(json.loads(missing.body))
 
 
+def test_the_suites_client_checks_every_json_answer(client, monkeypatch):
+    """The shared ``client`` fixture validates each JSON answer of a documented status: a view that answers
+    a shape its document does not give fails the test that called it."""
+    from chalicelib.services import capabilities
+    from tests.openapi_answers import AnswerMismatch
+
+    assert client.get("/capabilities").status_code == 200  # the real answer validates
+    monkeypatch.setattr(capabilities, "capabilities", lambda media_types: {"version": 3, "api": "0.3.1"})
+    with pytest.raises(AnswerMismatch, match=r"GET /capabilities answered 200.*'version'|required"):
+        client.get("/capabilities")
+    # An error answer is checked against the documented error shape too.
+    with pytest.raises(AnswerMismatch, match="4XX"):
+        check_answer("GET", "/project/alpha/sequence/9", 404, {"Content-Type": "application/json"}, b'{"msg": 1}')
+    # Not JSON, no body, or a path with no route: nothing to check.
+    check_answer("GET", "/docs", 200, {"Content-Type": "text/html"}, b"<!DOCTYPE html>")
+    check_answer("DELETE", "/project/alpha/event/3", 204, {}, b"")
+    check_answer("GET", "/no/such/route", 403, {"Content-Type": "application/json"}, b"[]")
+
+
+def test_a_projected_shotpoint_validates_as_a_projection(served, client, survey_project):
+    """``?project=…`` answers some attributes of a shotpoint: the document says so (``ShotpointProjection``),
+    while the whole model's required attributes still apply without a projection."""
+    answer = client.get("/project/alpha/sequence/55/1020?project=point;objref", headers=as_role("guest"))
+    assert answer.status_code == 200, answer.body
+    body = json.loads(answer.body)
+    assert set(body) == {"point", "objref"}
+    path = "/project/{project}/sequence/{sequence}/{shot}"
+    answer_validator(served, "GET", path, 200).validate(body)
+    schema = served["paths"][path]["get"]["responses"]["200"]["content"]["application/json"]["schema"]
+    assert schema == {
+        "anyOf": [{"$ref": "#/components/schemas/Shotpoint"}, {"$ref": "#/components/schemas/ShotpointProjection"}]
+    }
+    whole = {
+        **served,
+        "paths": {
+            path: {
+                "get": {
+                    "responses": {
+                        "200": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Shotpoint"}}}}
+                    }
+                }
+            }
+        },
+    }
+    with pytest.raises(jsonschema.ValidationError):
+        answer_validator(whole, "GET", path, 200).validate(body)
+
+
 def test_the_served_schemas_reject_a_wrong_answer(served):
     validator = answer_validator(served, "GET", "/project/{project}/sequence/{sequence}", 200)
     with pytest.raises(jsonschema.ValidationError):
@@ -246,16 +309,60 @@ def test_the_served_schemas_reject_a_wrong_answer(served):
 # ------------------------------------------------------------------ /docs
 
 
-def test_docs_is_a_page_that_reads_the_document_and_nothing_from_elsewhere(client):
+def _offline(page: str) -> None:
+    """No script, style, font or image from another host."""
+    assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", page)
+    assert not re.search(r"@import|url\(", page)
+
+
+def test_docs_is_swagger_ui_from_the_package_and_nothing_from_elsewhere(client):
+    from importlib.resources import files
+
     response = client.get("/docs")
     assert response.status_code == 200
     assert response.headers["Content-Type"].startswith("text/html")
     page = response.body.decode()
     assert page.startswith("<!DOCTYPE html>")
-    assert 'fetch("openapi.json"' in page and 'href="openapi.json"' in page
-    # Offline: no script, style, font or image from another host.
-    assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", page)
-    assert not re.search(r"@import|url\(", page)
+    assert 'url: "openapi.json"' in page and 'href="openapi.json"' in page
+    assert "validatorUrl: null" in page  # the badge would ask a public server
+    _offline(page)
+    loaded = re.findall(r'(?:src|href)="(docs\?file=[^"]+)"', page)
+    assert sorted(loaded) == ["docs?file=swagger-ui-bundle.js", "docs?file=swagger-ui.css"]
+    # Each file is the package's own, with its media type.
+    folder = files("swagger_ui_bundle")
+    shipped = {p.name: p for p in folder.joinpath("vendor").iterdir() if p.name.startswith("swagger-ui-")}
+    (distribution,) = shipped.values()
+    for address, media in (
+        ("docs?file=swagger-ui-bundle.js", "application/javascript"),
+        ("docs?file=swagger-ui.css", "text/css"),
+    ):
+        answer = client.get("/" + address)
+        assert answer.status_code == 200, address
+        assert answer.headers["Content-Type"].startswith(media)
+        body = answer.body if isinstance(answer.body, bytes) else answer.body.encode()
+        assert body == distribution.joinpath(address.split("=")[1]).read_bytes()
+    assert b"SwaggerUIBundle" in client.get("/docs?file=swagger-ui-bundle.js").body
+    missing = client.get("/docs?file=index.html")
+    assert missing.status_code == 404 and "swagger-ui.css" in json.loads(missing.body)["message"]
+
+
+def test_docs_without_the_swagger_ui_package_is_the_page_of_our_own(client, monkeypatch):
+    """The Lambda package does not carry Swagger UI: /docs is then the inline page, and the files are 404."""
+    from chalicelib.api import docs_page
+
+    monkeypatch.setattr(docs_page, "SWAGGER_UI_PACKAGE", "no_such_package_here")
+    docs_page.swagger_ui_folder.cache_clear()
+    docs_page.asset.cache_clear()
+    try:
+        page = client.get("/docs").body.decode()
+        assert page == docs_page.PAGE
+        assert 'fetch("openapi.json"' in page and 'href="openapi.json"' in page
+        _offline(page)
+        answer = client.get("/docs?file=swagger-ui.css")
+        assert answer.status_code == 404 and "not installed here" in json.loads(answer.body)["message"]
+    finally:
+        docs_page.swagger_ui_folder.cache_clear()
+        docs_page.asset.cache_clear()
 
 
 def test_pydantic_schemas_become_openapi_3_0():

@@ -137,6 +137,40 @@ def test_the_plan(alpha):
     assert len(trail(route="DELETE /project/{project}/plan/{sequence}")) == 1
 
 
+def test_the_plan_replaced_and_infill_added(alpha):
+    assert call(alpha, "POST", "/project/alpha/plan", {"line": 5210, "fsp": 100, "lsp": 104, "sequence": 20})[0] == 201
+    body = {"sequence": 20, "fsp": 104, "lsp": 101, "name": "5210 reversed", "remarks": "tide", "meta": {"k": 1}}
+    status, replaced = call(alpha, "PUT", "/project/alpha/plan", body)
+    assert status == 201, replaced
+    row = only_row("PUT /project/{project}/plan")
+    assert row["ids"] == {"project": "alpha", "sequence": 20}
+    assert (row["before"]["fsp"], row["before"]["lsp"], row["before"]["name"]) == (100, 104, None)
+    assert {k: row["after"][k] for k in ("sequence", "line", "fsp", "lsp", "name", "remarks", "meta")} == {
+        "sequence": 20,
+        "line": 5210,
+        "fsp": 104,
+        "lsp": 101,
+        "name": "5210 reversed",
+        "remarks": "tide",
+        "meta": {"k": 1},
+    }
+    assert call(alpha, "DELETE", "/project/alpha/plan/20")[0] == 204
+
+    # Proposed only: nothing is written, nothing recorded.
+    status, proposed = call(alpha, "POST", "/project/alpha/plan/infill")
+    assert status == 200 and proposed, proposed
+    assert trail(route="POST /project/{project}/plan/infill") == []
+    status, added = call(alpha, "POST", "/project/alpha/plan/infill?add=true")
+    assert status == 201 and added, added
+    row = only_row("POST /project/{project}/plan/infill")
+    assert row["ids"] == {"project": "alpha", "sequences": [p["sequence"] for p in added]}
+    assert row["before"] is None
+    assert [(a["sequence"], a["line"], a["fsp"], a["lsp"]) for a in row["after"]] == [
+        (p["sequence"], p["line"], p["fsp"], p["lsp"]) for p in added
+    ]
+    assert (row["actor"], row["role"]) == ("test-user", "user")
+
+
 def test_events(alpha):
     status, event = call(
         alpha, "POST", "/project/alpha/event", {"tstamp": "2021-10-08T10:00:00Z", "remarks": "gun 3 dropout"}
@@ -163,6 +197,8 @@ def test_events(alpha):
 
 
 def test_qc_acceptance_and_deletion(client, aws):
+    from chalicelib import db
+
     make_project("alpha", configuration=CONFIGURATION)
     upload(aws, "alpha/preplot/p.sps", sim.write_sps_preplot(survey()))
     start = datetime(2021, 10, 8, 10, 0, tzinfo=UTC)
@@ -191,6 +227,18 @@ def test_qc_acceptance_and_deletion(client, aws):
     assert call(client, "DELETE", "/project/alpha/qc/results/sequence/55")[0] == 204
     row = only_row("DELETE /project/{project}/qc/results/sequence/{sequence}")
     assert gap["id"] in row["before"]["findings"] and row["after"] == {"findings": []}
+    # The whole project's results: regenerated first, then deleted at once.
+    assert run_qc() == 1
+    current = db.connection().execute(
+        "SELECT id FROM event WHERE pid = 'alpha' AND meta ? 'qc' AND upper_inf(validity) ORDER BY id"
+    )
+    regenerated = [r["id"] for r in current.fetchall()]
+    assert regenerated
+    assert call(client, "DELETE", "/project/alpha/qc/results")[0] == 204
+    row = only_row("DELETE /project/{project}/qc/results")
+    assert row["ids"] == {"project": "alpha", "sequence": None}
+    assert (row["before"], row["after"]) == ({"findings": regenerated}, {"findings": []})
+    assert (row["actor"], row["role"], row["pid"]) == ("test-user", "user", "alpha")
 
 
 def test_transfers(alpha, aws):

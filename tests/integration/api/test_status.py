@@ -234,3 +234,52 @@ def test_cloudwatch_out_of_reach_leaves_the_ages_unknown(client, aws, monkeypatc
 
     monkeypatch.setattr(status.aws, "client", Clients())
     assert status.oldest_ages(["dougal-dev-ingest"]) == {}
+
+
+def test_a_backlog_a_stale_feed_and_a_failed_transfer_together(client, aws):
+    """One stack in three kinds of trouble at once: every figure, the reasons, and the versions."""
+    import tomllib
+    from datetime import UTC, datetime, timedelta
+    from pathlib import Path
+
+    from chalicelib import db
+    from tests.integration.api.test_navdata import header, post
+
+    purge(aws)
+    make_project("alpha", configuration={"navdata": {"stale_seconds": 120}})
+    # A backlog: five files waiting on the ingest queue, one of them being worked on.
+    sqs = aws.sqs()
+    ingest = aws.queue_url("dougal-dev-ingest")
+    for i in range(5):
+        sqs.send_message(QueueUrl=ingest, MessageBody=f"file {i}")
+    sqs.receive_message(QueueUrl=ingest, MaxNumberOfMessages=1, VisibilityTimeout=300)
+    # …and two line logs waiting to go to ASAQC, the oldest for 25 minutes.
+    conn = db.connection()
+    _item(conn, "alpha", "queued", 25)
+    _item(conn, "alpha", "queued", 2)
+    # A stale feed: the vessel's last header is 10 minutes old (the project allows 2).
+    sent = datetime.now(UTC) - timedelta(minutes=10)
+    status, _ = post(client, [{**header(1), "tstamp": sent.isoformat()}])
+    assert status in (200, 201, 202), status
+    # A failed transfer with no retry after it.
+    _item(conn, "alpha", "failed", 7)
+
+    body = get_status(client)
+    assert body["healthy"] is False
+    # The failed transfer is the one reason: a backlog is work waiting, and the feed's age is each project's
+    # to judge (a vessel in port sends none), both reported as figures.
+    assert body["problems"] == ["1 ASAQC transfer(s) failed in the last 24 h with no retry"]
+    assert body["transfers"] == {"failed_24h": 1, "unrecovered_24h": 1}
+    queue = body["queues"]["ingest"]
+    assert (queue["messages"], queue["in_flight"], queue["dead_letters"]) == (4, 1, 0)
+    asaqc = body["queues"]["asaqc"]
+    assert asaqc["oldest_age_from"] == "database" and 25 * 60 - 5 <= asaqc["oldest_age_seconds"] <= 25 * 60 + 60
+    (feed,) = body["navdata"]
+    assert (feed["project"], feed["stale"], feed["stale_seconds"]) == ("alpha", True, 120)
+    assert 600 - 5 <= feed["age_seconds"] <= 600 + 60
+    assert abs((datetime.fromisoformat(feed["newest"]) - sent).total_seconds()) < 0.01
+    # The versions: the package's (pyproject.toml) and the API's it serves.
+    pyproject = tomllib.loads((Path(__file__).resolve().parents[3] / "pyproject.toml").read_text(encoding="utf-8"))
+    assert body["version"] == pyproject["project"]["version"]
+    assert body["api"] == "0.3.1"
+    assert body["database"]["reachable"] is True
