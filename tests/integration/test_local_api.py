@@ -95,7 +95,10 @@ def test_requests_run_concurrently_each_with_its_own_request(api):
         thread.join()
     elapsed = time.perf_counter() - started
 
-    assert elapsed < 2.0, f"8 requests of 0.5 s took {elapsed:.2f} s: they were served one after another"
+    # One client gets 2 of these answers a second; 8 clients at once must get at least 4 times as many
+    # (a handler waiting on the database or a queue, not on the CPU, as most of the API's requests do).
+    throughput = 8 / elapsed
+    assert throughput >= 4 * 2, f"8 requests of 0.5 s took {elapsed:.2f} s: they were served one after another"
     for i in range(8):
         status, _, body = results[i]
         assert status == 200
