@@ -24,13 +24,16 @@ ASSETS = {
     "swagger-ui-bundle.js": "application/javascript; charset=utf-8",
 }
 
-SWAGGER_PAGE = """<!DOCTYPE html>
+# The start of both pages of /docs.
+HEAD = """<!DOCTYPE html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Dougal API</title>
-<link rel="stylesheet" href="docs?file=swagger-ui.css">
+"""
+
+SWAGGER_PAGE = HEAD + """<link rel="stylesheet" href="docs?file=swagger-ui.css">
 </head>
 <body>
 <noscript><p>This page shows <a href="openapi.json">openapi.json</a> with script; without script, read that
@@ -78,13 +81,7 @@ def asset(name: str) -> str | None:
     return str((folder / name).read_text(encoding="utf-8"))
 
 
-PAGE = """<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Dougal API</title>
-<style>
+PAGE = HEAD + """<style>
 body { font-family: system-ui, sans-serif; margin: 0 auto; max-width: 70em; padding: 1em; color: #222; }
 h1 { margin-bottom: 0.2em; }
 h2 { border-bottom: 1px solid #ccc; padding-bottom: 0.2em; margin-top: 2em; }
