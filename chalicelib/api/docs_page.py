@@ -33,7 +33,9 @@ HEAD = """<!DOCTYPE html>
 <title>Dougal API</title>
 """
 
-SWAGGER_PAGE = HEAD + """<link rel="stylesheet" href="docs?file=swagger-ui.css">
+SWAGGER_PAGE = (
+    HEAD
+    + """<link rel="stylesheet" href="docs?file=swagger-ui.css">
 </head>
 <body>
 <noscript><p>This page shows <a href="openapi.json">openapi.json</a> with script; without script, read that
@@ -54,6 +56,7 @@ window.ui = SwaggerUIBundle({
 </body>
 </html>
 """
+)
 
 
 @functools.cache
@@ -81,7 +84,9 @@ def asset(name: str) -> str | None:
     return str((folder / name).read_text(encoding="utf-8"))
 
 
-PAGE = HEAD + """<style>
+PAGE = (
+    HEAD
+    + """<style>
 body { font-family: system-ui, sans-serif; margin: 0 auto; max-width: 70em; padding: 1em; color: #222; }
 h1 { margin-bottom: 0.2em; }
 h2 { border-bottom: 1px solid #ccc; padding-bottom: 0.2em; margin-top: 2em; }
@@ -202,3 +207,4 @@ fetch("openapi.json", {credentials: "same-origin"})
 </body>
 </html>
 """
+)
