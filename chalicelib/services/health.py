@@ -17,6 +17,7 @@ from typing import Any
 
 from chalicelib import API_VERSION, __version__, aws, errors
 from chalicelib.db import health as db_health
+from chalicelib.models.health import FeedAge, Health
 from chalicelib.observability import logger
 from chalicelib.settings import get_settings
 
@@ -107,7 +108,7 @@ def database_ok() -> bool:
 _feed_last: tuple[Any, float, Any] | None = None
 
 
-def navigation_feed() -> dict[str, Any] | None:
+def navigation_feed() -> FeedAge | None:
     """The navigation feed's age (seconds since its newest header's time) and whether it is stale (older
     than the smallest ``configuration.navdata.stale_seconds`` of the unarchived projects, default 60; an
     empty feed is stale). The newest header's time is read at most every ``DATABASE_CHECK_SECONDS``; the
@@ -127,29 +128,27 @@ def navigation_feed() -> dict[str, Any] | None:
     if feed is None:
         return None
     age = feed.age_now()
-    return {
-        "newest": feed.newest.isoformat() if feed.newest else None,
-        "age_seconds": age,
-        "stale_seconds": feed.stale_seconds,
-        "stale": age is None or age > feed.stale_seconds,
-    }
+    return FeedAge(
+        newest=feed.newest.isoformat() if feed.newest else None,
+        age_seconds=age,
+        stale_seconds=feed.stale_seconds,
+        stale=age is None or age > feed.stale_seconds,
+    )
 
 
-def check() -> dict[str, Any]:
+def check() -> Health:
     problems: list[str] = []
     if not database_ok():
         problems.append("database unreachable")
     problems.extend(queue_problems())
-    report: dict[str, Any] = {
-        "status": "ok" if not problems else "unavailable",
-        "version": __version__,
-        "api": API_VERSION,
-    }
+    feed = None
     if "database unreachable" not in problems:
-        feed = navigation_feed()
-        if feed is not None:
-            report["navdata"] = feed  # reported, never a reason for a 503: a vessel in port sends nothing
-    if problems:
-        report["problems"] = problems
-        report["message"] = "; ".join(problems)
-    return report
+        feed = navigation_feed()  # reported, never a reason for a 503: a vessel in port sends nothing
+    return Health(
+        status="ok" if not problems else "unavailable",
+        version=__version__,
+        api=API_VERSION,
+        navdata=feed,
+        problems=problems or None,
+        message="; ".join(problems) or None,
+    )
