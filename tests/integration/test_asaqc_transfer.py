@@ -246,8 +246,16 @@ def secret_only(aws, monkeypatch):
     db_queue.close_journal()
 
 
-def put_secret(aws, **values):
-    aws.secrets().create_secret(Name=SECRET_ID, SecretString=json.dumps(values))
+def put_secret(aws, fake=None, **values):
+    """The ASAQC secret: ``values``, after the fake's client credentials when a fake is given."""
+    credentials = {}
+    if fake is not None:
+        credentials = {
+            "client_id": fake.client_id,
+            "client_secret": fake.client_secret,
+            "scope": "api://vessel-track/.default",
+        }
+    aws.secrets().create_secret(Name=SECRET_ID, SecretString=json.dumps({**credentials, **values}))
 
 
 def test_the_secrets_token_url_and_api_url_are_used_when_no_setting_overrides_them(client, aws, survey, secret_only):
@@ -256,9 +264,7 @@ def test_the_secrets_token_url_and_api_url_are_used_when_no_setting_overrides_th
     try:
         put_secret(
             aws,
-            client_id=fake.client_id,
-            client_secret=fake.client_secret,
-            scope="api://vessel-track/.default",
+            fake,
             subscription_key="sub-from-secret",
             token_url=server.url + "/oauth2/token",
             api_url=server.url + "/",
@@ -303,9 +309,7 @@ def test_a_secret_with_a_tenant_id_takes_its_tokens_from_that_tenants_endpoint(c
     fake = FakeVesselTrack(client_id="dougal-tenant")
     put_secret(
         aws,
-        client_id=fake.client_id,
-        client_secret=fake.client_secret,
-        scope="api://vessel-track/.default",
+        fake,
         tenant_id="4f1e0c8e-1111-2222-3333-444455556666",
         api_url="https://vessel-track.example",
     )
