@@ -26,6 +26,7 @@ from chalicelib.parsers.records import (
     PointLimits,
     PreplotRecord,
     ReceiverRecord,
+    ShotColumns,
     ShotRecord,
     Transformation,
     point_limits,
@@ -41,12 +42,14 @@ __all__ = [
     "PreplotReader",
     "PreplotRecord",
     "ReceiverRecord",
+    "ShotColumns",
     "ShotReader",
     "ShotRecord",
     "Transformation",
     "decode_lines",
     "detect_format",
     "open_preplot",
+    "open_shots",
     "point_limits",
     "preplot_reader",
     "shot_reader",
@@ -83,12 +86,15 @@ DIALECTS: dict[str, dict[str, str]] = {
 
 
 class ShotReader(Protocol):
-    """What every shot reader offers: a header, an iteration of ShotRecords, the receivers met."""
+    """What every shot reader offers: a header, an iteration of ShotRecords (or of batches of them as
+    columns), the receivers met."""
 
     header: FileHeader
     receivers: list[ReceiverRecord]
 
     def __iter__(self) -> Iterator[ShotRecord]: ...  # pragma: no cover
+
+    def columns(self, size: int = ...) -> Iterator[ShotColumns]: ...  # pragma: no cover
 
 
 class PreplotReader(Protocol):
@@ -124,6 +130,11 @@ def shot_reader(
     if fmt in (SPS21, SPS1):
         raise ParseError(None, "an SPS file holds preplot points, not shots")
     raise ValueError(f"unknown format {fmt!r}")
+
+
+def open_shots(fmt: str, raw: IO[bytes], *, year: int | None = None) -> ShotReader:
+    """The shot reader of a file's bytes (see ``shot_reader``)."""
+    return shot_reader(fmt, decode_lines(raw), year=year)
 
 
 def open_preplot(fmt: str, raw: IO[bytes]) -> PreplotReader:

@@ -39,12 +39,14 @@ from chalicelib.parsers.records import (
     PointLimits,
     PreplotRecord,
     ReceiverRecord,
+    ShotColumns,
     ShotRecord,
     Transformation,
     check_file_points,
     check_segment_points,
     current_point_limits,
     in_columns,
+    shots_in_columns,
 )
 
 __all__ = ["PreplotReader", "ShotReader", "read_preplot", "read_shots"]
@@ -891,6 +893,10 @@ class ShotReader:
         self.header = FileHeader(format="p111")
         self.receivers: list[ReceiverRecord] = []
         """``R1`` receiver positions, filled as the iteration goes by."""
+
+    def columns(self, size: int = 65_536) -> Iterator[ShotColumns]:
+        """The shots in batches of about ``size`` records, as columns."""
+        yield from shots_in_columns(self, size)
 
     def _plan(self, state: _HeaderState, prt_text: str, lineno: int) -> _Plan:
         if not state.prts or not state.timerefs or not state.header.objects:

@@ -37,12 +37,14 @@ from chalicelib.parsers.records import (
     PointLimits,
     PreplotRecord,
     ReceiverRecord,
+    ShotColumns,
     ShotRecord,
     Transformation,
     check_file_points,
     check_segment_points,
     current_point_limits,
     in_columns,
+    shots_in_columns,
 )
 
 __all__ = ["PreplotReader", "ShotReader", "default_line_number", "read_preplot", "read_shots"]
@@ -409,6 +411,10 @@ class ShotReader:
         self.header = FileHeader(format="p190")
         self.receivers: list[ReceiverRecord] = []
         """``R`` receiver group positions, each with the time of the shot it follows."""
+
+    def columns(self, size: int = 65_536) -> Iterator[ShotColumns]:
+        """The shots in batches of about ``size`` records, as columns."""
+        yield from shots_in_columns(self, size)
 
     def __iter__(self) -> Iterator[ShotRecord]:
         header = self.header = FileHeader(format="p190")

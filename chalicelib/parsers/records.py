@@ -311,3 +311,109 @@ def in_columns(records: Iterable[PreplotRecord], size: int) -> Iterator[PointCol
             batch = []
     if batch:
         yield PointColumns.from_records(batch)
+
+
+@dataclass(slots=True)
+class ShotColumns:
+    """Shot records as columns: numpy arrays of one element per record, in file order.
+
+    The bulk form of ``ShotRecord``: the P1/11 reader fills the arrays from the file's
+    comma-separated fields a block at a time, and the import loads them whole. ``tstamp``
+    is whole microseconds from the Unix epoch (UTC), as ``ShotRecord.tstamp`` keeps them.
+    Absent coordinates are NaN. ``has_objref`` is False where the source is unknown
+    (``objref`` then holds 0). The line name of a record is ``names[name_index[i]]``;
+    ``source_id`` is None when no record has one, else one entry (str or None) per record.
+    """
+
+    lineno: Any
+    names: list[str]
+    name_index: Any
+    line: Any
+    point: Any
+    objref: Any
+    has_objref: Any
+    tstamp: Any
+    easting: Any
+    northing: Any
+    lon: Any
+    lat: Any
+    source_id: list[str | None] | None = None
+
+    def __len__(self) -> int:
+        return len(self.lineno)
+
+    @classmethod
+    def from_records(cls, records: list[ShotRecord]) -> ShotColumns:
+        import numpy as np
+
+        count = len(records)
+        names: dict[str, int] = {}
+        name_index = np.fromiter(
+            (names.setdefault(r.line_name, len(names)) for r in records), dtype=np.int32, count=count
+        )
+
+        def ints(name: str) -> Any:
+            return np.fromiter((getattr(r, name) for r in records), dtype=np.int64, count=count)
+
+        def floats(name: str) -> Any:
+            values = (getattr(r, name) for r in records)
+            return np.fromiter((np.nan if v is None else v for v in values), dtype=np.float64, count=count)
+
+        objrefs = [r.objref for r in records]
+        source_ids = [r.source_id for r in records]
+        return cls(
+            ints("lineno"),
+            list(names),
+            name_index,
+            ints("line"),
+            ints("point"),
+            np.fromiter((0 if o is None else o for o in objrefs), dtype=np.int64, count=count),
+            np.fromiter((o is not None for o in objrefs), dtype=bool, count=count),
+            np.fromiter((microseconds(r.tstamp) for r in records), dtype=np.int64, count=count),
+            floats("easting"),
+            floats("northing"),
+            floats("lon"),
+            floats("lat"),
+            source_ids if any(s is not None for s in source_ids) else None,
+        )
+
+    def records(self) -> Iterator[ShotRecord]:
+        """The shots as records (NaN read back as ``None``)."""
+        from datetime import UTC, timedelta
+
+        epoch = datetime(1970, 1, 1, tzinfo=UTC)
+
+        def values(array: Any) -> list[float | None]:
+            return [None if v != v else v for v in array.tolist()]
+
+        names = [self.names[i] for i in self.name_index.tolist()]
+        known = self.has_objref.tolist()
+        objrefs = [o if k else None for o, k in zip(self.objref.tolist(), known, strict=True)]
+        tstamps = [epoch + timedelta(microseconds=t) for t in self.tstamp.tolist()]
+        source_ids = self.source_id if self.source_id is not None else [None] * len(self)
+        columns = (
+            self.lineno.tolist(), names, self.line.tolist(), self.point.tolist(), objrefs, tstamps,
+            values(self.easting), values(self.northing), values(self.lon), values(self.lat), source_ids,
+        )  # fmt: skip
+        for row in zip(*columns, strict=True):
+            yield ShotRecord(*row)
+
+
+def microseconds(tstamp: datetime) -> int:
+    """A timezone-aware time as whole microseconds from the Unix epoch (``ShotColumns.tstamp``)."""
+    from datetime import UTC
+
+    delta = tstamp - datetime(1970, 1, 1, tzinfo=UTC)
+    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+
+
+def shots_in_columns(records: Iterable[ShotRecord], size: int) -> Iterator[ShotColumns]:
+    """Shot records in batches of ``size`` as columns (``columns()`` of a reader that reads line by line)."""
+    batch: list[ShotRecord] = []
+    for record in records:
+        batch.append(record)
+        if len(batch) >= size:
+            yield ShotColumns.from_records(batch)
+            batch = []
+    if batch:
+        yield ShotColumns.from_records(batch)
