@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from chalicelib.db import Connection, Row, cursor, jsonb, page
+from chalicelib.db import Connection, Row, cursor, jsonb, page, pgcopy
 from chalicelib.db.queries import queries
 
 Q = queries("sequences")
@@ -15,27 +15,64 @@ Q = queries("sequences")
 SHOT_COLUMNS = "pid, sequence, kind, line, point, objref, tstamp, easting, northing, lon, lat, upload_id, meta"
 
 
+def shot_rows(
+    pid: str,
+    sequence: int,
+    kind: str,
+    upload_id: int,
+    shots: dict[str, Any],
+    meta: list[str | None] | None = None,
+) -> bytes:
+    """Binary COPY rows for ``copy_shots``. ``shots``: numpy columns ``line``, ``point``, ``objref``
+    (int32 range, checked by the caller), ``has_objref`` (False: NULL), ``tstamp`` (microseconds from the
+    Unix epoch), ``easting``, ``northing``, ``lon``, ``lat``; ``meta`` one JSON text or None per row.
+    Rows alike in their NULLs and meta are written together (a row's bytes then have one length)."""
+    import numpy as np
+
+    count = len(shots["line"])
+    known = shots["has_objref"]
+    groups: dict[tuple[bool, str | None], Any]
+    if meta is None and known.all():
+        groups = {(True, None): slice(None)}
+    else:
+        texts = meta if meta is not None else [None] * count
+        members: dict[tuple[bool, str | None], list[int]] = {}
+        for i, key in enumerate(zip(known.tolist(), texts, strict=True)):
+            members.setdefault(key, []).append(i)
+        groups = {key: np.array(rows, dtype=np.int64) for key, rows in members.items()}
+    out = []
+    for (has_objref, text), rows in groups.items():
+        line = shots["line"][rows]
+        columns = [("text", pid), ("int4", sequence), ("text", kind), ("int4", line), ("int4", shots["point"][rows])]
+        columns.append(("int4", shots["objref"][rows]) if has_objref else ("null", None))
+        columns.append(("timestamptz", shots["tstamp"][rows]))
+        columns += [("float8", shots[name][rows]) for name in ("easting", "northing", "lon", "lat")]
+        columns += [("int8", upload_id), ("null", None) if text is None else ("jsonb", text)]
+        out.append(pgcopy.rows(columns, len(line)))
+    return b"".join(out)
+
+
 def lock_sequence(
     conn: Connection, pid: str, sequence: int, line: int, attempt: int, line_name: str | None
 ) -> dict[str, Any]:
-    conn.execute(
+    """The sequence made or updated and locked: its uploads, and ``line_before`` (None if it is new)."""
+    before = conn.execute(
         Q.upsert_sequence,
         {"pid": pid, "sequence": sequence, "line": line, "attempt": attempt, "line_name": line_name},
-    )
+    ).fetchone()
     row = conn.execute(Q.lock_sequence, {"pid": pid, "sequence": sequence}).fetchone()
-    assert row is not None
-    return dict(row)
+    assert row is not None and before is not None
+    return {**row, "line_before": before["line_before"]}
 
 
 def replace_shots(conn: Connection, pid: str, sequence: int, kind: str, rows: Iterable[bytes]) -> list[int]:
-    """Delete the sequence's shots of this kind and COPY the new ones; lines touched (old and new, final)."""
+    """Delete the sequence's shots of this kind and COPY the new ones (``shot_rows`` chunks); lines touched
+    (old and new, final)."""
     touched: set[int] = set()
     if kind == "final":
         touched.update(shot_lines(conn, pid, sequence))
     conn.execute(Q.delete_shots, {"pid": pid, "sequence": sequence, "kind": kind})
-    with conn.cursor().copy(Q.copy_shots) as copy:
-        for chunk in rows:
-            copy.write(chunk)
+    pgcopy.copy(conn, Q.copy_shots, rows)
     if kind == "final":
         touched.update(shot_lines(conn, pid, sequence))
     return sorted(touched)
@@ -53,6 +90,23 @@ def sequences_on_lines(conn: Connection, pid: str, lines: list[int]) -> list[int
 
 def refresh_sequence_stats(conn: Connection, pid: str, sequences: list[int] | None) -> None:
     conn.execute(Q.refresh_sequence_stats, {"pid": pid, "sequences": sequences})
+
+
+def preplot_points_near(conn: Connection, pid: str, lines: list[int], low: int, high: int) -> tuple[Any, Any]:
+    """The preplot points (not alternatives) of ``lines`` numbered ``low`` to ``high``: numpy arrays of
+    their lines and points."""
+    import numpy as np
+
+    params = {"pid": pid, "lines": lines, "low": low, "high": high}
+    row = conn.cursor(binary=True).execute(Q.preplot_points_near, params).fetchone()
+    assert row is not None
+    return np.array(row["lines"], dtype=np.int64), np.array(row["points"], dtype=np.int64)
+
+
+def set_figures(conn: Connection, pid: str, sequence: int, kind: str, figures: dict[str, Any]) -> None:
+    """Store one kind's figures computed from the shots in hand (see ``set_raw_figures``)."""
+    query = Q.set_final_figures if kind == "final" else Q.set_raw_figures
+    conn.execute(query, {**figures, "pid": pid, "sequence": sequence})
 
 
 def list_sequences(pid: str, limit: int, offset: int) -> tuple[list[Row], int]:

@@ -65,7 +65,8 @@ from chalicelib.settings import get_settings
 if TYPE_CHECKING:  # pragma: no cover
     from chalicelib import geodesy
     from chalicelib.models.configuration import Matcher
-    from chalicelib.parsers.records import FileHeader, PointColumns
+    from chalicelib.parsers.records import FileHeader, PointColumns, ShotColumns
+    from chalicelib.services.sequences import ShotFigures
 
 KINDS = ("preplot", "raw", "final")
 _T = TypeVar("_T")
@@ -283,8 +284,10 @@ def complete_coordinates(
         return _complete_coordinates(records, header, project_grid)
 
 
-def complete_columns(points: PointColumns, header: Any, project_grid: int | None) -> tuple[Any, Any, Any, Any]:
-    """``_complete_columns`` of a batch of points."""
+def complete_columns(
+    points: PointColumns | ShotColumns, header: Any, project_grid: int | None
+) -> tuple[Any, Any, Any, Any]:
+    """``_complete_columns`` of a batch of points or shots."""
     with current_phases()("coordinates"):
         return _complete_columns(
             points.easting, points.northing, points.lon, points.lat, points.lineno, header, project_grid
@@ -318,22 +321,17 @@ class _Counter:
     """Some record has a point index other than 1."""
 
 
-NULL = "\\N"
-"""NULL in a text COPY row."""
-
-
-def _shot_meta(source_id: str | None) -> str:
-    """The shot's ``meta`` in a text COPY row: the source id as the file writes it when it is not the
-    objref's own number (a P1/90 letter), so a shot of a source the header does not list keeps its name."""
+def _shot_meta(source_id: str | None) -> str | None:
+    """The shot's ``meta`` (JSON text): the source id as the file writes it when it is not the objref's own
+    number (a P1/90 letter), so a shot of a source the header does not list keeps its name."""
     if not source_id or source_id.isdigit():
-        return NULL
-    text = json.dumps({"source_id": source_id}, ensure_ascii=False)
-    return text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+        return None
+    return json.dumps({"source_id": source_id}, ensure_ascii=False)
 
 
 def _shot_rows(
-    records: Iterable[Any],
-    reader: Any,
+    batches: Iterator[ShotColumns],
+    header: FileHeader,
     pid: str,
     ident: SequenceIdentity,
     kind: str,
@@ -342,34 +340,44 @@ def _shot_rows(
     pattern: tuple[Matcher, list[str]],
     file_name: str,
     counter: _Counter,
+    figures: ShotFigures,
 ) -> Iterator[bytes]:
+    """Binary COPY rows of the shots, a batch at a time; each batch's figures go to ``figures``."""
+    import numpy as np
+
+    phases = current_phases()
     known_names: dict[str, int] = {}
-    prefix = f"{pid}\t{ident.sequence}\t{kind}\t"
-    suffix = f"\t{upload_id}"
-    for chunk in _chunks(records):
-        es, ns, lons, lats = complete_coordinates(chunk, reader.header, project_grid)
+    while True:
+        started = time.perf_counter()
+        batch = next(batches, None)
+        phases.add("parse", time.perf_counter() - started)
+        if batch is None:
+            return
+        es, ns, lons, lats = complete_columns(batch, header, project_grid)
         formatting = time.perf_counter()
-        lines = []
-        for record, e, n, lon, lat in zip(chunk, es, ns, lons, lats, strict=True):
-            seq = known_names.get(record.line_name)
+        for k, name in enumerate(batch.names):
+            seq = known_names.get(name)
             if seq is None:
-                seq = identify_sequence(record.line_name, file_name, pattern).sequence
-                known_names[record.line_name] = seq
+                seq = known_names[name] = identify_sequence(name, file_name, pattern).sequence
             if seq != ident.sequence:
+                at = int(np.argmax(batch.name_index == k))
                 raise RejectError(
-                    f"line {record.lineno}: line {record.line_name!r} belongs to sequence {seq}, "
+                    f"line {batch.lineno[at]}: line {name!r} belongs to sequence {seq}, "
                     f"not {ident.sequence}: one file, one sequence"
                 )
-            objref = record.objref
-            lines.append(
-                f"{prefix}{record.line}\t{record.point}\t{NULL if objref is None else objref}\t"
-                f"{record.tstamp.isoformat()}\t{e:.3f}\t{n:.3f}\t{lon:.9f}\t{lat:.9f}{suffix}"
-                f"\t{NULL if record.source_id is None else _shot_meta(record.source_id)}\n"
-            )
-        counter.records += len(lines)
-        encoded = "".join(lines).encode()
-        current_phases().add("format rows", time.perf_counter() - formatting)
-        yield encoded
+        _check_int32(batch, ("line", "point", "objref"))
+        # Kept to the millimetre and 1e-9 degree (0.1 mm): a file imported again gives the same stored values.
+        shots = {
+            "line": batch.line, "point": batch.point, "objref": batch.objref, "has_objref": batch.has_objref,
+            "tstamp": batch.tstamp, "easting": np.round(es, 3), "northing": np.round(ns, 3),
+            "lon": np.round(lons, 9), "lat": np.round(lats, 9),
+        }  # fmt: skip
+        meta = None if batch.source_id is None else [_shot_meta(source) for source in batch.source_id]
+        rows = db_sequences.shot_rows(pid, ident.sequence, kind, upload_id, shots, meta)
+        figures.add(shots)
+        counter.records += len(batch)
+        phases.add("format rows", time.perf_counter() - formatting)
+        yield rows
 
 
 class _PreplotLoad:
@@ -545,16 +553,21 @@ def _copy_alongside(copy: Callable[[Iterable[bytes]], _T], chunks: Iterator[byte
         phases.add("reading hidden behind the COPY", min(0.0, rows.waited - busy))
 
 
-def _check_int32(batch: PointColumns) -> None:
-    """Line and point numbers the database's 32-bit integers hold, or a rejection naming the file line."""
+_NUMBER_NAMES = {"line": "line number", "point": "point number", "objref": "source (OBJREF)"}
+
+
+def _check_int32(batch: PointColumns | ShotColumns, names: tuple[str, ...] = ("line", "point")) -> None:
+    """Numbers the database's 32-bit integers hold, or a rejection naming the file line."""
     import numpy as np
 
-    for name in ("line", "point"):
+    for name in names:
         values = getattr(batch, name)
         outside = (values < INT32_MIN) | (values > INT32_MAX)
         if outside.any():
             at = int(np.argmax(outside))
-            raise RejectError(f"line {batch.lineno[at]}: {name} number {values[at]} is out of range (a 32-bit integer)")
+            raise RejectError(
+                f"line {batch.lineno[at]}: {_NUMBER_NAMES[name]} {values[at]} is out of range (a 32-bit integer)"
+            )
 
 
 def _receiver_rows(
@@ -647,10 +660,10 @@ def import_shots(
     from chalicelib import parsers
 
     pattern = line_pattern(configuration)
-    reader = parsers.shot_reader(fmt, parsers.decode_lines(spool), year=_p190_year(configuration))
-    records = iter(reader)
-    with current_phases()("parse"):  # the header and the first record
-        first = next(records, None)
+    reader = parsers.open_shots(fmt, spool, year=_p190_year(configuration))
+    batches = reader.columns(CHUNK_RECORDS)
+    with current_phases()("parse"):  # the header and the first batch
+        first = next(batches, None)
     record_grid_unit(conn, pid, configuration, reader.header.grid_epsg)  # the header is complete by now
     if first is None:
         if not reader.receivers:
@@ -658,15 +671,10 @@ def import_shots(
         found = _store_receivers(conn, reader, pid, upload["id"], kind, None, configuration)
         _note_import(conn, upload["id"], reader, found)
         return Outcome("imported", None, 0, None)
-    ident = identify_sequence(first.line_name, file_name, pattern)
-    current = db_sequences.lock_sequence(
-        conn,
-        pid,
-        ident.sequence,
-        ident.line if ident.line is not None else first.line,
-        ident.attempt,
-        first.line_name,
-    )
+    first_name = first.names[int(first.name_index[0])]
+    ident = identify_sequence(first_name, file_name, pattern)
+    sequence_line = ident.line if ident.line is not None else int(first.line[0])
+    current = db_sequences.lock_sequence(conn, pid, ident.sequence, sequence_line, ident.attempt, first_name)
     current_id = current[f"{kind}_upload_id"]
     current_created = current[f"{kind}_created_on"]
     if current_id is not None and current_created and upload["created_on"] and current_created > upload["created_on"]:
@@ -675,10 +683,13 @@ def import_shots(
             f"a newer {kind} file of sequence {ident.sequence} is already imported",
             sequence=ident.sequence,
         )
+    from chalicelib.services.sequences import ShotFigures
+
     counter = _Counter()
+    figures = ShotFigures()
     rows = _shot_rows(
-        _prepend(first, records),
-        reader,
+        _prepend(first, batches),
+        reader.header,
         pid,
         ident,
         kind,
@@ -687,6 +698,7 @@ def import_shots(
         pattern,
         file_name,
         counter,
+        figures,
     )
     phases = current_phases()
     touched = _copy_alongside(lambda chunks: db_sequences.replace_shots(conn, pid, ident.sequence, kind, chunks), rows)
@@ -698,7 +710,13 @@ def import_shots(
         found = _store_receivers(conn, reader, pid, upload["id"], kind, ident.sequence, configuration)
     _note_import(conn, upload["id"], reader, found)
     with phases("statistics"):
-        db_sequences.refresh_sequence_stats(conn, pid, [ident.sequence])
+        other = "final" if kind == "raw" else "raw"
+        moved = current["line_before"] is not None and current["line_before"] != sequence_line
+        if moved and current[f"{other}_upload_id"] is not None:
+            # The other kind's missing points count on the sequence's line, which this file changed.
+            db_sequences.refresh_sequence_stats(conn, pid, [ident.sequence])
+        else:
+            figures.store(conn, pid, ident.sequence, kind, sequence_line)
         if touched:
             db_preplots.refresh_line_stats(conn, pid, touched)
     from chalicelib.services import events

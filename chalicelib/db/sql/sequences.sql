@@ -46,10 +46,14 @@ WHERE pid = %(pid)s AND sequence = %(sequence)s
 FOR UPDATE;
 
 -- name: upsert_sequence
+-- The sequence's line before this statement (NULL for a new sequence): figures kept for the other kind of
+-- shots count missing points on the sequence's line.
+WITH before AS (SELECT line FROM sequence WHERE pid = %(pid)s AND sequence = %(sequence)s)
 INSERT INTO sequence (pid, sequence, line, attempt, line_name)
 VALUES (%(pid)s, %(sequence)s, %(line)s, %(attempt)s, %(line_name)s)
 ON CONFLICT (pid, sequence) DO UPDATE
-SET line = excluded.line, attempt = excluded.attempt, line_name = excluded.line_name, updated_on = now();
+SET line = excluded.line, attempt = excluded.attempt, line_name = excluded.line_name, updated_on = now()
+RETURNING (SELECT line FROM before) AS line_before;
 
 -- name: set_raw_upload
 UPDATE sequence SET raw_upload_id = %(upload_id)s, updated_on = now()
@@ -195,7 +199,43 @@ FROM sequence
 WHERE pid = %(pid)s;
 
 -- name: copy_shots
-COPY shot (pid, sequence, kind, line, point, objref, tstamp, easting, northing, lon, lat, upload_id, meta) FROM STDIN;
+COPY shot (pid, sequence, kind, line, point, objref, tstamp, easting, northing, lon, lat, upload_id, meta)
+FROM STDIN (FORMAT BINARY);
+
+-- name: preplot_points_near
+-- The preplot points (not alternatives) of these lines between two point numbers, as two arrays: what an
+-- import needs to count a sequence's preplot and missing points from the shots it has in hand.
+SELECT coalesce(array_agg(line), '{}') AS lines, coalesce(array_agg(point), '{}') AS points
+FROM preplot_point
+WHERE pid = %(pid)s AND line = ANY (%(lines)s::integer[]) AND point BETWEEN %(low)s AND %(high)s AND NOT alternative;
+
+-- name: set_raw_figures
+-- One kind's figures as refresh_sequence_stats computes them, from the shots an import has in hand: the
+-- counts given, length, azimuth and heading computed here from the first and last shot as there.
+UPDATE sequence
+SET fsp = %(fsp)s, lsp = %(lsp)s, ts0 = %(ts0)s, ts1 = %(ts1)s,
+    num_points_raw = %(num_points)s, num_preplots_raw = %(num_preplots)s, missing_raw = %(missing)s,
+    length_raw = sqrt((%(e1)s - %(e0)s) ^ 2 + (%(n1)s - %(n0)s) ^ 2)
+        * (SELECT grid_unit_metres FROM project WHERE pid = %(pid)s),
+    azimuth_raw = CASE WHEN %(e1)s = %(e0)s AND %(n1)s = %(n0)s THEN NULL
+        ELSE mod((degrees(atan2(%(e1)s - %(e0)s, %(n1)s - %(n0)s)) + 360.0)::numeric, 360)::float8 END,
+    heading_raw = mod((degrees(ST_Azimuth(
+        ST_SetSRID(ST_MakePoint(%(lon0)s, %(lat0)s), 4326)::geography,
+        ST_SetSRID(ST_MakePoint(%(lon1)s, %(lat1)s), 4326)::geography)) + 360.0)::numeric, 360)::float8
+WHERE pid = %(pid)s AND sequence = %(sequence)s;
+
+-- name: set_final_figures
+UPDATE sequence
+SET fsp_final = %(fsp)s, lsp_final = %(lsp)s, ts0_final = %(ts0)s, ts1_final = %(ts1)s,
+    num_points_final = %(num_points)s, num_preplots_final = %(num_preplots)s, missing_final = %(missing)s,
+    length_final = sqrt((%(e1)s - %(e0)s) ^ 2 + (%(n1)s - %(n0)s) ^ 2)
+        * (SELECT grid_unit_metres FROM project WHERE pid = %(pid)s),
+    azimuth_final = CASE WHEN %(e1)s = %(e0)s AND %(n1)s = %(n0)s THEN NULL
+        ELSE mod((degrees(atan2(%(e1)s - %(e0)s, %(n1)s - %(n0)s)) + 360.0)::numeric, 360)::float8 END,
+    heading_final = mod((degrees(ST_Azimuth(
+        ST_SetSRID(ST_MakePoint(%(lon0)s, %(lat0)s), 4326)::geography,
+        ST_SetSRID(ST_MakePoint(%(lon1)s, %(lat1)s), 4326)::geography)) + 360.0)::numeric, 360)::float8
+WHERE pid = %(pid)s AND sequence = %(sequence)s;
 
 -- name: sequence_track
 -- A sequence's shot line: its final shots once processed, else its raw ones; one position per shot point
