@@ -58,7 +58,8 @@ def say(label: str, value: str) -> None:
 
 def ingest(files: list[tuple[str, Path]], env: dict[str, str]) -> list[dict[str, Any]]:
     """Import the files in turn in one worker process (``scripts.bench_worker``): the first meets a cold
-    worker, the next a warm one. Each file's figures (seconds, phases, memory, records imported)."""
+    worker, the next a warm one. Each file's figures (seconds: the handler's run with the file's message;
+    phases, memory, records imported)."""
     from chalicelib import db
 
     result = subprocess.run(
@@ -201,19 +202,27 @@ def run_figures(conn: Any, env: dict[str, str], work: Path, only: str | None = N
         bench_planner(conn, auth.issue_token(Identity(name="bench", role="guest")))
         return
 
-    # 10,000-shot, 2-source P1/11 sequence (about 30k records with the vessel records).
-    line = big.lines[10]
-    ten_k = big.sequence(1, line, start=datetime(2021, 10, 8, 10, 0, tzinfo=UTC))
-    p111 = work / "seq001.p111"
-    with p111.open("w") as out:
-        sim.write_p111(ten_k, kind="raw", out=out)
+    # 10,000-shot, 2-source P1/11 sequences (about 30k records with the vessel records), on five lines.
+    start = datetime(2021, 10, 8, 10, 0, tzinfo=UTC)
+    sequences = {1: big.lines[10], 11: big.lines[30], 12: big.lines[31], 13: big.lines[32], 14: big.lines[33]}
+    paths = []
+    for number, line in sequences.items():
+        truth = big.sequence(number, line, start=start + timedelta(days=number))
+        path = work / f"seq{number:03d}.p111"
+        with path.open("w") as out:
+            sim.write_p111(truth, kind="raw", out=out)
+        paths.append((f"{PID}/raw/{path.name}", path))
+        if number == 1:
+            ten_k, p111 = truth, path
     records = sum(1 for _ in p111.open())
-    # A warm worker: a small sequence first (its imports, clients and connection made), then this one.
+    # A warm worker: a small sequence first (its imports, clients and connection made), then the five;
+    # the median of the five is the figure (one import of a quarter second is at the mercy of the machine).
     small = work / "seq900.p111"
     with small.open("w") as out:
         warm_up = big.sequence(900, big.lines[20], start=datetime(2021, 10, 9, tzinfo=UTC), last_point=1019)
         sim.write_p111(warm_up, out=out)
-    _, warm = ingest([(f"{PID}/raw/seq900.p111", small), (f"{PID}/raw/seq001.p111", p111)], env)
+    _, *imports = ingest([(f"{PID}/raw/seq900.p111", small), *paths], env)
+    warm = sorted(imports, key=lambda figures: figures["seconds"])[len(imports) // 2]
     shots = [
         f"{PID}\t1\traw\t{s.line}\t{s.point}\t{s.objref}\t{s.tstamp.isoformat()}\t{s.easting}\t{s.northing}\t"
         f"{s.lon}\t{s.lat}\t1\t\\N\n"
@@ -221,10 +230,20 @@ def run_figures(conn: Any, env: dict[str, str], work: Path, only: str | None = N
     ]
     from chalicelib.db.sequences import SHOT_COLUMNS
 
-    bare = bare_copy(conn, ["".join(shots).encode()], "shot", SHOT_COLUMNS)
-    say(f"P1/11 sequence, 10,000 shots, {records:,} records, warm worker", f"{warm['seconds']:.2f} s (goal <= 1 s)")
+    bare = statistics.median(bare_copy(conn, ["".join(shots).encode()], "shot", SHOT_COLUMNS) for _ in range(5))
+    say(
+        f"P1/11 sequence, 10,000 shots, {records:,} records, warm worker",
+        f"{warm['seconds']:.3f} s, median of {len(imports)} (each: "
+        + ", ".join(f"{figures['seconds']:.3f}" for figures in imports)
+        + ") (goal <= 1 s)",
+    )
     say("  shots/s, ingest vs bare COPY", f"{warm['records'] / warm['seconds']:,.0f} vs {len(shots) / bare:,.0f}")
     say_ratios(warm, bare, bare_parse(p111, "p111"))
+    say(
+        "  with the local queue's receive and delete around it",
+        f"{statistics.median(figures['with_queue_seconds'] for figures in imports):.3f} s "
+        "(Lambda's event source does them, outside the function)",
+    )
     other = work / "seq003.p111"  # the same size on another line: content seen before is not imported again
     with other.open("w") as out:
         sim.write_p111(big.sequence(3, big.lines[12], start=datetime(2021, 10, 10, tzinfo=UTC)), kind="raw", out=out)
@@ -354,12 +373,10 @@ def bare_parse(path: Path, fmt: str) -> float:
     for _ in range(3):
         started = time.perf_counter()
         with path.open("rb") as raw:
-            if fmt == "p111":
-                for _ in parsers.shot_reader(fmt, parsers.decode_lines(raw)):
-                    pass
-            else:  # as the import reads a preplot: in columns
-                for _ in parsers.open_preplot(fmt, raw).columns():
-                    pass
+            # As the import reads a file: in columns.
+            reader = parsers.open_shots(fmt, raw) if fmt == "p111" else parsers.open_preplot(fmt, raw)
+            for _ in reader.columns():
+                pass
         best = min(best, time.perf_counter() - started)
     return best
 
@@ -369,13 +386,15 @@ def say_ratios(
 ) -> None:
     """An import next to its same-run baselines, and where its time went (the worker's own phases)."""
     seconds = figures["seconds"]
-    say("  bare parse, bare COPY (same run)", f"{bare_parse_s:.2f} s, {bare_copy_s:.2f} s")
+    say("  bare parse, bare COPY (same run)", f"{bare_parse_s:.3f} s, {bare_copy_s:.3f} s")
     say(
         "  end to end vs bare COPY, vs bare parse + bare COPY",
-        f"{seconds / bare_copy_s:.1f}x, {seconds / (bare_parse_s + bare_copy_s):.2f}x (goal {goal})",
+        f"{seconds / bare_copy_s:.2f}x, {seconds / (bare_parse_s + bare_copy_s):.2f}x (goal {goal})",
     )
     phases = sorted((figures.get("phases_ms") or {}).items(), key=lambda item: -item[1])
-    say("  phases", ", ".join(f"{name} {ms / 1000:.2f} s" for name, ms in phases) or "(not reported)")
+    # Milliseconds for an import of under a second: its phases are a few of them each.
+    shown = (lambda ms: f"{ms:.0f} ms") if seconds < 1 else (lambda ms: f"{ms / 1000:.2f} s")
+    say("  phases", ", ".join(f"{name} {shown(ms)}" for name, ms in phases) or "(not reported)")
 
 
 COLD_BASELINE = (

@@ -128,9 +128,11 @@ FOR UPDATE;
 -- First and last shot of each UTC day of the sequence: the sequence's ends and its midnights. Each is one
 -- probe of the (pid, sequence, kind, tstamp) index, whatever the sequence's length.
 WITH ends AS (
-    SELECT min(tstamp) AS t0, max(tstamp) AS t1
-    FROM shot
-    WHERE pid = %(pid)s AND sequence = %(sequence)s AND kind = %(kind)s
+    -- Two probes written as such: min() and max() together scanned every shot while new rows had no statistics.
+    SELECT (SELECT tstamp FROM shot WHERE pid = %(pid)s AND sequence = %(sequence)s AND kind = %(kind)s
+            ORDER BY tstamp LIMIT 1) AS t0,
+           (SELECT tstamp FROM shot WHERE pid = %(pid)s AND sequence = %(sequence)s AND kind = %(kind)s
+            ORDER BY tstamp DESC LIMIT 1) AS t1
 ), days AS (
     -- UTC days as timestamps without a time zone: the session's zone plays no part.
     SELECT d::date AS day, d AT TIME ZONE 'UTC' AS since, (d + interval '1 day') AT TIME ZONE 'UTC' AS till
