@@ -285,13 +285,14 @@ LONG_SEQUENCES = {
     ("body", "configuration", "words"),
     [
         (lambda: _p111().replace(",5210,", ",3000000000,", 3), None, "line 35: line number '3000000000'"),
+        (lambda: _p111().replace(",1,G1,", ",4000000000,G1,"), None, "OBJREF '4000000000' in field 6"),
         (
             lambda: _p111().replace("1052100055S00000", "5210S9999999999"),
             LONG_SEQUENCES,
             "sequence number 9999999999",
         ),
     ],
-    ids=["P1/11 line number past 32 bits", "captured sequence number too large"],
+    ids=["P1/11 line number past 32 bits", "P1/11 source past 32 bits", "captured sequence number too large"],
 )
 def test_out_of_range_numbers_in_a_file_are_a_rejection_naming_them(client, project, body, configuration, words):
     from chalicelib import aws, db
