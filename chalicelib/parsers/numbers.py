@@ -25,23 +25,27 @@ MAX_FIXED_DIGITS = 18
 
 def decimals(columns: Any) -> tuple[Any, Any]:
     """The numbers of a (width, n) array of ASCII bytes, and which rows hold a plain decimal number."""
-    import numpy as np
+    at = _aligned_at(columns)
+    if at is not None:
+        return aligned(columns, at)
+    return general(columns)
 
+
+def _aligned_at(columns: Any) -> int | None:
+    """The column of the decimal point when every row has one there (the width when no row has one);
+    None when the points are not aligned."""
     width, n = columns.shape
     dot = columns == 46
     dots = dot.sum(axis=0)
     at = int(dot[:, 0].argmax()) if n and dots[0] == 1 else width
     if (at < width and dots.sum() == n and dot[at].all()) or (at == width and not dots.any()):
-        return aligned(columns, at)
-    return general(columns)
+        return at
+    return None
 
 
-def aligned(columns: Any, at: int) -> tuple[Any, Any]:
-    """Numbers whose decimal point is in column ``at`` on every row (``width``: none has one), as a
-    fixed-format writer aligns them: blanks, an optional sign, digits; then only digits after the point."""
-    import numpy as np
-
-    width = columns.shape[0]
+def _aligned_ok(columns: Any, at: int, max_digits: int) -> tuple[Any, Any]:
+    """(which bytes are digits, which rows are plain numbers) for points aligned in column ``at``:
+    blanks, an optional sign, digits; then only digits after the point."""
     digit = (columns >= 48) & (columns <= 57)
     space = columns == 32
     sign = (columns == 45) | (columns == 43)
@@ -50,7 +54,17 @@ def aligned(columns: Any, at: int) -> tuple[Any, Any]:
     # Blanks lead, a sign only right after them, digits to the point: no blank after anything else.
     ok &= ~(~left_space[:-1] & (left_space[1:] | left_sign[1:])).any(axis=0)
     digits = digit.sum(axis=0)
-    ok &= (digits >= 1) & (digits <= MAX_DIGITS)
+    ok &= (digits >= 1) & (digits <= max_digits)
+    return digit, ok
+
+
+def aligned(columns: Any, at: int) -> tuple[Any, Any]:
+    """Numbers whose decimal point is in column ``at`` on every row (``width``: none has one), as a
+    fixed-format writer aligns them."""
+    import numpy as np
+
+    width = columns.shape[0]
+    digit, ok = _aligned_ok(columns, at, MAX_DIGITS)
     # Each column's weight: ten to the number of digit columns to its right (the point is none).
     places = np.array([width - 1 - j - (j < at < width) for j in range(width)], dtype=np.float64)
     weights = np.where(np.arange(width) == at, 0.0, 10.0**places)
@@ -63,6 +77,15 @@ def fixed_point(columns: Any, max_digits: int = MAX_FIXED_DIGITS) -> tuple[Any, 
     """Numbers in any plain layout as (signed int64 of their digits, number of decimals, ok)."""
     import numpy as np
 
+    width, n = columns.shape
+    at = _aligned_at(columns)
+    if at is not None:
+        digit, ok = _aligned_ok(columns, at, max_digits)
+        places = np.array([width - 1 - j - (j < at < width) for j in range(width)])
+        weights = np.where(np.arange(width) == at, 0, 10 ** np.minimum(places, MAX_FIXED_DIGITS))
+        magnitude = (np.where(digit, columns - 48, 0).astype(np.int64) * weights[:, None]).sum(axis=0)
+        negative = (columns == 45).any(axis=0)
+        return np.where(negative, -magnitude, magnitude), np.full(n, max(width - 1 - at, 0)), ok
     magnitude, places, negative, ok = _plain(columns, max_digits)
     return np.where(negative, -magnitude, magnitude), places, ok
 
