@@ -413,7 +413,8 @@ def read(reading: ShotReadingState, raw: IO[bytes], size: int) -> Iterator[ShotC
             if line == run_end:
                 continue  # the run ends here; the next one starts with this record
             start, end = int(blk.starts[line]), int(blk.ends[line])
-            record = reading.line(before + line + 1, decode_line(data[start:end], before + line + 1))
+            # With its LF, as the line-by-line reading decodes it (a Latin-1 byte last is no cut UTF-8 character).
+            record = reading.line(before + line + 1, decode_line(data[start : end + 1], before + line + 1))
             if record is not None:
                 records.append(record)
             if line == bad_line:

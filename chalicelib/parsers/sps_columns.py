@@ -107,7 +107,8 @@ def read(reading: ReadingState, raw: IO[bytes], size: int) -> Iterator[PointColu
     before = 0  # file lines before the block
 
     def one_line(block: bytes, start: int, end: int, lineno: int) -> None:
-        record = reading.line(lineno, decode_line(block[start:end], lineno))
+        # With its LF, as the line-by-line reading decodes it (a Latin-1 byte last is no cut UTF-8 character).
+        record = reading.line(lineno, decode_line(block[start : end + 1], lineno))
         if record is not None:
             records.append(record)
 

@@ -134,7 +134,7 @@ def _record(draw: st.DrawFn, point: int, objref: str, name: str, regular: bool) 
             elif what == "time":
                 fields[7] = draw(st.sampled_from(_TIMES)).format(seconds)
             elif what == "coord":
-                fields[draw(st.integers(12, 19))] = draw(st.sampled_from(_COORDS))
+                fields[draw(st.integers(12, min(19, len(fields) - 1)))] = draw(st.sampled_from(_COORDS))
             elif what == "name":
                 fields[2] = draw(st.sampled_from(_NAMES))
             elif what == "drop":  # writers stop at the last field they fill
