@@ -133,7 +133,7 @@ def _record(draw: st.DrawFn, point: int, objref: str, name: str, regular: bool) 
                 fields[3 if what == "line" else 4] = draw(st.sampled_from(_INTS))
             elif what == "time":
                 fields[7] = draw(st.sampled_from(_TIMES)).format(seconds)
-            elif what == "coord":
+            elif what == "coord" and len(fields) > 12:
                 fields[draw(st.integers(12, min(19, len(fields) - 1)))] = draw(st.sampled_from(_COORDS))
             elif what == "name":
                 fields[2] = draw(st.sampled_from(_NAMES))
