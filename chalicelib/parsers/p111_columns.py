@@ -41,7 +41,6 @@ _NUMBER_BYTES = 32
 _TAIL_BYTES = 16  # blank fields past those the PRT asks for
 _TIME_DECIMALS = 6
 _TIME_LIMIT = 2**32  # seconds: below it a double is within half a microsecond of the decimal
-_FRONT = 32
 # Masks of the low k bytes of a little-endian word, k = 0…8.
 _LOW = np.array([(1 << (8 * k)) - 1 for k in range(9)], dtype=np.uint64)
 _FIRST_US = microseconds(datetime(1, 1, 1, tzinfo=UTC))
@@ -115,12 +114,22 @@ class _Block:
 
     @property
     def words(self) -> Any:
-        """Element ``i`` is the 8 bytes at block position ``i - _FRONT`` as one little-endian integer
-        (blanks before the block, NULs after): a field of up to 8 bytes is one gather away."""
+        """Element ``i`` is the 8 bytes at block position ``i`` as one little-endian integer (a view of
+        the block, no copy; the block's last 7 positions have no element)."""
         if self._words is None:
-            self._padded = b" " * _FRONT + self.block + b"\0" * 8
-            self._words = np.ndarray((len(self.block) + _FRONT + 1,), dtype="<u8", buffer=self._padded, strides=(1,))
+            data = self.block if len(self.block) >= 8 else self.block.ljust(8, b"\0")
+            self._words = np.ndarray((len(data) - 7,), dtype="<u8", buffer=data, strides=(1,))
         return self._words
+
+    def word(self, at: Any) -> Any:
+        """The 8 bytes from each position ``at`` (NULs past the block's end) as little-endian integers."""
+        words = self.words
+        last = len(words) - 1
+        if int(at.max(initial=0)) <= last:
+            return words[at]
+        index = np.minimum(at, last)
+        shift = np.minimum(at - index, 7).astype(np.uint64) * np.uint64(8)
+        return words[index] >> shift
 
     def right(self, start: Any, stop: Any, width: int) -> tuple[Any, Any]:
         """Fields ``start:stop`` right-aligned in a (w, n) array of bytes, blanks before, w the longest
@@ -137,8 +146,7 @@ class _Block:
         length = stop - start
         words = -(-max(min(int(length.max(initial=0)), width), 1) // 8)
         offsets = np.arange(0, 8 * words, 8)
-        at = np.minimum((start + _FRONT)[:, None] + offsets[None, :], len(self.words) - 1)
-        return self.words[at] & _LOW[np.clip(length[:, None] - offsets[None, :], 0, 8)]
+        return self.word(start[:, None] + offsets[None, :]) & _LOW[np.clip(length[:, None] - offsets[None, :], 0, 8)]
 
 
 class _Candidates:
@@ -226,12 +234,16 @@ class _Run:
 
         # Fields: as many as the PRT asks, fewer if all in use are there, more if the extra are blank.
         ok = count >= plan.need - 1
-        over = np.flatnonzero(count > plan.nfields - 1)
-        if len(over):
-            begin = cand.bounds(plan.nfields, 0, len(cand.rows))[0][rows[over]]
-            end = stop[over]
-            tail = blk.left(begin, end, _TAIL_BYTES).view(np.uint8)
-            ok[over] &= (end - begin <= _TAIL_BYTES) & ((tail == 32) | (tail == 44) | (tail == 0)).all(axis=1)
+        over = count > plan.nfields - 1
+        if over.any():
+            # Past the comma that ends field ``nfields``: most often nothing (one trailing comma).
+            begin = cand.commas.take(cand.first[rows] + (plan.nfields - 1), mode="clip") + 1
+            over &= begin < stop
+            over = np.flatnonzero(over)
+            begin, end = begin[over], stop[over]
+            if len(over):
+                tail = blk.left(begin, end, _TAIL_BYTES).view(np.uint8)
+                ok[over] &= (end - begin <= _TAIL_BYTES) & ((tail == 32) | (tail == 44) | (tail == 0)).all(axis=1)
 
         values, good = _numbers(blk, [field(3), field(4)])
         good &= values == np.floor(values)
@@ -318,7 +330,7 @@ def _numbers(blk: _Block, fields: list[tuple[Any, Any]]) -> tuple[Any, Any]:
 def _keys(blk: _Block, begin: Any, end: Any) -> tuple[Any, Any]:
     """Short fields as written, packed in one 64-bit integer each; whether they fit."""
     length = end - begin
-    packed = blk.words[np.maximum(begin, 0) + _FRONT] & _LOW[np.clip(length, 0, 8)]
+    packed = blk.word(np.maximum(begin, 0)) & _LOW[np.clip(length, 0, 8)]
     return packed, length <= _KEY_BYTES
 
 
