@@ -71,7 +71,7 @@ class _Block:
         """Which lines hold printable ASCII only (a CR only before the LF), or None when all do."""
         a, block = self.array, self.block
         newlines = len(self.ends) - (not self.terminated)
-        if block.isascii() and block.find(b"\x7f") < 0:
+        if int(a.max(initial=0)) <= 126:
             low = int(np.count_nonzero(a < 32))
             if low == newlines:
                 return None
@@ -108,8 +108,9 @@ class _Block:
             s1 &= self.clean
         if not self.terminated:
             p1[-1] = s1[-1] = False
-        if self.block.find(b"\\") >= 0:
-            s1[np.searchsorted(starts, np.flatnonzero(a == 92), side="right") - 1] = False
+        backslash = a == 92
+        if backslash.any():
+            s1[np.searchsorted(starts, np.flatnonzero(backslash), side="right") - 1] = False
         return p1, s1
 
     @property
@@ -117,7 +118,7 @@ class _Block:
         """Element ``i`` is the 8 bytes at block position ``i`` as one little-endian integer (a view of
         the block, no copy; the block's last 7 positions have no element)."""
         if self._words is None:
-            data = self.block if len(self.block) >= 8 else self.block.ljust(8, b"\0")
+            data = self.block if len(self.block) >= 8 else bytes(self.block).ljust(8, b"\0")
             self._words = np.ndarray((len(data) - 7,), dtype="<u8", buffer=data, strides=(1,))
         return self._words
 
@@ -293,7 +294,7 @@ class _Run:
         codes = []
         block = blk.block
         for row in heads:
-            name = block[int(begin[row]) : int(end[row])].decode("ascii").strip()
+            name = bytes(block[int(begin[row]) : int(end[row])]).decode("ascii").strip()
             codes.append(index.setdefault(name, len(index)))
         self.names = list(index)
         lengths = np.diff([*heads, len(begin)])
@@ -370,6 +371,38 @@ def _tidy(parts: list[ShotColumns]) -> ShotColumns:
     )
 
 
+def _blocks(raw: IO[bytes], size: int) -> Iterator[Any]:
+    """The stream in blocks of whole lines of about ``size`` bytes (the last may lack its newline), as
+    ``detect.line_blocks`` gives them but as views of one buffer, read into again for the next block:
+    no block is copied. Each view is valid until the next block is asked for."""
+    readinto = getattr(raw, "readinto", None)
+    if readinto is None:
+        yield from line_blocks(raw.read, size)
+        return
+    buffer = bytearray(size)
+    filled = 0
+    while True:
+        with memoryview(buffer) as view:
+            got = readinto(view[filled:])
+        if not got:
+            if filled:
+                yield memoryview(buffer)[:filled]
+            return
+        filled += got
+        if filled < len(buffer):
+            continue
+        cut = buffer.rfind(b"\n", 0, filled) + 1
+        if cut == 0:  # a line longer than the buffer
+            bigger = bytearray(2 * len(buffer))
+            bigger[:filled] = buffer[:filled]
+            buffer = bigger
+            continue
+        yield memoryview(buffer)[:cut]
+        rest = filled - cut
+        buffer[:rest] = buffer[cut:filled]
+        filled = rest
+
+
 def read(reading: ShotReadingState, raw: IO[bytes], size: int) -> Iterator[ShotColumns]:
     """The shots of ``raw`` in batches of about ``size`` (see the module)."""
     pending: list[ShotColumns] = []
@@ -384,7 +417,7 @@ def read(reading: ShotReadingState, raw: IO[bytes], size: int) -> Iterator[ShotC
             pending_rows += len(records)
             records.clear()
 
-    for data in line_blocks(raw.read, BLOCK_BYTES):
+    for data in _blocks(raw, BLOCK_BYTES):
         blk = _Block(data)
         p1, s1 = blk.kinds()
         candidates = np.flatnonzero(s1)
@@ -426,7 +459,7 @@ def read(reading: ShotReadingState, raw: IO[bytes], size: int) -> Iterator[ShotC
                 continue  # the run ends here; the next one starts with this record
             start, end = int(blk.starts[line]), int(blk.ends[line])
             # With its LF, as the line-by-line reading decodes it (a Latin-1 byte last is no cut UTF-8 character).
-            record = reading.line(before + line + 1, decode_line(data[start : end + 1], before + line + 1))
+            record = reading.line(before + line + 1, decode_line(bytes(data[start : end + 1]), before + line + 1))
             if record is not None:
                 records.append(record)
             if line == bad_line:

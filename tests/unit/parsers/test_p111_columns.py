@@ -179,7 +179,8 @@ def p111_files(draw: st.DrawFn) -> bytes:
         elif kind == "R1":
             lines.append(f"R1,0,,5230,{point},,1,,1,NODE,1,N{point},470000.00,6560000.00,10.0,,,,,,,,,,,")
         elif kind == "CC":
-            lines.append(draw(st.sampled_from(["CC,1,0,0,after the data", "Q9,unknown record", "CC,1,0,0,Café"])))
+            lines.append(draw(st.sampled_from(["CC,1,0,0,after the data", "Q9,unknown record", "CC,1,0,0,Café",
+                                               "CC,1,0,0," + "longer than a block " * 60])))
         elif kind == "blank":
             lines.append(draw(st.sampled_from(["", "   "])))
         else:  # a record holding bytes the array reading leaves to the line reader
