@@ -108,9 +108,8 @@ class _Block:
             s1 &= self.clean
         if not self.terminated:
             p1[-1] = s1[-1] = False
-        backslash = a == 92
-        if backslash.any():
-            s1[np.searchsorted(starts, np.flatnonzero(backslash), side="right") - 1] = False
+        if _find(self.block, b"\\") >= 0:
+            s1[np.searchsorted(starts, np.flatnonzero(a == 92), side="right") - 1] = False
         return p1, s1
 
     @property
@@ -165,8 +164,8 @@ class _Candidates:
         prt, prt_fits = _keys(blk, *self.bounds(10, 0, len(rows)))
         obj, obj_fits = _keys(blk, *self.bounds(8, 0, len(rows)))
         self.fits = (self.count >= 10) & prt_fits & obj_fits
-        self.prt_keys, self.prt_of = np.unique(prt, return_inverse=True)
-        self.obj_keys, self.obj_of = np.unique(obj, return_inverse=True)
+        self.prt_keys, self.prt_of = _distinct(prt)
+        self.obj_keys, self.obj_of = _distinct(obj)
         self.prt_texts = [_text(k) for k in self.prt_keys.tolist()]
         self.obj_texts = [_text(k) for k in self.obj_keys.tolist()]
         self.unknown_at = len(rows)
@@ -328,6 +327,20 @@ def _numbers(blk: _Block, fields: list[tuple[Any, Any]]) -> tuple[Any, Any]:
     return values, good & fits
 
 
+def _find(block: Any, text: bytes) -> int:
+    """Where ``text`` first is in a block (bytes, or a view from the start of a bytearray), or -1."""
+    if isinstance(block, memoryview):
+        return block.obj.find(text, 0, block.nbytes)  # type: ignore[union-attr]
+    return int(block.find(text))
+
+
+def _distinct(keys: Any) -> tuple[Any, Any]:
+    """The distinct values of an array and each element's index among them (one value: no sort)."""
+    if len(keys) and (keys == keys[0]).all():
+        return keys[:1], np.zeros(len(keys), dtype=np.intp)
+    return np.unique(keys, return_inverse=True)
+
+
 def _keys(blk: _Block, begin: Any, end: Any) -> tuple[Any, Any]:
     """Short fields as written, packed in one 64-bit integer each; whether they fit."""
     length = end - begin
@@ -426,18 +439,25 @@ def read(reading: ShotReadingState, raw: IO[bytes], size: int) -> Iterator[ShotC
         others = [*np.flatnonzero(~p1 & ~s1).tolist(), end_line]
         cand = _Candidates(blk, candidates) if n else None
         run: _Run | None = None
+        lone = -1  # a candidate whose PRT or OBJREF is not met yet, read line by line without a run
         bad: list[int] = []
         k = bi = oi = 0  # candidates before k are done; next bad row of the run; next other line
         while True:
             if run is not None and k >= run.b:
                 run = None
-            if run is None and cand is not None and k < n:
+            if run is None and lone < 0 and cand is not None and k < n:
                 cand.unknown_at = cand.unknown(reading, k)
-                run = _Run(reading, cand, k, min(cand.unknown_at + 1, n))
-                bad = np.flatnonzero(~run.ok).tolist()
-                bi = 0
-            bad_line = int(candidates[run.a + bad[bi]]) if run is not None and bi < len(bad) else end_line
-            run_end = int(candidates[run.b]) if run is not None and run.b < n else end_line
+                if cand.unknown_at == k:
+                    lone = int(candidates[k])
+                else:
+                    run = _Run(reading, cand, k, min(cand.unknown_at + 1, n))
+                    bad = np.flatnonzero(~run.ok).tolist()
+                    bi = 0
+            if lone >= 0:
+                bad_line = run_end = lone
+            else:
+                bad_line = int(candidates[run.a + bad[bi]]) if run is not None and bi < len(bad) else end_line
+                run_end = int(candidates[run.b]) if run is not None and run.b < n else end_line
             line = min(bad_line, others[oi], run_end)
             stop = int(np.searchsorted(candidates, line))
             if stop > k:
@@ -455,14 +475,17 @@ def read(reading: ShotReadingState, raw: IO[bytes], size: int) -> Iterator[ShotC
                 pending, pending_rows = [], 0
             if line == end_line:
                 break
-            if line == run_end:
+            if line == run_end and lone < 0:
                 continue  # the run ends here; the next one starts with this record
             start, end = int(blk.starts[line]), int(blk.ends[line])
             # With its LF, as the line-by-line reading decodes it (a Latin-1 byte last is no cut UTF-8 character).
             record = reading.line(before + line + 1, decode_line(bytes(data[start : end + 1]), before + line + 1))
             if record is not None:
                 records.append(record)
-            if line == bad_line:
+            if line == lone:
+                k += 1
+                lone = -1
+            elif line == bad_line:
                 k += 1
                 bi += 1
             else:
