@@ -937,7 +937,8 @@ class ShotReadingState:
 
     def __init__(self, reader: ShotReader) -> None:
         reader.header = self.header = FileHeader(format="p111")
-        reader.receivers = self.receivers = []
+        self.receivers: list[ReceiverRecord] = []
+        reader.receivers = self.receivers
         self.state = _HeaderState(self.header, "S1")
         self.plans: dict[str, _Plan] = {}
         """PRTREF as written in field 11 → how to read the record."""

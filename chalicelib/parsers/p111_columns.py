@@ -213,7 +213,6 @@ class _Run:
                 continue  # not met yet, or a time the array reading does not take
             sel = np.flatnonzero((prt_of == code) & ok) if len(codes) > 1 else np.flatnonzero(ok)
             if len(sel):
-
                 planned[sel] = self._read(cand, plan, sel)
         if b > a and b - 1 == cand.unknown_at:
             planned[-1] = False
@@ -329,9 +328,8 @@ def _numbers(blk: _Block, fields: list[tuple[Any, Any]]) -> tuple[Any, Any]:
 
 def _find(block: Any, text: bytes) -> int:
     """Where ``text`` first is in a block (bytes, or a view from the start of a bytearray), or -1."""
-    if isinstance(block, memoryview):
-        return block.obj.find(text, 0, block.nbytes)  # type: ignore[union-attr]
-    return int(block.find(text))
+    whole: Any = block.obj if isinstance(block, memoryview) else block
+    return int(whole.find(text, 0, len(block)))
 
 
 def _distinct(keys: Any) -> tuple[Any, Any]:

@@ -112,7 +112,7 @@ def _record(draw: st.DrawFn, point: int, objref: str, name: str, regular: bool) 
     if prt == "3":
         time = f"{int(seconds * 1000)}"
     elif prt == "4":
-        time = "2021:10:08:10:00:{:06.3f}".format(point % 60)
+        time = f"2021:10:08:10:00:{point % 60:06.3f}"
     else:
         time = f"{seconds:.6f}"
     fields = ["S1", "0", name, "5230", str(point), str(point), "1", time, objref, "G1", prt, ""]
@@ -179,8 +179,18 @@ def p111_files(draw: st.DrawFn) -> bytes:
         elif kind == "R1":
             lines.append(f"R1,0,,5230,{point},,1,,1,NODE,1,N{point},470000.00,6560000.00,10.0,,,,,,,,,,,")
         elif kind == "CC":
-            lines.append(draw(st.sampled_from(["CC,1,0,0,after the data", "Q9,unknown record", "CC,1,0,0,Café",
-                                               "CC,1,0,0," + "longer than a block " * 60])))
+            lines.append(
+                draw(
+                    st.sampled_from(
+                        [
+                            "CC,1,0,0,after the data",
+                            "Q9,unknown record",
+                            "CC,1,0,0,Café",
+                            "CC,1,0,0," + "longer than a block " * 60,
+                        ]
+                    )
+                )
+            )
         elif kind == "blank":
             lines.append(draw(st.sampled_from(["", "   "])))
         else:  # a record holding bytes the array reading leaves to the line reader
