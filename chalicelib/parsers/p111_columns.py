@@ -48,9 +48,10 @@ _LAST_US = microseconds(datetime.max.replace(tzinfo=UTC))
 
 
 class _Block:
-    """One block of whole lines: where each starts and ends, which are clean, where the commas are."""
+    """One block of whole lines (bytes, or a view of a buffer): where each line starts and ends, which
+    lines are clean, where the commas are."""
 
-    def __init__(self, block: bytes) -> None:
+    def __init__(self, block: Any) -> None:
         self.block = block
         a = self.array = np.frombuffer(block, dtype=np.uint8)
         ends = np.flatnonzero(a == 10)
