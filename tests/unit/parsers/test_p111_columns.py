@@ -285,3 +285,21 @@ def test_open_shots_reads_p111_from_its_bytes() -> None:
     assert isinstance(reader, p111.ShotReader) and reader._raw is not None
     assert [s.point for s in reader] == list(range(1000, 1040))
     assert reader.header.line_names == [reader.header.line_names[0]] and reader.header.sequence == 1
+
+
+class _ReadOnly:
+    """A stream offering only ``read`` (no ``readinto``)."""
+
+    def __init__(self, data: bytes) -> None:
+        self._raw = io.BytesIO(data)
+
+    def read(self, size: int = -1) -> bytes:
+        return self._raw.read(size)
+
+
+def test_a_stream_with_read_only() -> None:
+    data = _small_sequence(shots=100)
+    text = p111.read_shots(decode_lines(io.BytesIO(data)))
+    binary = p111.read_shots_binary(_ReadOnly(data))  # type: ignore[arg-type]
+    assert list(binary) == list(ShotColumns.from_records(list(text)).records())
+    assert binary.header == text.header
