@@ -133,7 +133,10 @@ def shot_reader(
 
 
 def open_shots(fmt: str, raw: IO[bytes], *, year: int | None = None) -> ShotReader:
-    """The shot reader of a file's bytes (see ``shot_reader``)."""
+    """The shot reader of a file's bytes (see ``shot_reader``): P1/11 read from its bytes (``columns()``
+    takes regular S1 runs whole and skips P1 records in bulk), P1/90 from its decoded lines."""
+    if fmt == P111:
+        return p111.read_shots_binary(raw, year=year)
     return shot_reader(fmt, decode_lines(raw), year=year)
 
 

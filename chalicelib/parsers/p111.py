@@ -29,6 +29,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import IO
 
 from chalicelib.parsers.records import (
     INT32_MAX,
@@ -49,7 +50,7 @@ from chalicelib.parsers.records import (
     shots_in_columns,
 )
 
-__all__ = ["PreplotReader", "ShotReader", "read_preplot", "read_shots"]
+__all__ = ["PreplotReader", "ShotReader", "ShotReadingState", "read_preplot", "read_shots", "read_shots_binary"]
 
 _ESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})")
 # Records that are never shots and are frequent enough to deserve a prefix test.
@@ -697,8 +698,11 @@ def _parse_datetime_text(text: str) -> datetime:
     return base + timedelta(seconds=seconds)
 
 
-def _time_converter(state: _HeaderState, timeref: int, lineno: int) -> Callable[[str], datetime]:
-    """A function turning the time field of a record into UTC, per the TIMEREF's definition."""
+def _time_converter(
+    state: _HeaderState, timeref: int, lineno: int
+) -> tuple[Callable[[str], datetime], datetime | None]:
+    """A function turning the time field of a record into UTC, per the TIMEREF's definition, and the
+    instant the field counts seconds from when it is a plain count of seconds (else None)."""
     ref = state.timerefs.get(timeref)
     if ref is None:
         raise ParseError(lineno, f"time reference {timeref} is not defined (no HC,1,2,0 record for it)")
@@ -725,11 +729,11 @@ def _time_converter(state: _HeaderState, timeref: int, lineno: int) -> Callable[
         base = ref.epoch - shift
         scale = unit.scale if unit is not None else 1.0
         if scale == 1.0:
-            return lambda text: base + timedelta(seconds=float(text))
-        return lambda text: base + timedelta(seconds=float(text) * scale)
+            return (lambda text: base + timedelta(seconds=float(text))), base
+        return (lambda text: base + timedelta(seconds=float(text) * scale)), None
     if shift:
-        return lambda text: _parse_datetime_text(text) - shift
-    return _parse_datetime_text
+        return (lambda text: _parse_datetime_text(text) - shift), None
+    return _parse_datetime_text, None
 
 
 # --------------------------------------------------------------------------- shots
@@ -749,6 +753,7 @@ class _Plan:
     need: int  # fields a record must have to hold every value in use
     easting_z: int = -1
     geographic_z: int = -1
+    seconds_from: datetime | None = None  # the time field is a plain count of seconds from this instant
 
 
 def _make_plan(state: _HeaderState, prt_text: str, lineno: int, rid: str) -> _Plan:
@@ -762,7 +767,7 @@ def _make_plan(state: _HeaderState, prt_text: str, lineno: int, rid: str) -> _Pl
         raise ParseError(lineno, f"PRTREF {prtref} is not defined in any H1,1,0,0 record")
     if prt.timeref is None:
         raise ParseError(prt.lineno, f"position record type {prtref} names no time reference")
-    to_utc = _time_converter(state, prt.timeref, prt.lineno)
+    to_utc, seconds_from = _time_converter(state, prt.timeref, prt.lineno)
     roles = state.roles(prt.crsrefs, _TUPLE_START, prt.lineno)
     if roles.easting < 0 and roles.lat < 0:
         raise ParseError(prt.lineno, f"position record type {prtref} has no usable coordinate tuple")
@@ -778,6 +783,7 @@ def _make_plan(state: _HeaderState, prt_text: str, lineno: int, rid: str) -> _Pl
         need=max(11, roles.easting, roles.northing, roles.lat, roles.lon) + 1,
         easting_z=roles.easting_z,
         geographic_z=roles.geographic_z,
+        seconds_from=seconds_from,
     )
 
 
@@ -884,21 +890,72 @@ class ShotReader:
     objects), ``R1`` (receivers), ``N1`` (preplot) and ``M1`` (perimeter) records
     are skipped. Every ``S1`` is kept, so simultaneous sources give several records
     for one shot point. Iterating again re-reads ``lines`` from where it stands.
+
+    Made with ``read_shots_binary`` from the file's bytes, ``columns()`` reads the runs
+    of regular ``S1`` records (printable ASCII, plain numbers, a PRT and OBJREF already
+    met) as whole arrays and skips ``P1`` records in bulk; every other line goes to the
+    line-by-line reading with the same state, so both give the same shots, header,
+    receivers and errors.
     """
 
     def __init__(self, lines: Iterable[str], *, year: int | None = None) -> None:
         # ``year`` is accepted so all shot readers share one signature; P1/11 times
         # are complete and never need it.
         self._lines = lines
+        self._raw: IO[bytes] | None = None
         self.header = FileHeader(format="p111")
         self.receivers: list[ReceiverRecord] = []
         """``R1`` receiver positions, filled as the iteration goes by."""
 
     def columns(self, size: int = 65_536) -> Iterator[ShotColumns]:
         """The shots in batches of about ``size`` records, as columns."""
-        yield from shots_in_columns(self, size)
+        if self._raw is None:
+            yield from shots_in_columns(self, size)
+            return
+        from chalicelib.parsers import p111_columns
 
-    def _plan(self, state: _HeaderState, prt_text: str, lineno: int) -> _Plan:
+        yield from p111_columns.read(ShotReadingState(self), self._raw, size)
+
+    def __iter__(self) -> Iterator[ShotRecord]:
+        if self._raw is not None:
+            for columns in self.columns():
+                yield from columns.records()
+            return
+        line = ShotReadingState(self).line
+        for lineno, text in enumerate(self._lines, 1):
+            record = line(lineno, text)
+            if record is not None:
+                yield record
+
+
+class ShotReadingState:
+    """The state of one pass over a post-plot: header definitions, the plans of the PRTs met, the
+    OBJREFs met (both by their text as written), the line names and the receivers.
+
+    ``line`` reads one file line; the columnar reading hands it every line it does not take.
+    """
+
+    def __init__(self, reader: ShotReader) -> None:
+        reader.header = self.header = FileHeader(format="p111")
+        self.receivers: list[ReceiverRecord] = []
+        reader.receivers = self.receivers
+        self.state = _HeaderState(self.header, "S1")
+        self.plans: dict[str, _Plan] = {}
+        """PRTREF as written in field 11 → how to read the record."""
+        self.objrefs: dict[str, int] = {}
+        """OBJREF as written in field 9 → its number (defined in the header)."""
+        self.seen_names: set[str] = set()
+        self._receiver_plans: dict[str, _Plan] = {}
+        self._last_name: str | None = None
+
+    def note_name(self, name: str) -> None:
+        """A line name (unescaped, stripped) of a shot; the header lists each once, in file order."""
+        if name not in self.seen_names:
+            self.seen_names.add(name)
+            self.header.line_names.append(name)
+
+    def _plan(self, prt_text: str, lineno: int) -> _Plan:
+        state = self.state
         if not state.prts or not state.timerefs or not state.header.objects:
             missing = [
                 name
@@ -912,75 +969,62 @@ class ShotReader:
             raise ParseError(lineno, f"S1 record before the header defined a {' and a '.join(missing)}")
         return _make_plan(state, prt_text, lineno, "S1")
 
-    def __iter__(self) -> Iterator[ShotRecord]:
-        header = self.header = FileHeader(format="p111")
-        receivers = self.receivers = []
-        state = _HeaderState(header, "S1")
-        plans: dict[str, _Plan] = {}
-        receiver_plans: dict[str, _Plan] = {}
-        objrefs: dict[str, int] = {}
-        seen_names: set[str] = set()
-        last_name = None
-        not_shots = _NOT_SHOTS
+    def line(self, lineno: int, line: str) -> ShotRecord | None:
+        """The shot a file line gives, or None (a header, comment, other position or receiver record)."""
+        if line.startswith(_NOT_SHOTS):
+            return None
+        state = self.state
+        if not line.startswith("S1,"):
+            if line.startswith("R1,"):
+                state.data_started = True
+                if not _is_streamer_group(state, line):
+                    self.receivers.append(_receiver(state, self._receiver_plans, line, lineno))
+            else:
+                state.feed(line, lineno)
+            return None
 
-        for lineno, line in enumerate(self._lines, 1):
-            if line.startswith(not_shots):
-                continue
-            if not line.startswith("S1,"):
-                if line.startswith("R1,"):
-                    state.data_started = True
-                    if not _is_streamer_group(state, line):
-                        receivers.append(_receiver(state, receiver_plans, line, lineno))
-                else:
-                    state.feed(line, lineno)
-                continue
-
-            state.data_started = True
-            f = line.split(",")
-            n = len(f)
-            if n < 11:
-                raise ParseError(lineno, f"S1 record truncated: {n} fields, a position record needs at least 26")
-            plan = plans.get(f[10])
-            if plan is None:
-                plan = plans[f[10]] = self._plan(state, f[10], lineno)
-            if n != plan.nfields and not (n == plan.nfields + 1 and not f[-1].strip()):
-                f = _fit(f, plan, lineno, "S1")
-            objref = objrefs.get(f[8])
-            if objref is None:
-                objref = _objref(state, f[8], lineno)
-                objrefs[f[8]] = objref
-            name = f[2]
-            if name != last_name:
-                last_name = name
-                clean = _unescape(name.strip())
-                if clean not in seen_names:
-                    seen_names.add(clean)
-                    header.line_names.append(clean)
-            try:
-                ie = plan.easting
-                ilat = plan.lat
-                e = f[ie] if ie >= 0 else ""
-                nn = f[plan.northing] if ie >= 0 else ""
-                la = f[ilat] if ilat >= 0 else ""
-                lo = f[plan.lon] if ilat >= 0 else ""
-                line_number, point_number = int(f[3]), int(f[4])
-                if not (INT32_MIN <= line_number <= INT32_MAX and INT32_MIN <= point_number <= INT32_MAX):
-                    raise ValueError("out of range")  # the slow path names the field
-                record = ShotRecord(
-                    lineno,
-                    _unescape(name.strip()),
-                    line_number,
-                    point_number,
-                    objref,
-                    plan.to_utc(f[7]),
-                    float(e) if e else None,
-                    float(nn) if nn else None,
-                    float(lo) if lo else None,
-                    float(la) if la else None,
-                )
-            except (ValueError, OverflowError):
-                record = _shot_slow(f, plan, objref, lineno)
-            yield record
+        state.data_started = True
+        f = line.split(",")
+        n = len(f)
+        if n < 11:
+            raise ParseError(lineno, f"S1 record truncated: {n} fields, a position record needs at least 26")
+        plan = self.plans.get(f[10])
+        if plan is None:
+            plan = self.plans[f[10]] = self._plan(f[10], lineno)
+        if n != plan.nfields and not (n == plan.nfields + 1 and not f[-1].strip()):
+            f = _fit(f, plan, lineno, "S1")
+        objref = self.objrefs.get(f[8])
+        if objref is None:
+            objref = _objref(state, f[8], lineno)
+            self.objrefs[f[8]] = objref
+        name = f[2]
+        if name != self._last_name:
+            self._last_name = name
+            self.note_name(_unescape(name.strip()))
+        try:
+            ie = plan.easting
+            ilat = plan.lat
+            e = f[ie] if ie >= 0 else ""
+            nn = f[plan.northing] if ie >= 0 else ""
+            la = f[ilat] if ilat >= 0 else ""
+            lo = f[plan.lon] if ilat >= 0 else ""
+            line_number, point_number = int(f[3]), int(f[4])
+            if not (INT32_MIN <= line_number <= INT32_MAX and INT32_MIN <= point_number <= INT32_MAX):
+                raise ValueError("out of range")  # the slow path names the field
+            return ShotRecord(
+                lineno,
+                _unescape(name.strip()),
+                line_number,
+                point_number,
+                objref,
+                plan.to_utc(f[7]),
+                float(e) if e else None,
+                float(nn) if nn else None,
+                float(lo) if lo else None,
+                float(la) if la else None,
+            )
+        except (ValueError, OverflowError):
+            return _shot_slow(f, plan, objref, lineno)
 
 
 def _objref(state: _HeaderState, text: str, lineno: int) -> int:
@@ -1038,6 +1082,13 @@ def _shot_slow(f: list[str], plan: _Plan, objref: int, lineno: int) -> ShotRecor
 def read_shots(lines: Iterable[str], *, year: int | None = None) -> ShotReader:
     """Shots of a P1/11 post-plot, streamed from ``lines`` (see ShotReader)."""
     return ShotReader(lines, year=year)
+
+
+def read_shots_binary(raw: IO[bytes], *, year: int | None = None) -> ShotReader:
+    """Shots of a P1/11 post-plot read from its bytes: ``columns()`` reads regular runs whole."""
+    reader = ShotReader((), year=year)
+    reader._raw = raw
+    return reader
 
 
 # --------------------------------------------------------------------------- preplot

@@ -21,6 +21,7 @@ from collections.abc import Iterator
 from itertools import pairwise
 from typing import IO, TYPE_CHECKING, Any
 
+from chalicelib.parsers import numbers
 from chalicelib.parsers.detect import decode_line, line_blocks
 from chalicelib.parsers.records import PointColumns, PreplotRecord
 
@@ -31,7 +32,6 @@ BLOCK_BYTES = 1 << 20
 MIN_RUN = 32
 """Shorter runs of regular records are read line by line (the array set-up costs more than they do)."""
 _NEED = 65
-_MAX_DIGITS = 15
 # Columns (0-based, end exclusive) of each revision: line, point, index column.
 _LAYOUT = {"sps21": ((1, 11), (11, 21), 23), "sps1": ((1, 17), (17, 25), 25)}
 _EASTING, _NORTHING = (46, 55), (55, 65)
@@ -41,65 +41,7 @@ def _decimals(field: Any) -> tuple[Any, Any]:
     """The numbers of an (n, width) array of ASCII bytes, and which rows hold a plain decimal number."""
     import numpy as np
 
-    # Column by column (width rows of n bytes): every reduction runs along long contiguous rows.
-    columns = np.ascontiguousarray(field.T)
-    width, n = columns.shape
-    dot = columns == 46
-    dots = dot.sum(axis=0)
-    at = int(dot[:, 0].argmax()) if n and dots[0] == 1 else width
-    if (at < width and dots.sum() == n and dot[at].all()) or (at == width and not dots.any()):
-        return _aligned(columns, at)
-    return _general(columns)
-
-
-def _aligned(columns: Any, at: int) -> tuple[Any, Any]:
-    """Numbers whose decimal point is in column ``at`` on every row (``width``: none has one), as a
-    fixed-format writer aligns them: blanks, an optional sign, digits; then only digits after the point."""
-    import numpy as np
-
-    width = columns.shape[0]
-    digit = (columns >= 48) & (columns <= 57)
-    space = columns == 32
-    sign = (columns == 45) | (columns == 43)
-    left_digit, left_space, left_sign = digit[:at], space[:at], sign[:at]
-    ok = (left_digit | left_space | left_sign).all(axis=0) & digit[at + 1 :].all(axis=0)
-    # Blanks lead, a sign only right after them, digits to the point: no blank after anything else.
-    ok &= ~(~left_space[:-1] & (left_space[1:] | left_sign[1:])).any(axis=0)
-    digits = digit.sum(axis=0)
-    ok &= (digits >= 1) & (digits <= _MAX_DIGITS)
-    # Each column's weight: ten to the number of digit columns to its right (the point is none).
-    places = np.array([width - 1 - j - (j < at < width) for j in range(width)], dtype=np.float64)
-    weights = np.where(np.arange(width) == at, 0.0, 10.0**places)
-    mantissa = weights @ np.where(digit, columns - 48, 0).astype(np.float64)
-    values = mantissa / 10.0 ** max(width - 1 - at, 0)
-    return np.where((columns == 45).any(axis=0), -values, values), ok
-
-
-def _general(columns: Any) -> tuple[Any, Any]:
-    """Numbers in any layout: blanks, an optional sign, digits with at most one decimal point, blanks."""
-    import numpy as np
-
-    width, n = columns.shape
-    rows = np.arange(n)
-    digit = (columns >= 48) & (columns <= 57)
-    dot = columns == 46
-    body = columns != 32
-    count = body.sum(axis=0)
-    first = body.argmax(axis=0)
-    last = width - 1 - body[::-1].argmax(axis=0)
-    lead = columns[first, rows]
-    signed = (lead == 45) | (lead == 43)
-    other = body & ~digit & ~dot
-    other[first, rows] &= ~signed
-    digits = digit.sum(axis=0)
-    ok = (count > 0) & (last - first + 1 == count) & ~other.any(axis=0)
-    ok &= (dot.sum(axis=0) <= 1) & (digits >= 1) & (digits <= _MAX_DIGITS)
-    right = np.cumsum(digit[::-1], axis=0)[::-1] - digit  # digits below (to the right of) each column
-    powers = 10 ** np.arange(width + 1, dtype=np.int64)
-    mantissa = np.where(digit, (columns.astype(np.int64) - 48) * powers[np.minimum(right, width)], 0).sum(axis=0)
-    decimals = np.where(dot.any(axis=0), right[dot.argmax(axis=0), rows], 0)
-    values = mantissa.astype(np.float64) / powers[decimals].astype(np.float64)
-    return np.where(lead == 45, -values, values), ok
+    return numbers.decimals(np.ascontiguousarray(field.T))
 
 
 class _Columns:
@@ -165,7 +107,8 @@ def read(reading: ReadingState, raw: IO[bytes], size: int) -> Iterator[PointColu
     before = 0  # file lines before the block
 
     def one_line(block: bytes, start: int, end: int, lineno: int) -> None:
-        record = reading.line(lineno, decode_line(block[start:end], lineno))
+        # With its LF, as the line-by-line reading decodes it (a Latin-1 byte last is no cut UTF-8 character).
+        record = reading.line(lineno, decode_line(block[start : end + 1], lineno))
         if record is not None:
             records.append(record)
 

@@ -198,3 +198,13 @@ def test_regular_records_of_any_lengths_are_read_as_arrays(monkeypatch: pytest.M
     assert binary == text and len(text[0]) == 100
     assert by_line[-1] == 1  # after the line-by-line reading of the same file (all of it): only line 1 here
     assert by_line.count(1) == 2 and len(by_line) == 101 + 1
+
+
+def test_a_latin1_character_last_on_a_line_is_kept() -> None:
+    """A line decoded one at a time keeps its LF: a Latin-1 byte before it is no UTF-8 character cut short."""
+    rows = [f"{'H26 remark':<32}by the navigator: café"]
+    rows += [s_record("5210.00", f"{p}.00", "470000.0", "6560000.0") for p in range(1000, 1010)]
+    data = ("\n".join(rows) + "\n").encode("latin-1")
+    text, binary = read_both(data, None)
+    assert binary == text
+    assert text[1][5]["H26"] == "by the navigator: café"
