@@ -152,7 +152,7 @@ def _patch_parser(exc):
     def patch(monkeypatch):
         from chalicelib import parsers
 
-        monkeypatch.setattr(parsers.p111.ShotReader, "__iter__", _fail_with(exc))
+        monkeypatch.setattr(parsers.p111.ShotReader, "columns", _fail_with(exc))
 
     return patch
 
