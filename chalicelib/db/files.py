@@ -35,6 +35,11 @@ def find_current_content(conn: Connection, pid: str, kind: str, sha256: str) -> 
     return conn.execute(Q.find_current_content, {"pid": pid, "kind": kind, "sha256": sha256}).fetchone()
 
 
+def upload_with_content(conn: Connection, upload_id: int, sha256: str) -> dict[str, Any] | None:
+    """The upload ``upload_id`` if it holds these bytes, else None."""
+    return conn.execute(Q.upload_with_content, {"id": upload_id, "sha256": sha256}).fetchone()
+
+
 def set_actor(conn: Connection, actor: str) -> None:
     """Name who makes this transaction's changes (kept in the history rows)."""
     conn.execute(Q.set_actor, {"actor": actor})

@@ -39,6 +39,7 @@ Guarantees:
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import math
 import re
@@ -76,6 +77,8 @@ CHUNK_POINTS = 32_768
 ROW_PHASES = ("parse", "coordinates", "format rows")
 HEAD_BYTES = 65_536
 SPOOL_MEMORY = 8 * 1024 * 1024
+"""Files up to this size are held in memory; a raw or final file of at most this size is read while it arrives."""
+BLOCK_BYTES = 1024 * 1024
 
 
 class RejectError(Exception):
@@ -90,6 +93,8 @@ class Outcome:
     sequence: int | None = None
     timings: dict[str, float] | None = None
     """Milliseconds per phase of the import (``ingest_object`` sets it; also logged as "import timings")."""
+    replaced_upload: int | None = None
+    """The upload whose shots this import replaced (the sequence's file of this kind before it)."""
 
 
 @dataclass(frozen=True)
@@ -732,7 +737,7 @@ def import_shots(
 
     with phases("planner"):
         planner.sequence_acquired(conn, pid, ident.sequence)
-    return Outcome("imported", None, counter.records, ident.sequence)
+    return Outcome("imported", None, counter.records, ident.sequence, replaced_upload=current_id)
 
 
 def _prepend(first: Any, rest: Iterator[Any]) -> Iterator[Any]:
@@ -821,17 +826,27 @@ def _download(bucket: str, key: str, etag: str, limit: int | None = None) -> tup
     never outgrows the worker's ``/tmp``.
     """
     limit = limit if limit is not None else get_settings().max_upload_bytes
+    return _spool_body(_get_object(bucket, key, etag, limit), limit)
+
+
+def _get_object(bucket: str, key: str, etag: str, limit: int) -> dict[str, Any]:
+    """The object's GET response (the version the notification named), refused when S3's length is over ``limit``."""
     quoted = etag if etag.startswith('"') else f'"{etag}"'
-    response = aws.s3().get_object(Bucket=bucket, Key=key, IfMatch=quoted)
+    response: dict[str, Any] = aws.s3().get_object(Bucket=bucket, Key=key, IfMatch=quoted)
     length = response.get("ContentLength")
     if isinstance(length, int) and length > limit:
         response["Body"].close()
         raise _too_large(length, limit)
+    return response
+
+
+def _spool_body(response: dict[str, Any], limit: int) -> tuple[IO[bytes], str, int]:
+    """The response's bytes in a spool, with their SHA-256 and size (at most ``limit`` of them)."""
     spool = _new_spool()
     digest = hashlib.sha256()
     size = 0
     try:
-        for chunk in response["Body"].iter_chunks(1024 * 1024):
+        for chunk in response["Body"].iter_chunks(BLOCK_BYTES):
             size += len(chunk)
             if size > limit:
                 response["Body"].close()
@@ -843,6 +858,125 @@ def _download(bucket: str, key: str, etag: str, limit: int | None = None) -> tup
         raise
     spool.seek(0)
     return spool, digest.hexdigest(), size
+
+
+class _StreamedBody(io.RawIOBase):
+    """An object's bytes as S3 sends them, for a file small enough to hold in memory: a thread reads
+    the body (counting and hashing it) while the import reads what has arrived, so the first blocks
+    are parsed and sent to the database while the last ones are on their way. A read waits for its
+    bytes; an error of the download (too large, the connection lost) is raised to the reader.
+    ``finish()`` waits for the end: the SHA-256 and the size."""
+
+    def __init__(self, body: Any, limit: int) -> None:
+        import contextvars
+        import threading
+
+        super().__init__()
+        self._body, self._limit = body, limit
+        self._data = bytearray()
+        self._position = 0
+        self._done = False
+        self._stop = False
+        self._error: BaseException | None = None
+        self._digest = hashlib.sha256()
+        self._arrived = threading.Condition()
+        self.waited = 0.0
+        """Seconds readers waited for bytes."""
+        context = contextvars.copy_context()
+        self._thread = threading.Thread(target=context.run, args=(self._fetch,), daemon=True)
+        self._thread.start()
+
+    def _fetch(self) -> None:
+        try:
+            for chunk in self._body.iter_chunks(BLOCK_BYTES):
+                self._digest.update(chunk)
+                with self._arrived:
+                    if self._stop:
+                        break
+                    if len(self._data) + len(chunk) > self._limit:
+                        raise _too_large(len(self._data) + len(chunk), self._limit)
+                    self._data += chunk
+                    self._arrived.notify_all()
+        except BaseException as exc:  # noqa: BLE001 - raised again to the reader
+            with self._arrived:
+                self._error = exc
+        finally:
+            self._body.close()
+            with self._arrived:
+                self._done = True
+                self._arrived.notify_all()
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        with self._arrived:
+            started = time.perf_counter()
+            while self._error is None and not self._done and len(self._data) <= self._position:
+                self._arrived.wait()
+            self.waited += time.perf_counter() - started
+            if self._error is not None:
+                raise self._error
+            count = min(len(buffer), len(self._data) - self._position)
+            buffer[:count] = self._data[self._position : self._position + count]
+            self._position += count
+            return count
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        if whence == io.SEEK_CUR:
+            offset += self._position
+        elif whence != io.SEEK_SET:
+            raise io.UnsupportedOperation("seek from the end of a body still arriving")
+        self._position = max(0, offset)
+        return self._position
+
+    def tell(self) -> int:
+        return self._position
+
+    def finish(self) -> tuple[str, int]:
+        """Wait for the whole body: its SHA-256 and size (the download's error, if any, raised)."""
+        with current_phases()("read from S3"):
+            self._thread.join()
+        if self._error is not None:
+            raise self._error
+        return self._digest.hexdigest(), len(self._data)
+
+    def close(self) -> None:
+        with self._arrived:
+            self._stop = True
+        self._thread.join()
+        super().close()
+
+
+class _SameContent(Exception):
+    """The file's bytes are those its sequence held before: the import is undone."""
+
+    def __init__(self, known: dict[str, Any]) -> None:
+        super().__init__(known["key"])
+        self.known = known
+
+
+def _same_content(
+    conn: Connection, upload_id: int, kind: str, known: dict[str, Any], sha256: str, size: int | None
+) -> Outcome:
+    """The upload is recorded as imported with nothing new: its bytes are ``known``'s."""
+    message = f"same content as {known['key']}; nothing new to import"
+    db_files.finish_upload(
+        conn,
+        upload_id,
+        status="imported",
+        message=message,
+        kind=kind,
+        format=known["format"],
+        sha256=sha256,
+        size=size,
+        records=known["records"],
+        sequence=known["sequence"],
+    )
+    return Outcome("imported", message, known["records"], known["sequence"])
 
 
 def ingest_object(bucket: str, key: str, etag: str, size: int | None, created_on: datetime | None) -> Outcome:
@@ -973,9 +1107,18 @@ def _ingest_object(bucket: str, key: str, etag: str, size: int | None, created_o
             db_files.finish_upload(conn, upload["id"], status="rejected", message=message, kind=kind, size=size)
             log.info("file too large", extra={"key": key, "size": size})
             return Outcome("rejected", message)
+        stream: _StreamedBody | None = None
+        sha256: str | None = None
+        actual_size: int | None = size
         try:
             with current_phases()("read from S3"):
-                spool, sha256, actual_size = _download(bucket, key, etag, settings.max_upload_bytes)
+                response = _get_object(bucket, key, etag, settings.max_upload_bytes)
+                length = response.get("ContentLength")
+                if kind != "preplot" and isinstance(length, int) and length <= SPOOL_MEMORY:
+                    stream = _StreamedBody(response["Body"], settings.max_upload_bytes)
+                    spool: IO[bytes] = io.BufferedReader(stream, BLOCK_BYTES)
+                else:
+                    spool, sha256, actual_size = _spool_body(response, settings.max_upload_bytes)
         except TooLargeError as exc:
             db_files.finish_upload(conn, upload["id"], status="rejected", message=str(exc), kind=kind, size=size)
             return Outcome("rejected", str(exc))
@@ -987,26 +1130,14 @@ def _ingest_object(bucket: str, key: str, etag: str, size: int | None, created_o
                 return Outcome("superseded", message)
             raise
         with spool:
-            db_files.lock_content(conn, pid, sha256)
             db_files.set_actor(conn, f"upload {key}")
-            # Skipped only when these bytes are what the sequence (or the preplot) holds now: an
-            # earlier version uploaded again to undo a bad replacement is imported again.
-            known = db_files.find_current_content(conn, pid, kind, sha256)
-            if known is not None:
-                message = f"same content as {known['key']}; nothing new to import"
-                db_files.finish_upload(
-                    conn,
-                    upload["id"],
-                    status="imported",
-                    message=message,
-                    kind=kind,
-                    format=known["format"],
-                    sha256=sha256,
-                    size=actual_size,
-                    records=known["records"],
-                    sequence=known["sequence"],
-                )
-                return Outcome("imported", message, known["records"], known["sequence"])
+            if sha256 is not None:
+                db_files.lock_content(conn, pid, sha256)
+                # Skipped only when these bytes are what the sequence (or the preplot) holds now: an
+                # earlier version uploaded again to undo a bad replacement is imported again.
+                known = db_files.find_current_content(conn, pid, kind, sha256)
+                if known is not None:
+                    return _same_content(conn, upload["id"], kind, known, sha256, actual_size)
             fmt = None
             limits = parsers.PointLimits(settings.max_segment_points, settings.max_preplot_points)
             try:
@@ -1018,8 +1149,27 @@ def _ingest_object(bucket: str, key: str, etag: str, size: int | None, created_o
                         outcome = import_preplot(conn, spool, fmt, pid, configuration, upload)
                     else:
                         outcome = import_shots(conn, spool, fmt, pid, kind, file_name, upload, configuration)
+                    if stream is not None:
+                        sha256, actual_size = stream.finish()
+                        # A file read while it arrived is checked once its bytes are all there: when they
+                        # are what the sequence held before this import, the import is undone.
+                        replaced = outcome.replaced_upload
+                        known = None if replaced is None else db_files.upload_with_content(conn, replaced, sha256)
+                        if known is not None:
+                            raise _SameContent(known)
+            except _SameContent as same:
+                assert sha256 is not None
+                return _same_content(conn, upload["id"], kind, same.known, sha256, actual_size)
             except (parsers.ParseError, RejectError, ValueError) as exc:
                 outcome = Outcome("rejected", str(exc))
+            if stream is not None:  # readers waiting for bytes were waiting for S3, not parsing
+                current_phases().add("read from S3", stream.waited)
+                current_phases().add("parse", -stream.waited)
+            if stream is not None and sha256 is None:  # rejected before the end: the bytes' figures still count
+                try:
+                    sha256, actual_size = stream.finish()
+                except TooLargeError:
+                    sha256, actual_size = None, size
             db_files.finish_upload(
                 conn,
                 upload["id"],

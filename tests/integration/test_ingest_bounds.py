@@ -183,7 +183,13 @@ FAILURES = {
         _patch_database_refuses,
         "does not fit the database",
     ),
-    "a full disk": ("alpha/raw/s.p111", _p111, _patch_spool_full, "No space left on device"),
+    # A preplot is spooled (a raw or final file of a few MB is read into memory as it arrives).
+    "a full disk": (
+        "alpha/preplot/p.sps",
+        lambda: sim.write_sps_preplot(survey()),
+        _patch_spool_full,
+        "No space left on device",
+    ),
     "memory": ("alpha/raw/s.p111", _p111, _patch_parser(MemoryError()), "more memory"),
     "an unexpected parser error": ("alpha/raw/s.p111", _p111, _patch_parser(KeyError("HC")), "KeyError"),
     "a bad configured pattern": ("alpha/raw/s.p111", _p111, _patch_pattern, "nothing imported"),
@@ -255,7 +261,7 @@ def test_the_rejection_is_listed_by_files(client, project, monkeypatch):
     from chalicelib import aws
 
     _patch_spool_full(monkeypatch)
-    upload(aws, "alpha/raw/s.p111", _p111())
+    upload(aws, "alpha/preplot/p.sps", sim.write_sps_preplot(survey()))
     response = client.request("GET", "/project/alpha/files", headers=as_role("guest"))
     [listed] = json.loads(response.body)
     assert listed["status"] == "rejected" and "No space left" in listed["message"]

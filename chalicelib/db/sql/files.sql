@@ -29,6 +29,13 @@ WHERE u.pid = %(pid)s AND u.sha256 = %(sha256)s AND u.kind = %(kind)s AND u.stat
 ORDER BY u.id
 LIMIT 1;
 
+-- name: upload_with_content
+-- A sequence's file before an import that read its bytes while they arrived: the same bytes undo the import
+-- (asked inside that import, which has marked the file superseded already).
+SELECT id, key, status, format, records, sequence
+FROM upload
+WHERE id = %(id)s AND sha256 = %(sha256)s;
+
 -- name: set_actor
 -- Who changes data in this transaction, for the history rows the triggers write (migration 0013).
 SELECT set_config('dougal.actor', %(actor)s, true);
