@@ -12,7 +12,9 @@ Guarantees:
   arrive again.
 - Deliveries of one object (bucket, key, etag) queue up on its upload row; the
   first to commit decides and the others see its status: exactly one import.
-- Content already imported (same SHA-256, any key) is not imported again.
+- Content already imported (same SHA-256, any key) is not imported again while it is what the
+  sequence (or the preplot) holds. A raw or final file of up to ``SPOOL_MEMORY`` is read while S3
+  sends it; its bytes are checked at the end and the import undone when they are the sequence's file.
 - A sequence's raw (or final) shots are replaced whole by a newer file of the
   same kind; the older file becomes ``superseded``. "Newer" is the time S3 says
   the object was written, so a late or out-of-order message cannot bring back
