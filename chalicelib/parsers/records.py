@@ -9,12 +9,15 @@ points interpolated between preplot segment ends get no lon/lat, see each parser
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
+
+_R = TypeVar("_R")
 
 
 @dataclass(slots=True, frozen=True)
@@ -303,13 +306,7 @@ class PointColumns:
 
 def in_columns(records: Iterable[PreplotRecord], size: int) -> Iterator[PointColumns]:
     """Records in batches of ``size`` points as columns (the readers' ``columns()`` for line-by-line reading)."""
-    batch: list[PreplotRecord] = []
-    for record in records:
-        batch.append(record)
-        if len(batch) >= size:
-            yield PointColumns.from_records(batch)
-            batch = []
-    if batch:
+    for batch in _batched(records, size):
         yield PointColumns.from_records(batch)
 
 
@@ -409,11 +406,12 @@ def microseconds(tstamp: datetime) -> int:
 
 def shots_in_columns(records: Iterable[ShotRecord], size: int) -> Iterator[ShotColumns]:
     """Shot records in batches of ``size`` as columns (``columns()`` of a reader that reads line by line)."""
-    batch: list[ShotRecord] = []
-    for record in records:
-        batch.append(record)
-        if len(batch) >= size:
-            yield ShotColumns.from_records(batch)
-            batch = []
-    if batch:
+    for batch in _batched(records, size):
         yield ShotColumns.from_records(batch)
+
+
+def _batched(items: Iterable[_R], size: int) -> Iterator[list[_R]]:
+    """``items`` in lists of ``size`` (the last may be shorter)."""
+    iterator = iter(items)
+    while batch := list(itertools.islice(iterator, size)):
+        yield batch

@@ -73,6 +73,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 KINDS = ("preplot", "raw", "final")
 _T = TypeVar("_T")
+_B = TypeVar("_B")
 CHUNK_RECORDS = 5_000  # small enough that a 10k-shot file is read while its first chunks are sent
 CHUNK_POINTS = 32_768
 # What the reading of a file does (alongside its COPY: `_copy_alongside`; inside the receivers COPY).
@@ -318,6 +319,19 @@ def _chunks(records: Iterable[Any], phase: str = "parse") -> Iterator[list[Any]]
         yield chunk
 
 
+def _parsed(batches: Iterable[_B]) -> Iterator[_B]:
+    """The reader's batches, the time spent making each counted as parsing."""
+    phases = current_phases()
+    batches = iter(batches)
+    while True:
+        started = time.perf_counter()
+        batch = next(batches, None)
+        phases.add("parse", time.perf_counter() - started)
+        if batch is None:
+            return
+        yield batch
+
+
 # ---------------------------------------------------------------- the import
 
 
@@ -354,12 +368,7 @@ def _shot_rows(
 
     phases = current_phases()
     known_names: dict[str, int] = {}
-    while True:
-        started = time.perf_counter()
-        batch = next(batches, None)
-        phases.add("parse", time.perf_counter() - started)
-        if batch is None:
-            return
+    for batch in _parsed(batches):
         es, ns, lons, lats = complete_columns(batch, header, project_grid)
         formatting = time.perf_counter()
         for k, name in enumerate(batch.names):
@@ -413,13 +422,7 @@ class _PreplotLoad:
 
         phases = current_phases()
         known = np.fromiter(self.known, dtype=np.int64, count=len(self.known))
-        batches = iter(reader.columns(CHUNK_POINTS))
-        while True:
-            started = time.perf_counter()
-            batch = next(batches, None)
-            phases.add("parse", time.perf_counter() - started)
-            if batch is None:
-                return
+        for batch in _parsed(reader.columns(CHUNK_POINTS)):
             es, ns, lons, lats = complete_columns(batch, reader.header, self.grid)
             formatting = time.perf_counter()
             # Kept to the millimetre and 1e-9 degree (0.1 mm), as shots are: a file imported again gives
@@ -719,11 +722,10 @@ def import_shots(
     with phases("statistics"):
         other = "final" if kind == "raw" else "raw"
         moved = current["line_before"] is not None and current["line_before"] != sequence_line
-        if moved and current[f"{other}_upload_id"] is not None:
-            # The other kind's missing points count on the sequence's line, which this file changed.
+        # The other kind's missing points count on the sequence's line: a file that changes it recounts both.
+        recount = moved and current[f"{other}_upload_id"] is not None
+        if recount or not figures.store(conn, pid, ident.sequence, kind, sequence_line):
             db_sequences.refresh_sequence_stats(conn, pid, [ident.sequence])
-        else:
-            figures.store(conn, pid, ident.sequence, kind, sequence_line)
         if touched:
             db_preplots.refresh_line_stats(conn, pid, touched)
     from chalicelib.services import events

@@ -79,12 +79,20 @@ class ShotFigures:
     last shot (by time, then source; an unknown source last) and the distinct shot points, gathered batch
     by batch as the rows go to the database, then counted against the preplot with one range query and
     stored with the same formulas as ``refresh_sequence_stats`` (which a test holds them equal to).
-    The import thus reads back none of the shots it has just written."""
+    The import thus reads back none of the shots it has just written.
 
-    def __init__(self) -> None:
+    Past ``most`` shots the points are not kept: counting a long file's points in hand would cost the
+    worker more memory (several arrays of its size) than the database takes time to count them, and
+    ``store`` then leaves the figures to ``refresh_sequence_stats``."""
+
+    MOST = 50_000
+
+    def __init__(self, most: int | None = None) -> None:
         self.first: tuple[Any, ...] | None = None
         self.last: tuple[Any, ...] | None = None
         self._keys: list[Any] = []
+        self._most = self.MOST if most is None else most
+        self._count = 0
 
     def add(self, shots: dict[str, Any]) -> None:
         """A batch of stored shots: numpy columns as ``db.sequences.shot_rows`` takes them."""
@@ -105,23 +113,36 @@ class ShotFigures:
                 self.first = candidate if self.first is None or candidate[:2] < self.first[:2] else self.first
             else:
                 self.last = candidate if self.last is None or candidate[:2] > self.last[:2] else self.last
-        self._keys.append(np.unique(_point_keys(shots["line"], shots["point"])))
+        self._count += len(shots["line"])
+        if self._count > self._most:
+            self._keys = []
+        else:
+            self._keys.append(np.unique(_point_keys(shots["line"], shots["point"])))
 
-    def store(self, conn: Any, pid: str, sequence: int, kind: str, sequence_line: int) -> None:
-        """Count the points against the preplot and store the figures (there must have been shots)."""
+    def store(self, conn: Any, pid: str, sequence: int, kind: str, sequence_line: int) -> bool:
+        """Count the points against the preplot and store the figures (there must have been shots); False
+        when there were too many shots to count in hand: nothing is stored."""
         import numpy as np
 
         from chalicelib.db import sequences as db_sequences
 
         assert self.first is not None and self.last is not None
-        keys = np.unique(np.concatenate(self._keys))
+        if self._count > self._most:
+            return False
+        keys = np.concatenate(self._keys)
+        self._keys = []
+        keys.sort()
+        keys = keys[np.concatenate(([True], keys[1:] != keys[:-1]))]  # distinct, sorted
         lines, points = keys >> 32, (keys & 0xFFFFFFFF) - 2**31
         low, high = sorted((self.first[2], self.last[2]))
-        wanted = sorted({*lines.tolist(), sequence_line})
+        wanted = sorted({*np.unique(lines).tolist(), sequence_line})
         pre_lines, pre_points = db_sequences.preplot_points_near(
             conn, pid, wanted, min(int(points.min()), low), max(int(points.max()), high)
         )
-        planned = np.isin(keys, _point_keys(pre_lines, pre_points))
+        # Sorted preplot keys searched for each shot key (isin's sort of both would hold several copies).
+        planned_keys = np.sort(_point_keys(pre_lines, pre_points))
+        at = np.minimum(np.searchsorted(planned_keys, keys), max(len(planned_keys) - 1, 0))
+        planned = planned_keys[at] == keys if len(planned_keys) else np.zeros(len(keys), dtype=bool)
         in_range = planned & (lines == sequence_line) & (points >= low) & (points <= high)
         range_points = (pre_lines == sequence_line) & (pre_points >= low) & (pre_points <= high)
         epoch = datetime(1970, 1, 1, tzinfo=UTC)
@@ -135,6 +156,7 @@ class ShotFigures:
             "e0": e0, "n0": n0, "e1": e1, "n1": n1, "lon0": lon0, "lat0": lat0, "lon1": lon1, "lat1": lat1,
         }  # fmt: skip
         db_sequences.set_figures(conn, pid, sequence, kind, figures)
+        return True
 
 
 def _point_keys(lines: Any, points: Any) -> Any:

@@ -130,3 +130,31 @@ def test_a_file_that_changes_the_line_recounts_the_other_kind(preplot):
     # The raw shots lie on the old line: none of them is in range on the new one, all its points are missing.
     assert after["missing_raw"] == srv.points_per_line != before["missing_raw"]
     assert stored_figures() == recomputed()
+
+
+def test_a_long_file_is_counted_by_the_database(preplot, monkeypatch):
+    """Past ``ShotFigures.MOST`` shots the import leaves the counting to the recomputation (memory): the
+    figures are the same either way."""
+    from chalicelib import aws
+    from chalicelib.db import sequences as db_sequences
+    from chalicelib.services.sequences import ShotFigures
+
+    srv = preplot
+    monkeypatch.setattr(ShotFigures, "MOST", 50)
+    recounted = []
+    refresh = db_sequences.refresh_sequence_stats
+    monkeypatch.setattr(
+        db_sequences,
+        "refresh_sequence_stats",
+        lambda conn, pid, seqs: recounted.append(seqs) or refresh(conn, pid, seqs),
+    )
+    long = srv.sequence(9, srv.lines[1], start=START, missing=[1010, 1011])  # 118 shots
+    short = srv.sequence(10, srv.lines[2], start=START + timedelta(days=1), first_point=1000, last_point=1039)
+    upload(aws, "alpha/raw/seq009.p111", sim.write_p111(long, kind="raw"))
+    upload(aws, "alpha/raw/seq010.p111", sim.write_p111(short, kind="raw"))
+    assert recounted == [[9]]
+    kept = stored_figures()
+    assert (kept[9]["num_points_raw"], kept[9]["missing_raw"]) == (118, 2)
+    assert kept[10]["num_points_raw"] == 40
+    monkeypatch.undo()
+    assert kept == recomputed()
