@@ -28,7 +28,8 @@ Guarantees:
   project are COPYed straight into the points table, the lines it has are
   merged through a staging table.
 - The file is read (parsed, transformed, formatted) in a thread of its own
-  while the COPY sends what is ready (``_copy_alongside``).
+  while the COPY sends what is ready (``_copy_alongside``); a file read while S3
+  sends it is read as the COPY asks for its rows.
 - Receivers (P1/11 ``R1``, P1/90 ``R``, SPS ``R``) belong to the upload that
   brought them: a raw or final file that supersedes its sequence's previous
   one takes that file's receivers away; a file without a sequence (a preplot,
@@ -540,15 +541,24 @@ class _ReadAhead:
             self._thread.join()
 
 
-def _copy_alongside(copy: Callable[[Iterable[bytes]], _T], chunks: Iterator[bytes]) -> _T:
+def _copy_alongside(copy: Callable[[Iterable[bytes]], _T], chunks: Iterator[bytes], ahead: bool = True) -> _T:
     """``copy(rows)`` with the rows made alongside (``_ReadAhead``): the file is read while the database
     takes the previous chunk. The reading phases ran during the COPY, so the COPY's own time is what it
     did not spend waiting for rows, and the reading it hid is taken off again: the phases still add up
     to the import's time. The reading thread's time outside the reading phases (the reader's set-up,
-    its first imports) counts as parsing."""
+    its first imports) counts as parsing.
+
+    ``ahead=False``: the rows are made in this thread as the COPY asks for them (a file read while S3
+    sends it has its download's thread already: a third thread made that import slower, not faster)."""
     phases = current_phases()
     before = sum(phases.seconds.get(name, 0.0) for name in ROW_PHASES)
     started = time.perf_counter()
+    if not ahead:  # the rows made as the COPY asks for them: its own time is the rest
+        try:
+            return copy(chunks)
+        finally:
+            reading = sum(phases.seconds.get(name, 0.0) for name in ROW_PHASES) - before
+            phases.add("copy", time.perf_counter() - started - reading)
     rows = _ReadAhead(chunks)
     sent = rows.chunks()
     try:
@@ -666,7 +676,11 @@ def import_shots(
     file_name: str,
     upload: dict[str, Any],
     configuration: dict[str, Any],
+    *,
+    read_ahead: bool = True,
 ) -> Outcome:
+    """Import a raw or final file's shots; ``read_ahead``: read the file in a thread of its own while the
+    COPY sends what is ready (see ``_copy_alongside``)."""
     from chalicelib import parsers
 
     pattern = line_pattern(configuration)
@@ -711,7 +725,9 @@ def import_shots(
         figures,
     )
     phases = current_phases()
-    touched = _copy_alongside(lambda chunks: db_sequences.replace_shots(conn, pid, ident.sequence, kind, chunks), rows)
+    touched = _copy_alongside(
+        lambda chunks: db_sequences.replace_shots(conn, pid, ident.sequence, kind, chunks), rows, read_ahead
+    )
     db_sequences.set_upload(conn, pid, ident.sequence, kind, upload["id"])
     if current_id is not None and current_id != upload["id"]:
         db_files.supersede_upload(conn, current_id, f"replaced by {upload['key']}")
@@ -1152,7 +1168,9 @@ def _ingest_object(bucket: str, key: str, etag: str, size: int | None, created_o
                     if kind == "preplot":
                         outcome = import_preplot(conn, spool, fmt, pid, configuration, upload)
                     else:
-                        outcome = import_shots(conn, spool, fmt, pid, kind, file_name, upload, configuration)
+                        outcome = import_shots(
+                            conn, spool, fmt, pid, kind, file_name, upload, configuration, read_ahead=stream is None
+                        )
                     if stream is not None:
                         sha256, actual_size = stream.finish()
                         # A file read while it arrived is checked once its bytes are all there: when they
