@@ -838,17 +838,6 @@ def _new_spool() -> IO[bytes]:
     return tempfile.SpooledTemporaryFile(max_size=SPOOL_MEMORY)
 
 
-def _download(bucket: str, key: str, etag: str, limit: int | None = None) -> tuple[IO[bytes], str, int]:
-    """The object's bytes spooled to memory/disk, with their SHA-256 and size.
-
-    At most ``limit`` bytes are spooled: the notification's size is checked before, and the
-    bytes read are counted too (the notification may be missing or wrong), so the spool
-    never outgrows the worker's ``/tmp``.
-    """
-    limit = limit if limit is not None else get_settings().max_upload_bytes
-    return _spool_body(_get_object(bucket, key, etag, limit), limit)
-
-
 def _get_object(bucket: str, key: str, etag: str, limit: int) -> dict[str, Any]:
     """The object's GET response (the version the notification named), refused when S3's length is over ``limit``."""
     quoted = etag if etag.startswith('"') else f'"{etag}"'
@@ -861,7 +850,12 @@ def _get_object(bucket: str, key: str, etag: str, limit: int) -> dict[str, Any]:
 
 
 def _spool_body(response: dict[str, Any], limit: int) -> tuple[IO[bytes], str, int]:
-    """The response's bytes in a spool, with their SHA-256 and size (at most ``limit`` of them)."""
+    """The response's bytes spooled to memory/disk, with their SHA-256 and size.
+
+    At most ``limit`` bytes are spooled: the notification's size is checked before, and the
+    bytes read are counted too (the notification may be missing or wrong), so the spool
+    never outgrows the worker's ``/tmp``.
+    """
     spool = _new_spool()
     digest = hashlib.sha256()
     size = 0

@@ -56,8 +56,8 @@ def test_an_upload_over_the_limit_is_rejected_before_it_is_read(client, project,
     monkeypatch.setenv("DOUGAL_MAX_UPLOAD_BYTES", "10000")
     reload_settings()
     reads = []
-    original = ingest._download
-    monkeypatch.setattr(ingest, "_download", lambda *a, **k: reads.append(a) or original(*a, **k))
+    original = ingest._get_object
+    monkeypatch.setattr(ingest, "_get_object", lambda *a, **k: reads.append(a) or original(*a, **k))
     body = _p111()
     assert len(body) > 10000
     upload(aws, "alpha/raw/seq055.p111", body)
@@ -119,7 +119,7 @@ def test_the_bytes_read_are_counted_when_the_object_gives_no_length(monkeypatch)
 
     monkeypatch.setattr(aws, "s3", lambda: S3())
     with pytest.raises(ingest.TooLargeError, match="3000000"):
-        ingest._download(BUCKET, "alpha/raw/x.p111", "etag", 3_000_000)
+        ingest._spool_body(ingest._get_object(BUCKET, "alpha/raw/x.p111", "etag", 3_000_000), 3_000_000)
     assert sum(served) <= 3_000_000 + len(chunk)  # stopped at the first chunk past the limit
 
 
